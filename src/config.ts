@@ -1,0 +1,137 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** The one typed, frozen configuration. Times carry their unit in the name. */
+export interface Config {
+  /** TCP port; 0 picks a free one. Default 5000. */
+  readonly port: number;
+  /** Address to bind. Default 0.0.0.0. */
+  readonly host: string;
+  /** Idle lifetime of an inbox after its owner's last read. Default 60 s. */
+  readonly inboxTtlMs: number;
+  /** Longest long-poll. Default 30 s. */
+  readonly maxWaitMs: number;
+  /** Wait used by a GET that asks none. Default 0. */
+  readonly defaultWaitMs: number;
+  /** Queued messages per inbox. Default 100. */
+  readonly inboxCapacity: number;
+  /** Largest message body. Default 65536. */
+  readonly maxMessageBytes: number;
+  /** Live inboxes on this node. Default 1,000,000. */
+  readonly maxInboxes: number;
+  /** Origins allowed by CORS on the inbox surface; ['*'] allows any. */
+  readonly corsOrigins: readonly string[];
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  readonly logLevel: string;
+  /** Start even when the native uWS core failed to load (slow JS fallback). */
+  readonly allowUwsFallback: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly setting: string, detail: string) {
+    super(`invalid setting ${setting}: ${detail}`);
+  }
+}
+
+type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean';
+
+interface Setting {
+  key: keyof Config;
+  env: string;
+  flag: string;
+  kind: Kind;
+  schema: TSchema;
+  fallback: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const seconds = (opts: object) => Type.Number(opts);
+
+/** Every setting: its env variable, its flag, its schema (in the unit the user writes) and its default. */
+const SETTINGS: readonly Setting[] = [
+  { key: 'port', env: 'PORT', flag: '--port', kind: 'integer', schema: Type.Integer({ minimum: 0, maximum: 65535 }), fallback: '5000' },
+  { key: 'host', env: 'HOST', flag: '--host', kind: 'string', schema: Type.String({ minLength: 1 }), fallback: '0.0.0.0' },
+  { key: 'inboxTtlMs', env: 'INBOX_TTL', flag: '--inbox-ttl', kind: 'seconds', schema: seconds({ exclusiveMinimum: 0, maximum: 86400 }), fallback: '60' },
+  { key: 'maxWaitMs', env: 'MAX_WAIT', flag: '--max-wait', kind: 'seconds', schema: seconds({ minimum: 0, maximum: 3600 }), fallback: '30' },
+  { key: 'defaultWaitMs', env: 'DEFAULT_WAIT', flag: '--default-wait', kind: 'seconds', schema: seconds({ minimum: 0, maximum: 3600 }), fallback: '0' },
+  { key: 'inboxCapacity', env: 'INBOX_CAPACITY', flag: '--inbox-capacity', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }), fallback: '100' },
+  { key: 'maxMessageBytes', env: 'MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 }), fallback: '65536' },
+  { key: 'maxInboxes', env: 'MAX_INBOXES', flag: '--max-inboxes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 100_000_000 }), fallback: '1000000' },
+  { key: 'corsOrigins', env: 'CORS_ORIGINS', flag: '--cors-origins', kind: 'list', schema: Type.Array(Type.String({ minLength: 1, pattern: '^(\\*|https?://[^\\s,/]+)$' }), { minItems: 1 }), fallback: '*' },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))), fallback: 'info' },
+  { key: 'allowUwsFallback', env: 'ALLOW_UWS_FALLBACK', flag: '--allow-uws-fallback', kind: 'boolean', schema: Type.Boolean(), fallback: '0' },
+];
+
+/** The names users see, for `--help` and the README. */
+export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag, default: s.fallback }));
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const setting = SETTINGS.find((s) => s.flag === flag);
+    if (!setting) throw new ConfigError(arg, 'unknown command-line flag');
+    if (eq > 0) out.set(flag, arg.slice(eq + 1));
+    else if (setting.kind === 'boolean') out.set(flag, '1');
+    else if (i + 1 < argv.length) out.set(flag, argv[++i]);
+    else throw new ConfigError(flag, 'needs a value');
+  }
+  return out;
+}
+
+function convert(setting: Setting, raw: string): unknown {
+  const text = raw.trim();
+  switch (setting.kind) {
+    case 'string':
+      return text;
+    case 'list':
+      return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(text)) return true;
+      if (/^(0|false|no|off|)$/i.test(text)) return false;
+      return text;
+    default:
+      // Number('') is 0 and Number('0x10') is 16: accept plain decimals only.
+      return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+  }
+}
+
+/**
+ * Builds the config from command-line flags (which win) and environment
+ * variables. Throws ConfigError naming the setting on any bad value; this is
+ * the only reader of process.env.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, argv: readonly string[] = []): Config {
+  const flags = parseFlags(argv);
+  const values: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const fromFlag = flags.get(s.flag);
+    const name = fromFlag !== undefined ? s.flag : s.env;
+    const raw = fromFlag ?? env[s.env] ?? s.fallback;
+    const value = convert(s, raw);
+    if (!Value.Check(s.schema, value)) {
+      const first = Value.Errors(s.schema, value).First();
+      const detail = first ? `${JSON.stringify(raw)}: ${first.message}` : JSON.stringify(raw);
+      throw new ConfigError(name, detail);
+    }
+    values[s.key] = s.kind === 'seconds' ? Math.round((value as number) * 1000) : value;
+  }
+  const config = values as unknown as Config;
+  if (config.defaultWaitMs > config.maxWaitMs) throw new ConfigError('DEFAULT_WAIT', 'must not exceed MAX_WAIT');
+  if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
+    throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
+  }
+  return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
+}
+
+/** The config as printed at start-up (seconds for times, like the user wrote them). */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const v = config[s.key];
+    out[s.env] = s.kind === 'seconds' ? (v as number) / 1000 : v;
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import { errors } from '../errors.ts';
+import { Reply, type HeaderList, type ReplyObserver } from './reply.ts';
+import type { HttpRequest, HttpResponse, LoadedCore, TemplatedApp, us_listen_socket } from './uws.ts';
+
+/** What a handler may know of a request: copied out of uWS before any await. */
+export interface RequestInfo {
+  /** Upper-case method. */
+  readonly method: string;
+  readonly path: string;
+  /** Raw query string, without '?'. */
+  readonly query: string;
+  /** The headers the route asked for, by lower-case name ('' when absent). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Route parameters (`:name` segments), in order. */
+  readonly params: readonly string[];
+  /** Announced body length, if any. */
+  readonly contentLength: number | undefined;
+}
+
+export type Handler = (req: RequestInfo, reply: Reply) => void | Promise<void>;
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'del' | 'options' | 'head' | 'any';
+
+export interface RouteOptions {
+  /** Lower-case header names the handler reads. */
+  readonly headers?: readonly string[];
+  /** How many `:param` segments the pattern has. */
+  readonly params?: number;
+  /** Headers put on every response of the route, errors included. */
+  readonly common?: (req: RequestInfo) => HeaderList;
+}
+
+const BODY_HEADERS = ['content-length', 'transfer-encoding'];
+
+/**
+ * The thin layer over uWS: routes get a plain RequestInfo and a Reply.
+ * Nothing outside src/http (and the WebSocket wiring) touches uWS objects.
+ */
+export class HttpServer {
+  readonly app: TemplatedApp;
+  readonly #core: LoadedCore;
+  readonly #log: Logger;
+  readonly #observe: ReplyObserver;
+  #listenSocket: us_listen_socket | null = null;
+
+  constructor(core: LoadedCore, log: Logger, observe: ReplyObserver) {
+    this.#core = core;
+    this.#log = log;
+    this.#observe = observe;
+    this.app = core.uws.App();
+  }
+
+  route(method: Method, pattern: string, label: string, options: RouteOptions, handler: Handler): this {
+    const names = [...BODY_HEADERS, ...(options.headers ?? [])];
+    const paramCount = options.params ?? 0;
+    const common = options.common;
+    this.app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
+      const started = performance.now();
+      const info = readRequest(req, names, paramCount);
+      const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
+      const reply = new Reply(res, label, hasBody, started, this.#observe);
+      if (common) reply.common = common(info);
+      if (Number.isNaN(info.contentLength)) {
+        reply.json(400, { code: 400, error: 'bad_content_length', message: 'Content-Length is not a number.' });
+        return;
+      }
+      try {
+        const result = handler(info, reply);
+        if (result) result.catch((err) => this.#failed(err, reply, info));
+      } catch (err) {
+        this.#failed(err, reply, info);
+      }
+    });
+    return this;
+  }
+
+  /** Answers 404 (JSON) for every path no route matched. */
+  notFound(common?: (req: RequestInfo) => HeaderList): this {
+    return this.route('any', '/*', 'not_found', { common }, (_req, reply) => void reply.error(errors.notFound()));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+        this.#listenSocket = socket;
+        resolve(this.#core.uws.us_socket_local_port(socket));
+      });
+    });
+  }
+
+  /** Stops accepting connections; open ones are left to finish. */
+  stopListening(): void {
+    if (this.#listenSocket) this.#core.uws.us_listen_socket_close(this.#listenSocket);
+    this.#listenSocket = null;
+  }
+
+  /** Closes every connection (after stopListening and draining). */
+  closeAll(): void {
+    this.stopListening();
+    (this.app as unknown as { close?: () => void }).close?.();
+  }
+
+  #failed(err: unknown, reply: Reply, req: RequestInfo): void {
+    this.#log.error({ err, method: req.method, path: req.path }, 'request handler failed');
+    if (!reply.finished) reply.error(errors.internal());
+  }
+}
+
+function readRequest(req: HttpRequest, names: readonly string[], paramCount: number): RequestInfo {
+  const headers: Record<string, string> = {};
+  for (const name of names) headers[name] = req.getHeader(name);
+  const params: string[] = [];
+  for (let i = 0; i < paramCount; i++) params.push(req.getParameter(i));
+  const cl = headers['content-length'];
+  return {
+    method: req.getCaseSensitiveMethod().toUpperCase(),
+    path: req.getUrl(),
+    query: req.getQuery() ?? '',
+    headers,
+    params,
+    contentLength: cl === '' ? undefined : /^\d+$/.test(cl) ? Number(cl) : NaN,
+  };
+}

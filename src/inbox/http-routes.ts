@@ -1,0 +1,83 @@
+import { AppError, errors, isError } from '../errors.ts';
+import { parseBasicAuth } from '../http/basic-auth.ts';
+import { Cors } from '../http/cors.ts';
+import type { HeaderList } from '../http/reply.ts';
+import type { HttpServer, RequestInfo } from '../http/server.ts';
+import type { CredentialHasher, Owner } from './identity.ts';
+import { LongPollReader } from './long-poll.ts';
+import type { InboxService } from './service.ts';
+import { nameParam, requestedWaitMs } from './wait.ts';
+
+export interface InboxRoutesOptions {
+  readonly service: InboxService;
+  readonly hasher: CredentialHasher;
+  readonly corsOrigins: readonly string[];
+  readonly maxMessageBytes: number;
+}
+
+const ALLOW = 'GET, POST, DELETE, OPTIONS';
+const NO_STORE: HeaderList = [['Cache-Control', 'no-store']];
+const DEFAULT_TYPE = 'application/octet-stream';
+
+/** Reads the Basic credentials of a request into a validated Owner. */
+function ownerOf(req: RequestInfo, hasher: CredentialHasher): Owner | AppError {
+  const creds = parseBasicAuth(req.headers.authorization);
+  if (typeof creds === 'string') return errors.missingCredentials(creds);
+  return hasher.owner(creds.username, creds.password);
+}
+
+/** The inbox protocol over HTTP: translates requests to InboxService calls and outcomes to responses. */
+export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): void {
+  const cors = new Cors({
+    origins: o.corsOrigins,
+    methods: ALLOW,
+    allowHeaders: 'Authorization, Content-Type, Prefer',
+    exposeHeaders: 'X-From',
+    maxAgeSec: 600,
+  });
+  const common = (req: RequestInfo): HeaderList => [...cors.headers(req.headers.origin), ...NO_STORE];
+  const { service, hasher } = o;
+
+  http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', 'origin'], common }, async (req, reply) => {
+    const owner = ownerOf(req, hasher);
+    if (isError(owner)) return void reply.error(owner);
+    const asked = requestedWaitMs(req.query, req.headers.prefer);
+    if (asked === 'invalid') return void reply.error(errors.invalidWait());
+    const waitMs = service.effectiveWait(asked);
+    if (waitMs > 0) reply.route = 'GET /inbox (wait)';
+    const reader = new LongPollReader(reply);
+    reply.onAbort(() => service.release(owner.name, reader));
+    const failed = await service.read(owner, reader, waitMs);
+    if (failed) reply.error(failed);
+  });
+
+  http.route('post', '/inbox', 'POST /inbox', { headers: ['authorization', 'content-type', 'origin'], common }, async (req, reply) => {
+    const owner = ownerOf(req, hasher);
+    if (isError(owner)) return void reply.error(owner);
+    const to = nameParam(req.query, 'to');
+    if (to === null) return void reply.error(errors.invalidRecipient('the query has no to='));
+    if (to === false) return void reply.error(errors.invalidRecipient('it is not valid percent-encoding'));
+    const body = await reply.readBody(o.maxMessageBytes, req.contentLength);
+    if (body === null) return; // the client went away mid-body: nothing was accepted
+    if (isError(body)) return void reply.error(body);
+    const failed = await service.send(owner, to, req.headers['content-type'] || DEFAULT_TYPE, body);
+    if (failed) reply.error(failed);
+    else reply.send(204, []);
+  });
+
+  http.route('del', '/inbox', 'DELETE /inbox', { headers: ['authorization', 'origin'], common }, async (req, reply) => {
+    const owner = ownerOf(req, hasher);
+    if (isError(owner)) return void reply.error(owner);
+    const failed = await service.remove(owner);
+    if (failed) reply.error(failed);
+    else reply.send(204, []);
+  });
+
+  http.route('options', '/inbox', 'OPTIONS /inbox', { headers: ['origin'] }, (req, reply) => {
+    reply.send(204, [...cors.preflight(req.headers.origin), ...NO_STORE]);
+  });
+
+  http.route('any', '/inbox', 'other /inbox', { headers: ['origin'], common }, (_req, reply) => {
+    reply.error(errors.methodNotAllowed(ALLOW));
+  });
+}

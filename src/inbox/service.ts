@@ -1,0 +1,216 @@
+import type { TimerHandle, Timers } from '../clock.ts';
+import { AppError, errors } from '../errors.ts';
+import type { InboxEvent, InboxStore, OpenOutcome, StoredMessage } from '../store/types.ts';
+import { usernameProblem, type Owner } from './identity.ts';
+
+/** Why a read ended without a message. */
+export type EndReason = 'empty' | 'timeout' | 'replaced' | 'gone' | 'shutdown';
+
+/**
+ * What the transport gives the domain for one reader of an inbox: a long-poll
+ * (one message, then done) or a socket (every message, for as long as it lives).
+ */
+export interface Reader {
+  /** true: the read ends after one message (HTTP). false: it stays (WebSocket). */
+  readonly single: boolean;
+  /** false once the client went away. */
+  isOpen(): boolean;
+  /** false while the reader cannot take a message right now (socket backpressure). */
+  canAccept(): boolean;
+  /** Writes the message to a live client; false if it could not (the message then goes back). */
+  deliver(message: StoredMessage): boolean;
+  /** Ends the read without a message. */
+  finish(reason: EndReason): void;
+}
+
+export interface InboxServiceOptions {
+  readonly store: InboxStore;
+  readonly timers: Timers;
+  readonly inboxCapacity: number;
+  readonly maxMessageBytes: number;
+  readonly maxWaitMs: number;
+  readonly defaultWaitMs: number;
+  /** Called with errors of background store calls (logging). */
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
+interface Attached {
+  readonly reader: Reader;
+  readonly waits: boolean;
+  timer: TimerHandle | null;
+}
+
+/**
+ * The mailbox domain: authentication outcomes, sending, and the one reader
+ * per inbox with its hand-over rules. Plain TypeScript: the store, the timers
+ * and the readers are injected.
+ */
+export class InboxService {
+  readonly #o: InboxServiceOptions;
+  readonly #readers = new Map<string, Attached>();
+  readonly #pumping = new Set<string>();
+  readonly #again = new Set<string>();
+  readonly #unsubscribe: () => void;
+
+  constructor(options: InboxServiceOptions) {
+    this.#o = options;
+    this.#unsubscribe = options.store.subscribe((event) => this.#onEvent(event));
+  }
+
+  /** The wait to apply for a read that asked `requestedMs` (undefined: asked none), capped at maxWait. */
+  effectiveWait(requestedMs: number | undefined): number {
+    return Math.min(requestedMs ?? this.#o.defaultWaitMs, this.#o.maxWaitMs);
+  }
+
+  /**
+   * Opens (or creates) the owner's inbox and attaches `reader` as its one
+   * reader, ending the previous one. Messages flow to the reader from then on.
+   */
+  async read(owner: Owner, reader: Reader, waitMs: number): Promise<AppError | undefined> {
+    const failure = openFailure(await this.#o.store.open(owner.name, owner.secret, true));
+    if (failure) return failure;
+    if (!reader.isOpen()) return undefined;
+    const name = owner.name;
+    const entry: Attached = { reader, waits: waitMs > 0, timer: null };
+    const previous = this.#readers.get(name);
+    this.#readers.set(name, entry);
+    if (previous) {
+      this.#clearTimer(previous);
+      previous.reader.finish('replaced');
+    } else {
+      this.#background(this.#o.store.readerStarted(name));
+    }
+    if (entry.waits && reader.single) {
+      entry.timer = this.#o.timers.setTimeout(() => this.#end(name, entry, 'timeout'), waitMs);
+    }
+    void this.#pump(name);
+    return undefined;
+  }
+
+  /** The transport's reader went away on its own (client aborted, socket closed). */
+  release(name: string, reader: Reader): void {
+    const entry = this.#readers.get(name);
+    if (entry && entry.reader === reader) this.#detach(name, entry);
+  }
+
+  /** A reader that could not accept (backpressure) can now: resume delivery. */
+  resume(name: string): void {
+    if (this.#readers.has(name)) void this.#pump(name);
+  }
+
+  /** Queues a message from `sender` (whose inbox is created if needed) for `to`. */
+  async send(sender: Owner, to: string, contentType: string, body: Uint8Array): Promise<AppError | undefined> {
+    const badTo = usernameProblem(to);
+    if (badTo) return errors.invalidRecipient(badTo);
+    const failure = openFailure(await this.#o.store.open(sender.name, sender.secret, false));
+    if (failure) return failure;
+    if (body.length > this.#o.maxMessageBytes) return errors.messageTooLarge(this.#o.maxMessageBytes);
+    if (body.length === 0) {
+      // The table answers a missing recipient before an empty body.
+      return (await this.#o.store.exists(to)) ? errors.emptyBody() : errors.noSuchInbox(to);
+    }
+    const outcome = await this.#o.store.send(to, { from: sender.name, contentType, body });
+    if (outcome === 'no-inbox') return errors.noSuchInbox(to);
+    if (outcome === 'queue-full') return errors.inboxFull(this.#o.inboxCapacity);
+    return undefined;
+  }
+
+  /** Deletes the owner's inbox; a waiting reader is ended ('gone'). */
+  async remove(owner: Owner): Promise<AppError | undefined> {
+    const outcome = await this.#o.store.remove(owner.name, owner.secret);
+    if (outcome === 'no-inbox') return errors.noSuchInbox(owner.name);
+    if (outcome === 'wrong-password') return errors.wrongPassword();
+    return undefined;
+  }
+
+  /** Readers currently attached on this node. */
+  get readerCount(): number {
+    return this.#readers.size;
+  }
+
+  /** Ends every reader ('shutdown') and stops listening to the store. */
+  shutdown(): void {
+    for (const [name, entry] of [...this.#readers]) this.#end(name, entry, 'shutdown');
+    this.#unsubscribe();
+  }
+
+  #onEvent(event: InboxEvent): void {
+    const entry = this.#readers.get(event.name);
+    if (!entry) return;
+    if (event.type === 'message') void this.#pump(event.name);
+    else this.#end(event.name, entry, 'gone');
+  }
+
+  /**
+   * Moves messages from the queue to the current reader, one pump per inbox at
+   * a time so that a message given back cannot overtake or be overtaken. A
+   * message leaves the queue only into a live reader; otherwise it goes back
+   * to the head.
+   */
+  async #pump(name: string): Promise<void> {
+    if (this.#pumping.has(name)) {
+      this.#again.add(name);
+      return;
+    }
+    this.#pumping.add(name);
+    try {
+      for (;;) {
+        this.#again.delete(name);
+        const entry = this.#readers.get(name);
+        if (!entry) return;
+        if (!entry.reader.isOpen()) {
+          this.#detach(name, entry);
+          continue;
+        }
+        if (!entry.reader.canAccept()) return;
+        const message = await this.#o.store.take(name);
+        const current = this.#readers.get(name);
+        if (message === undefined) {
+          if (this.#again.has(name)) continue;
+          if (current && !current.waits) this.#end(name, current, 'empty');
+          return;
+        }
+        if (current && current.reader.deliver(message)) {
+          if (current.reader.single) this.#detach(name, current);
+          continue;
+        }
+        await this.#o.store.giveBack(name, message);
+        if (current) this.#detach(name, current);
+      }
+    } catch (err) {
+      this.#o.onBackgroundError?.(err);
+    } finally {
+      this.#pumping.delete(name);
+      this.#again.delete(name);
+    }
+  }
+
+  #end(name: string, entry: Attached, reason: EndReason): void {
+    if (this.#readers.get(name) === entry) this.#detach(name, entry);
+    else this.#clearTimer(entry);
+    entry.reader.finish(reason);
+  }
+
+  #detach(name: string, entry: Attached): void {
+    this.#clearTimer(entry);
+    this.#readers.delete(name);
+    this.#background(this.#o.store.readerEnded(name));
+  }
+
+  #clearTimer(entry: Attached): void {
+    if (entry.timer !== null) {
+      this.#o.timers.clearTimeout(entry.timer);
+      entry.timer = null;
+    }
+  }
+
+  #background(p: Promise<unknown>): void {
+    p.catch((err) => this.#o.onBackgroundError?.(err));
+  }
+}
+
+function openFailure(outcome: OpenOutcome): AppError | undefined {
+  if (outcome === 'wrong-password') return errors.wrongPassword();
+  if (outcome === 'full') return errors.tooManyInboxes();
+  return undefined;
+}

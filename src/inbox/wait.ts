@@ -1,0 +1,36 @@
+/**
+ * The wait a GET asks for, in ms: from `?wait=N` (a malformed value is the
+ * caller's error) or else from `Prefer: wait=N` (RFC 7240: a preference the
+ * server does not understand is ignored). undefined when none is asked.
+ */
+export function requestedWaitMs(query: string, prefer: string): number | undefined | 'invalid' {
+  if (query !== '') {
+    const raw = new URLSearchParams(query).get('wait');
+    if (raw !== null) return /^\d{1,9}$/.test(raw) ? Number(raw) * 1000 : 'invalid';
+  }
+  if (prefer !== '') {
+    const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,9})"?\s*(?:$|[,;])/i.exec(prefer);
+    if (m) return Number(m[1]) * 1000;
+  }
+  return undefined;
+}
+
+/**
+ * A query parameter decoded the way an inbox name needs it: percent-escapes
+ * are decoded, but '+' stays '+' (base64 names use it; a space is never valid
+ * in a name anyway). null when absent; false for a malformed escape.
+ */
+export function nameParam(query: string, key: string): string | null | false {
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    const k = eq < 0 ? part : part.slice(0, eq);
+    if (k !== key) continue;
+    const v = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return false;
+    }
+  }
+  return null;
+}

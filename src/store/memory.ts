@@ -1,0 +1,177 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type {
+  InboxEvent, InboxStore, OpenOutcome, RemoveOutcome, SendOutcome, StoreStats, StoredMessage,
+} from './types.ts';
+
+export interface MemoryStoreOptions {
+  readonly inboxTtlMs: number;
+  readonly inboxCapacity: number;
+  readonly maxInboxes: number;
+  readonly clock: Clock;
+}
+
+/** One inbox: kept small, since a node may hold a million idle ones. */
+class Inbox {
+  queue: StoredMessage[] | null = null;
+  readers = 0;
+  constructor(readonly secret: string, public expiresAt: number) {}
+}
+
+function sameSecret(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
+}
+
+/**
+ * The in-process store. The Map's insertion order doubles as the expiry
+ * order: every touch deletes and re-inserts the entry, and since all inboxes
+ * share one TTL, the idle ones stay sorted by expiry. A sweep therefore walks
+ * from the front and stops at the first live idle inbox: O(expired), not
+ * O(inboxes). Inboxes with a reader never expire; the sweep moves the ones it
+ * meets to the back, and they are re-touched (re-sorted) when the reader ends.
+ * lru-cache was the first choice but its purgeStale() visits every entry.
+ */
+export class MemoryInboxStore implements InboxStore {
+  readonly #inboxes = new Map<string, Inbox>();
+  readonly #listeners = new Set<(event: InboxEvent) => void>();
+  readonly #o: MemoryStoreOptions;
+  #messages = 0;
+
+  constructor(options: MemoryStoreOptions) {
+    this.#o = options;
+  }
+
+  async open(name: string, secret: string, touch: boolean): Promise<OpenOutcome> {
+    const inbox = this.#live(name);
+    if (!inbox) {
+      if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
+        return 'full';
+      }
+      this.#inboxes.set(name, new Inbox(secret, this.#o.clock.now() + this.#o.inboxTtlMs));
+      return 'created';
+    }
+    if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
+    if (touch) this.#touch(name, inbox);
+    return 'ok';
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return this.#live(name) !== undefined;
+  }
+
+  async send(to: string, message: StoredMessage): Promise<SendOutcome> {
+    const inbox = this.#live(to);
+    if (!inbox) return 'no-inbox';
+    if (inbox.queue === null) inbox.queue = [message];
+    else if (inbox.queue.length >= this.#o.inboxCapacity) return 'queue-full';
+    else inbox.queue.push(message);
+    this.#messages++;
+    this.#emit({ type: 'message', name: to });
+    return 'ok';
+  }
+
+  async take(name: string): Promise<StoredMessage | undefined> {
+    const inbox = this.#live(name);
+    const queue = inbox?.queue;
+    if (!queue) return undefined;
+    const message = queue.shift();
+    if (queue.length === 0) inbox.queue = null;
+    this.#messages--;
+    return message;
+  }
+
+  async giveBack(name: string, message: StoredMessage): Promise<void> {
+    const inbox = this.#live(name);
+    if (!inbox) return; // deleted or expired meanwhile: its queue went with it
+    if (inbox.queue === null) inbox.queue = [message];
+    else inbox.queue.unshift(message);
+    this.#messages++;
+    this.#emit({ type: 'message', name });
+  }
+
+  async remove(name: string, secret: string): Promise<RemoveOutcome> {
+    const inbox = this.#live(name);
+    if (!inbox) return 'no-inbox';
+    if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
+    this.#drop(name, inbox, 'deleted');
+    return 'ok';
+  }
+
+  async readerStarted(name: string): Promise<void> {
+    const inbox = this.#live(name);
+    if (inbox) inbox.readers++;
+  }
+
+  async readerEnded(name: string): Promise<void> {
+    const inbox = this.#inboxes.get(name);
+    if (!inbox) return;
+    if (inbox.readers > 0) inbox.readers--;
+    this.#touch(name, inbox);
+  }
+
+  async sweep(): Promise<number> {
+    return this.#sweep();
+  }
+
+  async stats(): Promise<StoreStats> {
+    return { inboxes: this.#inboxes.size, messages: this.#messages };
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  subscribe(listener: (event: InboxEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+
+  /** The inbox if it exists and has not expired; an expired one is dropped here (read-time expiry). */
+  #live(name: string): Inbox | undefined {
+    const inbox = this.#inboxes.get(name);
+    if (inbox && inbox.readers === 0 && inbox.expiresAt <= this.#o.clock.now()) {
+      this.#drop(name, inbox, 'expired');
+      return undefined;
+    }
+    return inbox;
+  }
+
+  #touch(name: string, inbox: Inbox): void {
+    inbox.expiresAt = this.#o.clock.now() + this.#o.inboxTtlMs;
+    this.#inboxes.delete(name);
+    this.#inboxes.set(name, inbox);
+  }
+
+  #sweep(): number {
+    const now = this.#o.clock.now();
+    let dropped = 0;
+    let budget = this.#inboxes.size; // each inbox is visited at most once per sweep
+    for (const [name, inbox] of this.#inboxes) {
+      if (budget-- <= 0) break;
+      if (inbox.readers > 0) {
+        this.#inboxes.delete(name);
+        this.#inboxes.set(name, inbox);
+      } else if (inbox.expiresAt <= now) {
+        this.#drop(name, inbox, 'expired');
+        dropped++;
+      } else {
+        break;
+      }
+    }
+    return dropped;
+  }
+
+  #drop(name: string, inbox: Inbox, reason: 'deleted' | 'expired'): void {
+    this.#inboxes.delete(name);
+    if (inbox.queue) this.#messages -= inbox.queue.length;
+    this.#emit({ type: 'gone', name, reason });
+  }
+
+  #emit(event: InboxEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
