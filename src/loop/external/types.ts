@@ -23,6 +23,10 @@ export interface MediaProvider {
   readonly fake: boolean;
   /** Rejects (any error) when the provider could not create a session after its retries: the caller answers 503 errno 201. */
   createSession(channel: string): Promise<{ apiKey: string; sessionId: string }>;
+  /**
+   * `expireTime` is absolute, in unix seconds (now + `tokBox.tokenDurationSec`).
+   * Throws only when the session is not one this provider can sign for.
+   */
   createToken(sessionId: string, channel: string, role: 'publisher' | 'moderator', expireTime: number): string;
   /** For the api-key rotation check of §8.10. */
   currentApiKey(channel: string): string;

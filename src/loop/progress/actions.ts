@@ -1,0 +1,45 @@
+import { deriveState, type CallState, type PublishedState, type Role } from './call-state.ts';
+import type { ActionMessage } from './frames.ts';
+import { errorReasons } from './protocol.ts';
+import type { CallStateStore, StateChange } from './state-store.ts';
+
+/** What an `action` did to the stored call: an error for its socket, or a change to broadcast. */
+export type ActionOutcome =
+  | { readonly error: string }
+  /** `accepted`: this socket's accept moved the call to `connecting`. */
+  | { readonly publish: StateChange; readonly accepted?: true };
+
+const MEDIA_UP_FROM: readonly CallState[] = ['connecting', 'half-connected'];
+
+/**
+ * §12.6 on the store: checks and applies the transition an `action` asks
+ * for, each as one atomic store step so concurrent sockets cannot both win.
+ * A call that is gone counts as `terminated`.
+ */
+export async function applyAction(
+  store: CallStateStore,
+  callId: string,
+  role: Role,
+  m: ActionMessage,
+): Promise<ActionOutcome> {
+  if (m.event === 'terminate') {
+    await store.terminate(callId, m.reason);
+    return { publish: { callId, state: 'terminated', ...(m.reason !== undefined && { reason: m.reason }) } };
+  }
+  if (m.event === 'accept') {
+    if (role !== 'callee') {
+      // Allowed refusal (§12.6): a caller "accepting" would send every callee device away.
+      const call = await store.get(callId);
+      return { error: errorReasons.noTransition(call ? deriveState(call.markers) : 'terminated', 'accept') };
+    }
+    const outcome = await store.addMarker(callId, 'connecting', ['alerting']);
+    if (!outcome?.added) return { error: errorReasons.noTransition(outcome?.before ?? 'terminated', 'accept') };
+    return { publish: { callId, state: 'connecting' }, accepted: true };
+  }
+  const outcome = await store.addMarker(callId, `connected.${role}`, MEDIA_UP_FROM);
+  if (!outcome || !MEDIA_UP_FROM.includes(outcome.before)) {
+    return { error: errorReasons.noTransition(outcome?.before ?? 'terminated', 'media-up') };
+  }
+  // A repeated media-up re-broadcasts the same state; rule 2 of §12.7 swallows it.
+  return { publish: { callId, state: outcome.after as PublishedState } };
+}

@@ -1,0 +1,211 @@
+import type { Timers } from '../../clock.ts';
+import {
+  deriveState, helloState, LIVE_STATES, UNCONNECTED_STATES,
+  type CallState, type ProgressTimings, type PublishedState, type Role,
+} from './call-state.ts';
+import { applyAction } from './actions.ts';
+import { deliveryFor } from './delivery.ts';
+import { decodeFrame, type ActionMessage, type Decoded, type HelloMessage } from './frames.ts';
+import { closeCodes, errorReasons, serverReasons, type ProgressSocket, type ServerMessage } from './protocol.ts';
+import { roleFor } from './role.ts';
+import { SocketTimers } from './socket-timers.ts';
+import type { CallStateStore, StateChange } from './state-store.ts';
+
+export interface ProgressSessionDeps {
+  readonly store: CallStateStore;
+  readonly timers: Timers;
+  readonly timings: ProgressTimings;
+  /** Internal failures (store errors); the socket then gets "Service Unavailable" and is closed. */
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * One call-progress WebSocket (loop-v1.md §12): `hello` / `action` / `echo`,
+ * broadcast delivery, the socket's timers and its close. The transport only
+ * forwards frames to `receive` and its close event to `closed`.
+ *
+ * Frames are handled one at a time, in order; broadcasts and timers arrive
+ * in between. After every `await` the socket may have closed: from then on
+ * nothing is sent, but a state change already stored is still published.
+ */
+export class ProgressSession {
+  readonly #socket: ProgressSocket;
+  readonly #d: ProgressSessionDeps;
+  /** Set once authenticated; `counted` is the device-counter increment, which a close undoes. */
+  #joined: { readonly callId: string; readonly role: Role; readonly counted: Promise<number | undefined> } | undefined;
+  #accepted = false;
+  #lastProgress: PublishedState | undefined;
+  #closed = false;
+  #leaving: Promise<void> | undefined;
+  #unsubscribe: (() => void) | undefined;
+  readonly #timers: SocketTimers;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(socket: ProgressSocket, deps: ProgressSessionDeps) {
+    this.#socket = socket;
+    this.#d = deps;
+    this.#timers = new SocketTimers(deps.timers);
+  }
+
+  /** The role once a `hello` succeeded. */
+  get role(): Role | undefined {
+    return this.#joined?.role;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * One frame from the client. Decoded at once (uWS reuses the buffer after
+   * the message callback returns), handled after the frames before it.
+   * Resolves when it has been handled; never rejects.
+   */
+  receive(data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+    if (this.#closed) return this.#queue;
+    const decoded = decodeFrame(data);
+    this.#queue = this.#queue
+      .then(() => (this.#closed ? undefined : this.#dispatch(decoded)))
+      .catch((err) => this.#fail(err));
+    return this.#queue;
+  }
+
+  /**
+   * The socket closed (client, network, or us): §12.9. Idempotent; the
+   * transport calls it from its close handler. Resolves when the call has
+   * been updated; never rejects.
+   */
+  closed(): Promise<void> {
+    if (this.#leaving) return this.#leaving;
+    this.#closed = true;
+    this.#timers.cancelAll();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#leaving = this.#leave().catch((err) => this.#d.onError?.(err));
+    return this.#leaving;
+  }
+
+  async #leave(): Promise<void> {
+    if (!this.#joined) return;
+    const { callId, role, counted } = this.#joined;
+    // Count down only what was counted up, and only after it was (the hello may still be running).
+    if ((await counted.catch(() => undefined)) === undefined) return;
+    const left = await this.#d.store.decDevices(callId, role);
+    if (left === 0 && (await this.#d.store.terminate(callId, serverReasons.closed, LIVE_STATES))) {
+      await this.#d.store.publish({ callId, state: 'terminated', reason: serverReasons.closed });
+    }
+  }
+
+  async #dispatch(decoded: Decoded): Promise<void> {
+    if (decoded.kind === 'too-large') return this.#close(closeCodes.tooBig, 'Message too big');
+    if (decoded.kind === 'error') return this.#error(decoded.reason);
+    const message = decoded.message;
+    switch (message.messageType) {
+      case 'echo':
+        return this.#send(Object.hasOwn(message, 'echo') ? { messageType: 'echo', echo: message.echo } : { messageType: 'echo' });
+      case 'hello':
+        return this.#hello(message);
+      case 'action':
+        return this.#action(message);
+    }
+  }
+
+  /** §12.3 and §12.5. */
+  async #hello(m: HelloMessage): Promise<void> {
+    const store = this.#d.store;
+    if (this.#joined) return this.#repeatHello(this.#joined.callId);
+    const call = await store.get(m.callId);
+    if (this.#closed) return;
+    if (!call) return this.#error(errorReasons.badCallId);
+    const role = roleFor(call, m.auth);
+    if (!role) return this.#error(errorReasons.badAuthentication);
+    const callId = m.callId;
+    const counted = store.incDevices(callId, role);
+    this.#joined = { callId, role, counted };
+    if ((await counted) === undefined) return this.#error(errorReasons.badCallId);
+    if (this.#closed) return;
+    const unsubscribe = await store.subscribe(callId, (change) => this.#onBroadcast(change));
+    if (this.#closed) return unsubscribe();
+    this.#unsubscribe = unsubscribe;
+    this.#startTimer(this.#d.timings.supervisoryMs, ['half-initiated']);
+    // Reading the state and adding init.<role> is one atomic step here.
+    const outcome = await store.addMarker(callId, `init.${role}`, ['init', 'half-initiated']);
+    if (this.#closed) return;
+    if (!outcome) return this.#error(errorReasons.badCallId);
+    if (!outcome.added && outcome.before !== 'init' && outcome.before !== 'half-initiated') {
+      return this.#replyState(outcome.before, outcome.reason);
+    }
+    // The reply must reach this socket before the progress this hello causes.
+    this.#send({ messageType: 'hello', state: 'init' });
+    if (role === 'callee') this.#startTimer(this.#d.timings.ringingMs, ['alerting']);
+    if (outcome.added && outcome.after === 'alerting') await store.publish({ callId, state: 'alerting' });
+  }
+
+  /** A second `hello` on a socket that already has a call: its current state, nothing else changes. */
+  async #repeatHello(callId: string): Promise<void> {
+    const call = await this.#d.store.get(callId);
+    if (!this.#closed) this.#replyState(call ? deriveState(call.markers) : 'terminated', call?.reason);
+  }
+
+  /** §12.5 step 6. A socket that can expect no more progress (terminated, connected) is closed after it. */
+  #replyState(state: CallState, reason: string | undefined): void {
+    const s = helloState(state);
+    this.#send({ messageType: 'hello', state: s, ...(reason !== undefined && { reason }) });
+    if (s === 'terminated' || s === 'connected') this.#close();
+  }
+
+  /** §12.6. Answers only with errors: the effect comes back as a broadcast. */
+  async #action(m: ActionMessage): Promise<void> {
+    if (!this.#joined) return this.#error(errorReasons.noCallId);
+    const outcome = await applyAction(this.#d.store, this.#joined.callId, this.#joined.role, m);
+    if ('error' in outcome) return this.#error(outcome.error);
+    if (outcome.accepted) {
+      this.#accepted = true; // before publishing: this socket is not "elsewhere"
+      if (!this.#closed) this.#startTimer(this.#d.timings.connectionMs, UNCONNECTED_STATES);
+    }
+    // Published even if this socket closed meanwhile: the change is stored.
+    return this.#d.store.publish(outcome.publish);
+  }
+
+  #onBroadcast(change: StateChange): void {
+    if (this.#closed || !this.#joined) return;
+    const delivery = deliveryFor({ role: this.#joined.role, accepted: this.#accepted, lastProgress: this.#lastProgress }, change);
+    if (delivery.send) {
+      this.#lastProgress = delivery.send.state;
+      this.#send(delivery.send);
+    }
+    if (delivery.close) this.#close();
+  }
+
+  /** §12.8: a timer of this socket; it ends the call with `timeout` only from `onlyFrom` (never a terminated or gone call). */
+  #startTimer(ms: number, onlyFrom: readonly CallState[]): void {
+    const { callId } = this.#joined!;
+    this.#timers.start(ms, () => void this.#expire(callId, onlyFrom).catch((err) => this.#fail(err)));
+  }
+
+  async #expire(callId: string, onlyFrom: readonly CallState[]): Promise<void> {
+    if (await this.#d.store.terminate(callId, serverReasons.timeout, onlyFrom)) {
+      await this.#d.store.publish({ callId, state: 'terminated', reason: serverReasons.timeout });
+    }
+  }
+
+  #send(message: ServerMessage): void {
+    if (!this.#closed) this.#socket.send(message);
+  }
+
+  #error(reason: string): void {
+    this.#send({ messageType: 'error', reason });
+    this.#close();
+  }
+
+  #close(code: number = closeCodes.normal, reason?: string): void {
+    if (this.#closed) return;
+    void this.closed();
+    this.#socket.close(code, reason);
+  }
+
+  #fail(err: unknown): void {
+    this.#d.onError?.(err);
+    this.#error(errorReasons.serviceUnavailable);
+  }
+}
