@@ -193,6 +193,9 @@ export class InboxService {
 
   #detach(name: string, entry: Attached): void {
     this.#clearTimer(entry);
+    // Already detached (a socket closed from inside deliver()) or replaced by a
+    // newer reader during an await: that one must stay attached.
+    if (this.#readers.get(name) !== entry) return;
     this.#readers.delete(name);
     this.#background(this.#o.store.readerEnded(name));
   }

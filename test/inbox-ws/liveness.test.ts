@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { TestSocket, eventually, gauge, post } from './ws-helpers.ts';
+
+// Real time: uWS runs the idle timeout and the pings itself. 8 s is uWS's
+// smallest idleTimeout, so this file takes ~20 s.
+let server: TestServer;
+before(async () => {
+  server = await startServer({ INBOX_TTL: '2' }, { inboxWs: { idleTimeoutSec: 8 } });
+});
+after(() => server.close());
+
+test('idle sockets are pinged; one that misses the pongs is closed and its inbox TTL starts then', { timeout: 40_000 }, async () => {
+  const live = await TestSocket.ready(server, 'alive');
+  let pings = 0;
+  live.ws.on('ping', () => pings++); // `ws` answers each with a pong
+
+  const dead = await TestSocket.ready(server, 'dead');
+  (dead.ws as unknown as { _socket: Socket })._socket.pause(); // reads nothing, so it never answers a ping
+  const started = Date.now();
+
+  // While the dead socket is still open its inbox outlives the 2 s TTL.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(await post(server, 'bob', 'dead', 'x', 'text/plain'), 204);
+
+  await eventually(async () => (await gauge(server, 'signalbox_websockets_open')) === 1, 35_000);
+  const closedAfter = Date.now() - started;
+  // The TTL runs from the close: the inbox is still there right after it...
+  assert.equal(await post(server, 'bob', 'dead', 'y', 'text/plain'), 204);
+  assert.ok(closedAfter >= 7_000, `closed after ${closedAfter} ms, not before the idle timeout`);
+
+  assert.ok(pings >= 1, 'the live socket was pinged');
+  assert.equal(live.ws.readyState, live.ws.OPEN, 'a socket that answers pings stays open');
+  assert.equal(await post(server, 'bob', 'alive', 'still', 'text/plain'), 204);
+  assert.equal((await live.next()).data, 'still');
+
+  // ...and gone one TTL later.
+  await new Promise((r) => setTimeout(r, 2200));
+  assert.equal(await post(server, 'bob', 'dead', 'z', 'text/plain'), 404);
+  live.close();
+  dead.ws.terminate();
+});
