@@ -28,6 +28,8 @@ export class Reply {
   common: HeaderList = [];
   /** Metrics label for this request; handlers may refine it. */
   route: string;
+  /** A HEAD request: responses carry the headers only. */
+  headOnly = false;
 
   constructor(
     private readonly res: HttpResponse,
@@ -73,8 +75,10 @@ export class Reply {
       for (const [k, v] of headers) res.writeHeader(k, v);
       // endWithoutBody() alone sends no Content-Length (right for 204); given
       // arguments it would announce a bogus length, so a closing 204 uses end().
-      if ((body === undefined || status === 204 || status === 304) && !close) res.endWithoutBody();
-      else res.end(status === 204 || status === 304 ? undefined : body, close);
+      // A HEAD answer has no body (a body would be read as the next response).
+      const noBody = body === undefined || status === 204 || status === 304 || this.headOnly;
+      if (noBody && !close) res.endWithoutBody();
+      else res.end(noBody ? undefined : body, close);
     });
     this.observe(this.route, status, this.startedMs);
     return true;

@@ -60,6 +60,7 @@ export class HttpServer {
       const info = readRequest(req, names, paramCount);
       const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
+      reply.headOnly = info.method === 'HEAD';
       if (common) reply.common = common(info);
       if (Number.isNaN(info.contentLength)) {
         reply.json(400, { code: 400, error: 'bad_content_length', message: 'Content-Length is not a number.' });

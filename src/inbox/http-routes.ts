@@ -19,6 +19,22 @@ const ALLOW = 'GET, POST, DELETE, OPTIONS';
 const NO_STORE: HeaderList = [['Cache-Control', 'no-store']];
 const DEFAULT_TYPE = 'application/octet-stream';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * uWS hands header values over one char per byte (latin1) and writes strings
+ * back as UTF-8, so a non-ASCII Content-Type would come out double-encoded.
+ * Decoding valid UTF-8 here makes the echoed header byte-exact.
+ */
+function headerText(raw: string): string {
+  if (!/[^\x00-\x7f]/.test(raw)) return raw;
+  try {
+    return utf8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    return raw;
+  }
+}
+
 /** Reads the Basic credentials of a request into a validated Owner. */
 function ownerOf(req: RequestInfo, hasher: CredentialHasher): Owner | AppError {
   const creds = parseBasicAuth(req.headers.authorization);
@@ -60,7 +76,7 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     const body = await reply.readBody(o.maxMessageBytes, req.contentLength);
     if (body === null) return; // the client went away mid-body: nothing was accepted
     if (isError(body)) return void reply.error(body);
-    const failed = await service.send(owner, to, req.headers['content-type'] || DEFAULT_TYPE, body);
+    const failed = await service.send(owner, to, headerText(req.headers['content-type']) || DEFAULT_TYPE, body);
     if (failed) reply.error(failed);
     else reply.send(204, []);
   });

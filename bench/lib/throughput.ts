@@ -1,0 +1,69 @@
+import { runLoad } from './load.ts';
+import type { PlanRef } from './plan.ts';
+import { atLeast, below, doubt, rowOf, type ScenarioContext, type ScenarioResult, type TargetCheck } from './scenario.ts';
+import type { ServerProcess } from './servers.ts';
+
+export interface ThroughputSpec {
+  readonly scenario: string;
+  readonly server: ServerProcess;
+  readonly plan: PlanRef;
+  /** autocannon for single requests; the raw closed loop when a cycle is several requests. */
+  readonly maxMode: 'autocannon' | 'closed';
+  /** In flight per connection during the max run (requests for autocannon, cycles for the raw loop). */
+  readonly pipelining: number;
+  readonly connections?: number;
+  /** Targets from the issue; omitted ones are not checked. */
+  readonly targets?: { readonly reqPerSec?: number; readonly ratio?: number; readonly halfLoadP99Ms?: number };
+}
+
+/**
+ * The common shape of a throughput scenario: a max-rate run (requests/s,
+ * ratio to the ceiling, CPU of both sides), then an open-loop run at half
+ * that rate for the latency the issue asks about ("p99 at half of the
+ * maximum load"). The open loop keeps sending on schedule whatever the
+ * server's speed, so its latencies are not flattered by coordinated omission.
+ */
+export async function measureThroughput(ctx: ScenarioContext, spec: ThroughputSpec): Promise<ScenarioResult> {
+  const o = ctx.options;
+  const connections = spec.connections ?? o.connections;
+  const base = { port: spec.server.port, plan: spec.plan, connections };
+  ctx.log(`${spec.scenario}: max rate (${spec.maxMode}, ${connections} connections × ${spec.pipelining} in flight, ${o.durationSec} s)`);
+  const max = await runLoad({ ...base, mode: spec.maxMode, pipelining: spec.pipelining, durationSec: o.durationSec, warmupSec: o.warmupSec }, spec.server.pid, o);
+  const perCycle = max.result.latencyOf === 'cycle';
+  const ratio = ctx.ceiling && !perCycle ? max.result.requestsPerSec / ctx.ceiling.reqPerSec : null;
+  const ceilingNote = ctx.ceiling?.doubt ? [`ratio doubtful, the ceiling run was disturbed (${ctx.ceiling.doubt})`] : [];
+  const row = rowOf(spec.scenario, 'max', max, { ratioToCeiling: ratio === null ? null : Math.round(ratio * 1000) / 1000, warnings: ratio === null ? [] : ceilingNote });
+  const estimated = !perCycle && row.capacityEstimate && ctx.ceiling?.capacityEstimate ? row.capacityEstimate / ctx.ceiling.capacityEstimate : null;
+  const maxRow = { ...row, estimatedRatioToCeiling: estimated === null ? null : Math.round(estimated * 1000) / 1000 };
+
+  const halfRate = Math.max(1, Math.round((perCycle ? max.result.cyclesPerSec : max.result.requestsPerSec) / 2));
+  ctx.log(`${spec.scenario}: open loop at ${halfRate}/s (half of max), ${o.durationSec} s`);
+  const half = await runLoad(
+    { ...base, mode: 'open', rate: halfRate, pipelining: 1, durationSec: o.durationSec, warmupSec: Math.min(1, o.warmupSec) },
+    spec.server.pid,
+    o,
+  );
+  const halfRow = rowOf(spec.scenario, `50% load (${halfRate}/s)`, half, {
+    warnings: maxRow.saturated ? ['max was a lower bound, so this is below the true half load'] : [],
+  });
+
+  const targets: TargetCheck[] = [];
+  const t = spec.targets ?? {};
+  if (t.reqPerSec !== undefined) {
+    const check = atLeast(spec.scenario, 'requests/s', maxRow.reqPerSec ?? null, t.reqPerSec, `≥ ${t.reqPerSec.toLocaleString('en')}/s`, doubt(maxRow));
+    const estimate = check.met === null && maxRow.capacityEstimate ? `; estimate from server CPU per request: ${maxRow.capacityEstimate.toLocaleString('en')}/s` : '';
+    targets.push({ ...check, note: check.note && check.note + estimate });
+  }
+  if (t.ratio !== undefined) {
+    // A ratio is only as good as both of its runs; a doubtful one on either side can go either way.
+    const check = atLeast(spec.scenario, 'ratio to bare-route ceiling', maxRow.ratioToCeiling ?? null, t.ratio, `≥ ${t.ratio}`, null);
+    const doubtful = doubt(maxRow) ?? (ctx.ceiling?.doubt ? `ceiling: ${ctx.ceiling.doubt}` : null);
+    const estimate = maxRow.estimatedRatioToCeiling ? `; estimate from server CPU per request: ${maxRow.estimatedRatioToCeiling}` : '';
+    targets.push(doubtful && check.value !== null ? { ...check, met: null, note: `cannot tell: ${doubtful}${estimate}` } : check);
+  }
+  if (t.halfLoadP99Ms !== undefined) {
+    const halfDoubt = halfRow.contended ? 'other work on the machine took CPU: latencies pessimistic' : null;
+    targets.push(below(spec.scenario, `p99 at 50% load (ms, per ${half.result.latencyOf})`, halfRow.p99Ms ?? null, t.halfLoadP99Ms, `< ${t.halfLoadP99Ms} ms`, halfDoubt));
+  }
+  return { rows: [maxRow, halfRow], targets };
+}

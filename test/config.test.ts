@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, SETTING_NAMES, describeConfig, loadConfig, type Config } from '../src/config.ts';
+
+/** The inbox-level settings (the Loop section, config.loop, has its own tests). */
+const DEFAULTS: Omit<Config, 'loop'> = {
+  port: 5000,
+  host: '0.0.0.0',
+  inboxTtlMs: 60_000,
+  maxWaitMs: 30_000,
+  defaultWaitMs: 0,
+  inboxCapacity: 100,
+  maxMessageBytes: 65_536,
+  maxInboxes: 1_000_000,
+  corsOrigins: ['*'],
+  logLevel: 'info',
+  allowUwsFallback: false,
+};
+
+/** Each setting: env name, flag, a valid value as written and its parsed value. */
+const EVERY: [keyof typeof DEFAULTS, string, string, string, unknown][] = [
+  ['port', 'PORT', '--port', '8080', 8080],
+  ['host', 'HOST', '--host', '127.0.0.1', '127.0.0.1'],
+  ['inboxTtlMs', 'INBOX_TTL', '--inbox-ttl', '90', 90_000],
+  ['maxWaitMs', 'MAX_WAIT', '--max-wait', '45', 45_000],
+  ['defaultWaitMs', 'DEFAULT_WAIT', '--default-wait', '5', 5_000],
+  ['inboxCapacity', 'INBOX_CAPACITY', '--inbox-capacity', '7', 7],
+  ['maxMessageBytes', 'MAX_MESSAGE_BYTES', '--max-message-bytes', '1024', 1024],
+  ['maxInboxes', 'MAX_INBOXES', '--max-inboxes', '50', 50],
+  ['corsOrigins', 'CORS_ORIGINS', '--cors-origins', 'https://a.example, http://b.example:8080', ['https://a.example', 'http://b.example:8080']],
+  ['logLevel', 'LOG_LEVEL', '--log-level', 'debug', 'debug'],
+  ['allowUwsFallback', 'ALLOW_UWS_FALLBACK', '--allow-uws-fallback', 'true', true],
+];
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+    return err;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('defaults match the spec when nothing is set', () => {
+  const c = loadConfig({}, []);
+  const inbox = Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, c[k as keyof Config]]));
+  assert.deepEqual(inbox, DEFAULTS);
+});
+
+test('the config is frozen, its origin list too', () => {
+  const c = loadConfig({}, []);
+  assert.ok(Object.isFrozen(c));
+  assert.ok(Object.isFrozen(c.corsOrigins));
+});
+
+test('every setting is read from its environment variable', () => {
+  for (const [key, env, , raw, parsed] of EVERY) {
+    assert.deepEqual(loadConfig({ [env]: raw }, [])[key], parsed, env);
+  }
+});
+
+test('every setting is read from its flag, as "--flag value" and "--flag=value"', () => {
+  for (const [key, , flag, raw, parsed] of EVERY) {
+    // a boolean flag takes no separate value (it is "--flag" or "--flag=value")
+    if (typeof parsed !== 'boolean') assert.deepEqual(loadConfig({}, [flag, raw])[key], parsed, flag);
+    assert.deepEqual(loadConfig({}, [`${flag}=${raw}`])[key], parsed, `${flag}=`);
+  }
+});
+
+test('SETTING_NAMES lists every env name and flag with its default', () => {
+  assert.deepEqual(
+    SETTING_NAMES.map((s) => [s.env, s.flag]),
+    EVERY.map(([, env, flag]) => [env, flag]),
+  );
+  assert.equal(SETTING_NAMES.find((s) => s.env === 'INBOX_TTL')?.default, '60');
+});
+
+test('flags win over environment variables', () => {
+  const c = loadConfig({ PORT: '1', INBOX_TTL: '5' }, ['--port', '2']);
+  assert.equal(c.port, 2);
+  assert.equal(c.inboxTtlMs, 5_000);
+});
+
+test('a boolean flag alone means true; boolean words are understood', () => {
+  assert.equal(loadConfig({}, ['--allow-uws-fallback']).allowUwsFallback, true);
+  assert.equal(loadConfig({ ALLOW_UWS_FALLBACK: '1' }, ['--allow-uws-fallback=false']).allowUwsFallback, false);
+  // "--flag value" is not a thing for booleans: the value reads as an unknown flag, loudly
+  assert.equal(configError(() => loadConfig({}, ['--allow-uws-fallback', 'false'])).setting, 'false');
+  for (const [raw, v] of [['1', true], ['yes', true], ['ON', true], ['0', false], ['false', false], ['off', false], ['no', false]] as const) {
+    assert.equal(loadConfig({ ALLOW_UWS_FALLBACK: raw }, []).allowUwsFallback, v, raw);
+  }
+});
+
+test('seconds may be fractional and are stored in ms', () => {
+  const c = loadConfig({ INBOX_TTL: '0.5', MAX_WAIT: '1.25', DEFAULT_WAIT: '0.25' }, []);
+  assert.equal(c.inboxTtlMs, 500);
+  assert.equal(c.maxWaitMs, 1250);
+  assert.equal(c.defaultWaitMs, 250);
+});
+
+test('surrounding spaces are trimmed', () => {
+  assert.equal(loadConfig({ PORT: ' 81 ' }, []).port, 81);
+});
+
+test('a maxWait longer than inboxTtl is valid (spec: used as given)', () => {
+  const c = loadConfig({ INBOX_TTL: '10', MAX_WAIT: '60' }, []);
+  assert.equal(c.maxWaitMs, 60_000);
+  assert.equal(c.inboxTtlMs, 10_000);
+});
+
+test('each bad value stops with a ConfigError naming the setting', () => {
+  const bad: [string, string][] = [
+    ['PORT', '-1'], ['PORT', '65536'], ['PORT', '80.5'], ['PORT', 'http'], ['PORT', '0x50'], ['PORT', ''],
+    ['HOST', ''], ['HOST', '   '],
+    ['INBOX_TTL', '0'], ['INBOX_TTL', '-5'], ['INBOX_TTL', 'soon'], ['INBOX_TTL', '86401'], ['INBOX_TTL', '1e3'],
+    ['MAX_WAIT', '-1'], ['MAX_WAIT', '3601'], ['MAX_WAIT', 'x'],
+    ['DEFAULT_WAIT', '-1'], ['DEFAULT_WAIT', 'y'],
+    ['INBOX_CAPACITY', '0'], ['INBOX_CAPACITY', '1.5'], ['INBOX_CAPACITY', '1000001'],
+    ['MAX_MESSAGE_BYTES', '0'], ['MAX_MESSAGE_BYTES', '64k'], ['MAX_MESSAGE_BYTES', String(64 * 1024 * 1024 + 1)],
+    ['MAX_INBOXES', '0'], ['MAX_INBOXES', '1,000'],
+    ['CORS_ORIGINS', ''], ['CORS_ORIGINS', ','], ['CORS_ORIGINS', 'example.com'], ['CORS_ORIGINS', 'https://a.example/'],
+    ['CORS_ORIGINS', 'ftp://a.example'], ['CORS_ORIGINS', 'null'],
+    ['LOG_LEVEL', 'verbose'], ['LOG_LEVEL', ''],
+    ['ALLOW_UWS_FALLBACK', 'maybe'],
+  ];
+  for (const [env, raw] of bad) {
+    const err = configError(() => loadConfig({ [env]: raw }, []));
+    assert.equal(err.setting, env, `${env}=${JSON.stringify(raw)}`);
+    assert.match(err.message, new RegExp(`invalid setting ${env}`));
+  }
+});
+
+test('a bad flag value names the flag', () => {
+  assert.equal(configError(() => loadConfig({}, ['--max-wait', 'never'])).setting, '--max-wait');
+  assert.equal(configError(() => loadConfig({}, ['--port=abc'])).setting, '--port');
+  assert.equal(configError(() => loadConfig({}, ['--port='])).setting, '--port');
+});
+
+test('unknown flags and flags without a value are refused', () => {
+  assert.equal(configError(() => loadConfig({}, ['--inbox-tll', '5'])).setting, '--inbox-tll');
+  assert.match(configError(() => loadConfig({}, ['--inbox-tll', '5'])).message, /unknown command-line flag/);
+  assert.equal(configError(() => loadConfig({}, ['--port'])).setting, '--port');
+  assert.match(configError(() => loadConfig({}, ['--port'])).message, /needs a value/);
+  assert.equal(configError(() => loadConfig({}, ['5000'])).setting, '5000');
+});
+
+test('DEFAULT_WAIT greater than MAX_WAIT is refused; equal is fine', () => {
+  const err = configError(() => loadConfig({ DEFAULT_WAIT: '31' }, []));
+  assert.equal(err.setting, 'DEFAULT_WAIT');
+  assert.match(err.message, /MAX_WAIT/);
+  assert.equal(configError(() => loadConfig({ MAX_WAIT: '5' }, ['--default-wait', '6'])).setting, 'DEFAULT_WAIT');
+  assert.equal(loadConfig({ DEFAULT_WAIT: '30' }, []).defaultWaitMs, 30_000);
+});
+
+test('CORS_ORIGINS: "*" alone, or a list of http(s) origins; "*" cannot be mixed in', () => {
+  assert.deepEqual(loadConfig({ CORS_ORIGINS: '*' }, []).corsOrigins, ['*']);
+  assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://a.example,,https://b.example' }, []).corsOrigins, ['https://a.example', 'https://b.example']);
+  assert.deepEqual(loadConfig({ CORS_ORIGINS: 'http://localhost:3000' }, []).corsOrigins, ['http://localhost:3000']);
+  const err = configError(() => loadConfig({ CORS_ORIGINS: '*,https://a.example' }, []));
+  assert.equal(err.setting, 'CORS_ORIGINS');
+});
+
+test('a time too small to be a whole millisecond is refused rather than rounded to zero', () => {
+  // INBOX_TTL must be more than 0; 0.0004 s would round to a 0 ms TTL.
+  assert.equal(configError(() => loadConfig({ INBOX_TTL: '0.0004' }, [])).setting, 'INBOX_TTL');
+});
+
+test('describeConfig prints every setting by env name, times in seconds as written', () => {
+  const d = describeConfig(loadConfig({ INBOX_TTL: '1.5' }, []));
+  assert.deepEqual(Object.keys(d), EVERY.map(([, env]) => env));
+  assert.equal(d.INBOX_TTL, 1.5);
+  assert.equal(d.MAX_WAIT, 30);
+  assert.deepEqual(d.CORS_ORIGINS, ['*']);
+});

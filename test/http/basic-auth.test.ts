@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBasicAuth } from '../../src/http/basic-auth.ts';
+
+const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+
+test('decodes username and password bytes', () => {
+  const c = parseBasicAuth(`Basic ${b64('alice:s3cret')}`);
+  assert.ok(typeof c !== 'string');
+  assert.equal(c.username, 'alice');
+  assert.equal(Buffer.from(c.password).toString(), 's3cret');
+});
+
+test('the scheme is case-insensitive and extra spaces around the token are ignored', () => {
+  for (const h of [`basic ${b64('a:b')}`, `BASIC ${b64('a:b')}`, `Basic   ${b64('a:b')}  `]) {
+    const c = parseBasicAuth(h);
+    assert.ok(typeof c !== 'string', h);
+    assert.equal(c.username, 'a');
+  }
+});
+
+test('splits at the first colon: the password may contain ":", the username cannot', () => {
+  const c = parseBasicAuth(`Basic ${b64('a:b:c')}`);
+  assert.ok(typeof c !== 'string');
+  assert.equal(c.username, 'a');
+  assert.equal(Buffer.from(c.password).toString(), 'b:c');
+});
+
+test('unpadded base64 is accepted', () => {
+  const token = b64('alice:pw').replace(/=+$/, '');
+  const c = parseBasicAuth(`Basic ${token}`);
+  assert.ok(typeof c !== 'string');
+  assert.equal(c.username, 'alice');
+});
+
+test('empty username and empty password come through for the validator to refuse', () => {
+  const c = parseBasicAuth(`Basic ${b64(':')}`);
+  assert.ok(typeof c !== 'string');
+  assert.equal(c.username, '');
+  assert.equal(c.password.length, 0);
+});
+
+test('username bytes are read as latin1 so nothing is lost (CR, LF, NUL, UTF-8 bytes)', () => {
+  const c = parseBasicAuth(`Basic ${b64(Buffer.from('a\r\nb\0\u00e9:pw', 'utf8'))}`);
+  assert.ok(typeof c !== 'string');
+  assert.deepEqual([...c.username].map((ch) => ch.charCodeAt(0)), [0x61, 0x0d, 0x0a, 0x62, 0x00, 0xc3, 0xa9]);
+});
+
+test('password bytes are kept exactly (binary, not decoded)', () => {
+  const pw = Buffer.from([0xff, 0x00, 0x3a, 0x80]);
+  const c = parseBasicAuth(`Basic ${b64(Buffer.concat([Buffer.from('u:'), pw]))}`);
+  assert.ok(typeof c !== 'string');
+  assert.deepEqual(Buffer.from(c.password), pw);
+});
+
+test('each malformed header gives a reason string', () => {
+  const cases: [string, RegExp][] = [
+    ['', /no Authorization/],
+    ['Basic', /not Basic/],
+    ['Bearer abc', /not Basic/],
+    [`Digest ${b64('a:b')}`, /not Basic/],
+    ['Basic ', /base64/],
+    ['Basic !!!!', /base64/],
+    ['Basic YWJj=ZA==', /base64/],
+    ['Basic a', /base64/],
+    ['Basic YWJj ZGVm', /base64/],
+    [`Basic ${b64('nocolon')}`, /":"/],
+  ];
+  for (const [header, reason] of cases) {
+    const r = parseBasicAuth(header);
+    assert.equal(typeof r, 'string', header);
+    assert.match(r as string, reason, header);
+  }
+});
