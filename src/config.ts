@@ -1,5 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { readFileSync } from 'node:fs';
+import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
 
 /** The one typed, frozen configuration. Times carry their unit in the name. */
 export interface Config {
@@ -25,6 +27,8 @@ export interface Config {
   readonly logLevel: string;
   /** Start even when the native uWS core failed to load (slow JS fallback). */
   readonly allowUwsFallback: boolean;
+  /** The Loop v1 layer (loop-v1.md §15), from the `loop`-level keys of the JSON config file. */
+  readonly loop: LoopConfig;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +75,12 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     const arg = argv[i];
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (flag === CONFIG_FLAG) {
+      const path = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (path === undefined) throw new ConfigError(flag, 'needs a value');
+      out.set(flag, path);
+      continue;
+    }
     const setting = SETTINGS.find((s) => s.flag === flag);
     if (!setting) throw new ConfigError(arg, 'unknown command-line flag');
     if (eq > 0) out.set(flag, arg.slice(eq + 1));
@@ -79,6 +89,66 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     else throw new ConfigError(flag, 'needs a value');
   }
   return out;
+}
+
+const CONFIG_FLAG = '--config';
+const CONFIG_ENV = 'SIGNALBOX_CONFIG';
+
+/** A setting's key in the JSON config file: its env name in camelCase (INBOX_TTL → inboxTtl). */
+const fileKey = (s: Setting) => s.env.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * Reads the JSON config file: an object whose keys are the camelCase inbox
+ * settings (in the units their env variables use), `ip` (same as `host`), and
+ * the Loop settings of §15 under their spec names (dotted = nested).
+ */
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  if (path === undefined || path === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(CONFIG_ENV, `cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(CONFIG_ENV, `${path} must hold a JSON object`);
+  }
+  const known = new Set([...SETTINGS.map(fileKey), 'ip', ...LOOP_KEYS]);
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(key, `unknown key in ${path}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A file value in the form convert() takes: strings as is, numbers/booleans/lists as text. */
+function fileText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(String).join(',');
+  return String(value);
+}
+
+/** The Loop section: file values, defaults, TypeBox check, relations between settings. */
+function loadLoop(file: Record<string, unknown>): LoopConfig {
+  const input: Record<string, unknown> = {};
+  for (const key of LOOP_KEYS) if (file[key] !== undefined) input[key] = file[key];
+  const value = Value.Default(LoopSettingsSchema, structuredClone(input));
+  if (!Value.Check(LoopSettingsSchema, value)) {
+    const first = Value.Errors(LoopSettingsSchema, value).First();
+    const name = first ? first.path.slice(1).replace(/\//g, '.') || 'loop' : 'loop';
+    throw new ConfigError(name, first ? `${JSON.stringify(first.value)}: ${first.message}` : 'invalid');
+  }
+  const loop = withSecrets(value);
+  const problem = loopConsistency(loop);
+  if (problem) throw new ConfigError(problem[0], problem[1]);
+  return deepFreeze(loop);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function convert(setting: Setting, raw: string): unknown {
@@ -105,11 +175,13 @@ function convert(setting: Setting, raw: string): unknown {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, argv: readonly string[] = []): Config {
   const flags = parseFlags(argv);
+  const file = readConfigFile(flags.get(CONFIG_FLAG) ?? env[CONFIG_ENV]);
   const values: Record<string, unknown> = {};
   for (const s of SETTINGS) {
     const fromFlag = flags.get(s.flag);
-    const name = fromFlag !== undefined ? s.flag : s.env;
-    const raw = fromFlag ?? env[s.env] ?? s.fallback;
+    const fromFile = fileText(file[fileKey(s)] ?? (s.key === 'host' ? file.ip : undefined));
+    const name = fromFlag !== undefined ? s.flag : env[s.env] !== undefined || fromFile === undefined ? s.env : fileKey(s);
+    const raw = fromFlag ?? env[s.env] ?? fromFile ?? s.fallback;
     const value = convert(s, raw);
     if (!Value.Check(s.schema, value)) {
       const first = Value.Errors(s.schema, value).First();
@@ -117,13 +189,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(name, detail);
     }
     values[s.key] = s.kind === 'seconds' ? Math.round((value as number) * 1000) : value;
+    // A positive time that rounds to 0 ms would silently mean "no TTL" / "no wait".
+    if (values[s.key] === 0 && value !== 0) throw new ConfigError(name, `${JSON.stringify(raw)}: less than 1 ms`);
   }
   const config = values as unknown as Config;
   if (config.defaultWaitMs > config.maxWaitMs) throw new ConfigError('DEFAULT_WAIT', 'must not exceed MAX_WAIT');
   if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
     throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
   }
-  return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
+  return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]), loop: loadLoop(file) });
 }
 
 /** The config as printed at start-up (seconds for times, like the user wrote them). */
@@ -134,4 +208,11 @@ export function describeConfig(config: Config): Record<string, unknown> {
     out[s.env] = s.kind === 'seconds' ? (v as number) / 1000 : v;
   }
   return out;
+}
+
+/** The Loop section as printed at start-up, secrets hidden. */
+export function describeLoopConfig(config: Config): Record<string, unknown> {
+  const loop = config.loop;
+  const hidden = '(hidden)';
+  return { ...loop, hawkIdSecret: hidden, userMacSecret: hidden, fxaOAuth: { ...loop.fxaOAuth, client_secret: loop.fxaOAuth.client_secret && hidden } };
 }

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import { isError } from '../errors.ts';
+import type { Reply } from '../http/reply.ts';
+import type { Handler, RequestInfo } from '../http/server.ts';
+import { MAX_BODY_BYTES, isParsedType, parseBody } from './body.ts';
+import type { LoopCors } from './cors.ts';
+import { isLoopError, loopErrors } from './errors.ts';
+import { Exchange, type Responder } from './exchange.ts';
+import type { LoopRouter, Route } from './router.ts';
+
+/** Headers the Loop layer reads; uWS only hands out the ones asked for. */
+export const LOOP_HEADERS = [
+  'authorization', 'host', 'content-type', 'accept', 'accept-language', 'origin', 'access-control-request-headers',
+];
+
+/**
+ * Paths of signalbox's own surfaces: never redirected to /v1 (§2.1), so a
+ * wrong method there gets a 404 rather than a 307.
+ */
+const OWN_PREFIXES = ['/inbox', '/__metrics__', '/turn-credentials', '/demo/'];
+
+export interface DispatchOptions {
+  readonly router: LoopRouter;
+  readonly cors: LoopCors;
+  readonly responder: Responder;
+  readonly log: Logger;
+}
+
+/**
+ * The catch-all uWS handler of the Loop surface: CORS preflight, routing
+ * (§2.1), body reading (§2.2) and error containment; endpoints get an
+ * Exchange with the parsed body.
+ */
+export function loopDispatcher(o: DispatchOptions): Handler {
+  const { router, cors, responder, log } = o;
+  return (req: RequestInfo, reply: Reply) => {
+    const origin = req.headers.origin ?? '';
+    if (req.method === 'OPTIONS' && cors.allows(origin)) {
+      reply.send(204, cors.preflight(origin, req.headers['access-control-request-headers'] ?? ''));
+      return;
+    }
+    reply.common = cors.headers(origin);
+    const found = router.resolve(req.method, req.path);
+    const ex = new Exchange(req, reply, responder, req.method === 'HEAD');
+    if (found.kind !== 'endpoint') {
+      if (found.kind === 'methods' && req.method === 'OPTIONS') return ex.text(200, found.allow, [['Allow', found.allow]]);
+      if (found.prefixed || OWN_PREFIXES.some((p) => req.path.startsWith(p))) return ex.fail(loopErrors.resourceNotFound());
+      reply.route = 'Loop redirect';
+      return ex.text(307, `Temporary Redirect. Redirecting to /v1${req.path}`, [['Location', `/v1${req.path}`]]);
+    }
+    const route = found.endpoint;
+    reply.route = route.label;
+    ex.params = found.params;
+    // uWS: the body must be subscribed to in this synchronous part of the handler.
+    const contentType = req.headers['content-type'] ?? '';
+    const body = route.body && isParsedType(contentType) ? reply.readBody(MAX_BODY_BYTES, req.contentLength) : null;
+    run(ex, route, body, contentType).catch((err) => {
+      log.error({ err, method: req.method, path: req.path }, 'Loop handler failed');
+      if (!reply.finished) ex.fail(loopErrors.internal());
+    });
+  };
+}
+
+async function run(ex: Exchange, route: Route, body: ReturnType<Reply['readBody']> | null, contentType: string): Promise<void> {
+  if (body !== null) {
+    const bytes = await body;
+    if (bytes === null) return; // the client went away
+    if (isError(bytes)) return ex.fail(bytes.status === 413 ? loopErrors.tooLarge() : loopErrors.badJson());
+    const parsed = parseBody(contentType, bytes);
+    if (isLoopError(parsed)) return ex.fail(parsed);
+    ex.body = parsed;
+  }
+  const result = route.handler(ex);
+  if (result) await result;
+}

@@ -1,0 +1,132 @@
+import Hawk from 'hawk';
+import type { Logger } from 'pino';
+import type { LoopStore, SessionRecord } from '../store/loop-types.ts';
+import { loopErrors, type LoopError } from './errors.ts';
+import type { AuthedSession, Exchange } from './exchange.ts';
+
+export interface HawkAuthOptions {
+  readonly store: LoopStore;
+  readonly sessionTtlMs: number;
+  readonly protocol: 'http' | 'https';
+  /** `hawk.host` / `hawk.port` overrides (proxies). */
+  readonly host?: string;
+  readonly port?: number;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+}
+
+const SKEW_MS = 60_000;
+/** A replayed nonce can only pass inside the skew window on either side of now. */
+const NONCE_TTL_MS = 2 * SKEW_MS;
+
+type Host = { readonly name: string; readonly port: number } | null;
+
+class StoreFailure extends Error {}
+
+/** Text before the first space of an Authorization value, lower-cased ('' when none). */
+export function authScheme(authorization: string): string {
+  const space = authorization.indexOf(' ');
+  return (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
+}
+
+/**
+ * §3.4–3.7: Hawk verification with the `hawk` package, from the copied
+ * request. Host header parses are cached (a client sends one value).
+ */
+export class HawkAuth {
+  readonly #o: HawkAuthOptions;
+  readonly #hosts = new Map<string, Host>();
+
+  constructor(o: HawkAuthOptions) {
+    this.#o = o;
+  }
+
+  /** Verifies the request; on success the exchange runs as the session and its response is signed. */
+  async verify(ex: Exchange): Promise<AuthedSession | LoopError> {
+    const authorization = ex.header('authorization');
+    if (authScheme(authorization) !== 'hawk') return loopErrors.hawkMissing();
+    const host = this.#host(ex.header('host'));
+    if (host === null) {
+      return loopErrors.hawkFailure(400, { statusCode: 400, error: 'Bad Request', message: 'Invalid Host header' }, undefined);
+    }
+    const { req } = ex;
+    const request = {
+      method: req.method === 'HEAD' ? 'HEAD' : req.method,
+      url: req.query === '' ? req.path : `${req.path}?${req.query}`,
+      host: host.name,
+      port: host.port,
+      authorization,
+      contentType: ex.header('content-type'),
+    };
+    let record: SessionRecord | undefined;
+    let id = '';
+    const store = this.#o.store;
+    const now = this.#o.nowMs;
+    try {
+      const result = await Hawk.server.authenticate(
+        request as unknown as Parameters<typeof Hawk.server.authenticate>[0],
+        (async (hawkId: string) => {
+          try {
+            record = await store.getSession(hawkId);
+          } catch (err) {
+            throw new StoreFailure(String(err));
+          }
+          id = hawkId;
+          return record ? { id: hawkId, key: record.key, algorithm: 'sha256' as const } : null;
+        }) as unknown as Hawk.server.CredentialsFunc,
+        {
+          nonceFunc: async (key: string, nonce: string, ts: string) => {
+            // A stale request must get "Stale timestamp", not use up a nonce.
+            if (Math.abs(Number(ts) * 1000 - now()) > SKEW_MS) return;
+            if (!(await store.claimNonce(`${key}:${ts}:${nonce}`, NONCE_TTL_MS))) throw new Error('replay');
+          },
+        },
+      );
+      ex.hawk = { credentials: result.credentials, artifacts: result.artifacts };
+    } catch (err) {
+      return this.#failure(err);
+    }
+    const session = { id, record: record! };
+    ex.session = session;
+    store.touchSession(id, this.#o.sessionTtlMs).catch((err) => this.#o.log.warn({ err }, 'session touch failed'));
+    return session;
+  }
+
+  #failure(err: unknown): LoopError {
+    const boom = err as { isBoom?: boolean; isMissing?: boolean; output?: { statusCode: number; payload: Record<string, unknown>; headers: Record<string, string> } };
+    if (boom.isBoom && boom.output) {
+      if (boom.isMissing) return loopErrors.hawkMissing();
+      const status = boom.output.statusCode;
+      if (status === 400 || status === 401) {
+        return loopErrors.hawkFailure(status, boom.output.payload, boom.output.headers['WWW-Authenticate']);
+      }
+    }
+    this.#o.log.error({ err }, 'Hawk verification failed unexpectedly');
+    return loopErrors.storeDuringAuth();
+  }
+
+  #host(header: string): Host {
+    const o = this.#o;
+    if (o.host !== undefined && o.port !== undefined) return { name: o.host, port: o.port };
+    let host = this.#hosts.get(header);
+    if (host === undefined) {
+      host = parseHost(header);
+      if (host && o.host !== undefined) host = { name: o.host, port: host.port };
+      if (host && o.port !== undefined) host = { name: host.name, port: o.port };
+      else if (host && o.protocol === 'https') host = { name: host.name, port: 443 };
+      if (this.#hosts.size < 256) this.#hosts.set(header, host);
+    }
+    return host;
+  }
+}
+
+/** The hawk package's own Host parsing rules, applied to our copied header. */
+function parseHost(header: string): Host {
+  if (header === '' || header.length > 4096 || header.includes('/')) return null;
+  try {
+    const uri = new URL(`http://${header}`);
+    return { name: uri.hostname, port: uri.port ? Number(uri.port) : 80 };
+  } catch {
+    return null;
+  }
+}

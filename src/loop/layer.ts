@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle, Timers } from '../clock.ts';
+import type { Handler } from '../http/server.ts';
+import { MemoryLoopStore } from '../store/loop-memory.ts';
+import type { LoopStore } from '../store/loop-types.ts';
+import type { LoopContext, LoopHealth } from './context.ts';
+import { LoopCors } from './cors.ts';
+import { LOOP_HEADERS, loopDispatcher } from './dispatch.ts';
+import { Responder } from './exchange.ts';
+import { createExternalServices, type ExternalServices } from './external/index.ts';
+import { HawkAuth } from './hawk-auth.ts';
+import { LoopRouter } from './router.ts';
+import { registerCallUrlRoutes } from './routes/call-url.ts';
+import { registerCallRoutes } from './routes/calls.ts';
+import { registerEventRoutes } from './routes/event.ts';
+import { registerOAuthRoutes } from './routes/oauth.ts';
+import { registerRegistrationRoutes } from './routes/registration.ts';
+import { registerServiceRoutes } from './routes/service.ts';
+import { Sessions } from './sessions.ts';
+import type { LoopConfig } from './settings.ts';
+
+export interface LoopLayerDeps {
+  readonly config: LoopConfig;
+  readonly log: Logger;
+  /** Monotonic clock for store lifetimes. */
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** Wall-clock ms since the epoch (Timestamp headers, unix-second fields). Default Date.now. */
+  readonly nowMs?: () => number;
+  readonly health: LoopHealth;
+  readonly store?: LoopStore;
+  /** Replaces some or all of the external services (tests). */
+  readonly services?: Partial<ExternalServices>;
+}
+
+export interface LoopLayer {
+  /** The catch-all uWS handler, and the headers it needs. */
+  readonly handler: Handler;
+  readonly headers: readonly string[];
+  /** Where the rooms endpoints (§8) register. */
+  readonly router: LoopRouter;
+  readonly context: LoopContext;
+  /** Stops the sweeper, waits for push wake-ups in flight, closes the store. */
+  stop(): Promise<void>;
+}
+
+/** How often expired Loop records are purged from memory (reads never see them anyway). */
+const SWEEP_EVERY_MS = 30_000;
+
+/** Builds the Loop v1 layer (loop-v1.md §2–§7, §9–§11, §13–§15). */
+export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
+  const { config, log, clock, timers, health } = deps;
+  const nowMs = deps.nowMs ?? Date.now;
+  const store = deps.store ?? new MemoryLoopStore({ clock, limits: config.limits });
+  const built = deps.services && isComplete(deps.services) ? deps.services : createExternalServices(config.external, log, { timers, nowMs });
+  const services: ExternalServices = { ...built, ...deps.services };
+  const sessionTtlMs = config.hawkSessionDuration * 1000;
+  const sessions = new Sessions({ store, hawkIdSecret: config.hawkIdSecret, userMacSecret: config.userMacSecret, sessionTtlMs });
+  const hawk = new HawkAuth({ store, sessionTtlMs, protocol: config.protocol, ...config.hawk, log, nowMs });
+  const context: LoopContext = { config, store, sessions, hawk, services, health, log };
+
+  const router = new LoopRouter();
+  registerServiceRoutes(router, context);
+  registerRegistrationRoutes(router, context);
+  registerCallUrlRoutes(router, context, nowMs);
+  registerCallRoutes(router, context);
+  if (config.fxaOAuth.activated) registerOAuthRoutes(router, context);
+  registerEventRoutes(router, context);
+
+  const responder = new Responder(nowMs, config.retryAfter);
+  const handler = loopDispatcher({ router, cors: new LoopCors(config.allowedOrigins), responder, log });
+  const onSweepError = (err: unknown) => log.error({ err }, 'Loop store sweep failed');
+  const sweeper: TimerHandle = timers.setInterval(() => void store.sweep().catch(onSweepError), SWEEP_EVERY_MS);
+
+  return {
+    handler,
+    headers: LOOP_HEADERS,
+    router,
+    context,
+    async stop() {
+      timers.clearInterval(sweeper);
+      await services.push.idle();
+      await store.close();
+    },
+  };
+}
+
+function isComplete(s: Partial<ExternalServices>): s is ExternalServices {
+  return Boolean(s.provider && s.push && s.browserId && s.fxa);
+}

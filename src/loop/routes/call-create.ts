@@ -1,0 +1,91 @@
+import type { CallRecord } from '../../store/loop-types.ts';
+import type { LoopContext } from '../context.ts';
+import { loopErrors, type LoopError } from '../errors.ts';
+import { randomHex } from '../credentials.ts';
+
+/** What a new call carries besides its provider session and tokens (§7.2 step 5, §7.3). */
+export interface CallSpec {
+  readonly channel: string;
+  readonly callType: string;
+  readonly subject?: string;
+  readonly callerId?: string;
+  readonly calleeFriendlyName?: string;
+  readonly callToken?: string;
+  readonly urlCreationDate?: number;
+}
+
+/** The caller's answer of POST /calls and POST /calls/{token}. */
+export interface CallerView {
+  readonly callId: string;
+  readonly websocketToken: string;
+  readonly sessionId: string;
+  readonly sessionToken: string;
+  readonly apiKey: string;
+  readonly progressURL: string;
+}
+
+/** §7.5: progressURL from configuration, never from the request. */
+export function progressUrl(ctx: LoopContext): string {
+  const c = ctx.config;
+  if (c.protocol === 'https') {
+    const host = new URL(`https://${c.publicServerAddress}`).hostname;
+    return `wss://${host}:443${c.progressURLEndpoint}`;
+  }
+  return `ws://${c.publicServerAddress}${c.progressURLEndpoint}`;
+}
+
+/**
+ * Creates the provider session and tokens, stores the call in each callee's
+ * call list for `callDuration` (never extended) and sends each callee its
+ * `calls` wake-up. The caller's provider token is returned, never stored.
+ */
+export async function placeCall(
+  ctx: LoopContext,
+  spec: CallSpec,
+  calleeUserKeys: readonly string[],
+  nowSec: number,
+  progressURL: string,
+): Promise<CallerView | LoopError> {
+  const { provider, push } = ctx.services;
+  let session: { apiKey: string; sessionId: string };
+  let callerToken: string;
+  let calleeToken: string;
+  try {
+    session = await provider.createSession(spec.channel);
+    const expireTime = nowSec + ctx.config.external.tokBox.tokenDurationSec;
+    callerToken = provider.createToken(session.sessionId, spec.channel, 'publisher', expireTime);
+    calleeToken = provider.createToken(session.sessionId, spec.channel, 'publisher', expireTime);
+  } catch (err) {
+    ctx.log.warn({ err }, 'media provider failed to create a call session');
+    return loopErrors.backend();
+  }
+  const call: CallRecord = {
+    callId: randomHex(16),
+    callType: spec.callType,
+    ...(spec.subject !== undefined ? { subject: spec.subject } : {}),
+    timestamp: nowSec,
+    ...(spec.callerId !== undefined ? { callerId: spec.callerId } : {}),
+    ...(spec.calleeFriendlyName !== undefined ? { calleeFriendlyName: spec.calleeFriendlyName } : {}),
+    apiKey: session.apiKey,
+    sessionId: session.sessionId,
+    calleeToken,
+    wsCallerToken: randomHex(16),
+    wsCalleeToken: randomHex(16),
+    ...(spec.callToken !== undefined ? { callToken: spec.callToken, urlCreationDate: spec.urlCreationDate } : {}),
+    markers: ['init'],
+    devices: { caller: 0, callee: 0 },
+  };
+  await ctx.store.addCall(call, calleeUserKeys, ctx.config.callDuration * 1000);
+  for (const user of calleeUserKeys) {
+    const urls = await ctx.store.pushUrls(user, 'calls');
+    if (urls.length > 0) push.notify(urls, call.timestamp);
+  }
+  return {
+    callId: call.callId,
+    websocketToken: call.wsCallerToken,
+    sessionId: session.sessionId,
+    sessionToken: callerToken,
+    apiKey: session.apiKey,
+    progressURL,
+  };
+}

@@ -1,0 +1,143 @@
+import type { CallRecord } from '../../store/loop-types.ts';
+import { field } from '../body.ts';
+import type { LoopContext } from '../context.ts';
+import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
+import type { Exchange } from '../exchange.ts';
+import type { LoopRouter } from '../router.ts';
+import { placeCall, progressUrl } from './call-create.ts';
+import { hawkSession, negotiated, registeredSession } from './guards.ts';
+
+const CALL_TYPES = new Set(['audio', 'audio-video']);
+
+/** §7.2 step 2 / §7.3 steps 2–3: callType, optional subject (≤ maxSubjectSize) and channel. */
+function callFields(ex: Exchange, maxSubject: number): { callType: string; subject?: string; channel: string } | LoopError {
+  const callType = field(ex.body, 'callType');
+  if (callType === undefined) return loopErrors.missing(['callType']);
+  if (typeof callType !== 'string' || !CALL_TYPES.has(callType)) {
+    return loopErrors.invalid("callType should be 'audio' or 'audio-video'");
+  }
+  const subject = field(ex.body, 'subject');
+  if (subject !== undefined && subject !== null) {
+    if (typeof subject !== 'string') return loopErrors.invalid('subject should be a string');
+    if (subject.length > maxSubject) return loopErrors.invalid(`Call subject should be shorter than ${maxSubject} characters`);
+  }
+  const channel = field(ex.body, 'channel');
+  if (channel !== undefined && channel !== null && typeof channel !== 'string') return loopErrors.invalid('channel should be a string');
+  return {
+    callType,
+    ...(typeof subject === 'string' ? { subject } : {}),
+    channel: typeof channel === 'string' && channel !== '' ? channel : 'default',
+  };
+}
+
+/**
+ * §7.3 step 5: the identities a calleeId names (a string or an array of
+ * strings and `{phoneNumber, mcc}` objects), lower-cased; unusable elements
+ * are ignored. Without a phone library only `+` numbers are kept (§14.4).
+ */
+export function calleeIdentities(calleeId: unknown): string[] {
+  const out: string[] = [];
+  for (const item of Array.isArray(calleeId) ? calleeId : [calleeId]) {
+    if (typeof item === 'string') {
+      if (item !== '') out.push(item.toLowerCase());
+    } else if (item && typeof item === 'object' && typeof (item as { phoneNumber?: unknown }).phoneNumber === 'string') {
+      const number = (item as { phoneNumber: string }).phoneNumber.trim();
+      if (!number.startsWith('+')) continue;
+      const digits = number.slice(1).replace(/[\s().-]/g, '');
+      if (/^\d{3,15}$/.test(digits)) out.push(`+${digits}`);
+    }
+  }
+  return out;
+}
+
+/** §7.4 item view for the callee. */
+function calleeView(call: CallRecord, progressURL: string, urlOf: (t: string) => string): Record<string, unknown> {
+  return {
+    callId: call.callId,
+    callType: call.callType,
+    ...(call.callerId !== undefined ? { callerId: call.callerId } : {}),
+    websocketToken: call.wsCalleeToken,
+    apiKey: call.apiKey,
+    sessionId: call.sessionId,
+    sessionToken: call.calleeToken,
+    progressURL,
+    ...(call.subject !== undefined ? { subject: call.subject } : {}),
+    ...(call.callToken !== undefined
+      ? { callUrl: urlOf(call.callToken), call_url: urlOf(call.callToken), callToken: call.callToken, urlCreationDate: call.urlCreationDate }
+      : {}),
+  };
+}
+
+/** §7: calls over HTTP. */
+export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
+  const { store, sessions, config } = ctx;
+  const maxSubject = config.calls.maxSubjectSize;
+  const progressURL = progressUrl(ctx);
+  const urlOf = (token: string) => config.callUrls.webAppUrl.replace('{token}', token);
+
+  router.add('GET', '/calls/{token}', {
+    async handler(ex) {
+      const url = await store.getCallUrl(ex.params[0]);
+      if (!url) return ex.fail(loopErrors.tokenNotFound());
+      ex.json(200, {
+        calleeFriendlyName: url.issuer,
+        urlCreationDate: url.timestamp,
+        ...(url.subject !== undefined ? { subject: url.subject } : {}),
+      });
+    },
+  });
+
+  router.add('POST', '/calls/{token}', {
+    body: true,
+    async handler(ex) {
+      const url = await store.getCallUrl(ex.params[0]);
+      if (!url) return ex.fail(loopErrors.tokenNotFound());
+      if (!negotiated(ex)) return;
+      const fields = callFields(ex, maxSubject);
+      if (isLoopError(fields)) return ex.fail(fields);
+      const spec = {
+        ...fields,
+        ...(url.callerId !== undefined ? { callerId: url.callerId } : {}),
+        calleeFriendlyName: url.issuer,
+        callToken: url.token,
+        urlCreationDate: url.timestamp,
+      };
+      const answer = await placeCall(ctx, spec, [url.userKey], ex.nowSec(), progressURL);
+      if (isLoopError(answer)) return ex.fail(answer);
+      ex.json(200, answer);
+    },
+  });
+
+  router.add('POST', '/calls', {
+    body: true,
+    async handler(ex) {
+      const session = await registeredSession(ctx, ex);
+      if (!session || !negotiated(ex, ['calleeId'])) return;
+      const fields = callFields(ex, maxSubject);
+      if (isLoopError(fields)) return ex.fail(fields);
+      const reached: string[] = [];
+      for (const identity of new Set(calleeIdentities(field(ex.body, 'calleeId')))) {
+        const user = sessions.userKeyOf(identity);
+        if (!reached.includes(user) && (await store.pushUrls(user, 'calls')).length > 0) reached.push(user);
+      }
+      if (reached.length === 0) return ex.fail(loopErrors.userUnavailable());
+      const spec = { ...fields, callerId: session.record.identity };
+      const answer = await placeCall(ctx, spec, reached, ex.nowSec(), progressURL);
+      if (isLoopError(answer)) return ex.fail(answer);
+      ex.json(200, answer);
+    },
+  });
+
+  router.add('GET', '/calls', {
+    async handler(ex) {
+      const session = await hawkSession(ctx, ex);
+      if (!session) return;
+      const version = ex.query.get('version');
+      if (version === null) return ex.fail(loopErrors.missing(['version']));
+      const since = Number(version); // '' is 0; a non-number matches nothing
+      const calls = (await store.listCalls(session.record.userKey)).filter((c) => c.markers.length > 0 && c.timestamp >= since);
+      calls.sort((a, b) => a.timestamp - b.timestamp);
+      ex.json(200, { calls: calls.map((c) => calleeView(c, progressURL, urlOf)) });
+    },
+  });
+}

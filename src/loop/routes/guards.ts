@@ -1,0 +1,44 @@
+import { acceptsJson, missingFields } from '../body.ts';
+import type { LoopContext } from '../context.ts';
+import { LoopError, loopErrors } from '../errors.ts';
+import type { AuthedSession, Exchange } from '../exchange.ts';
+import type { LoopFailure } from '../external/types.ts';
+
+/** Hawk-only endpoints: the session, or null once the failure was written. */
+export async function hawkSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
+  const outcome = await ctx.hawk.verify(ex);
+  if (outcome instanceof LoopError) {
+    ex.fail(outcome);
+    return null;
+  }
+  return outcome;
+}
+
+/** Registered-only endpoints (§3.8): Hawk, then a linked identity. */
+export async function registeredSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
+  const session = await hawkSession(ctx, ex);
+  if (session && session.record.identity === undefined) {
+    ex.fail(loopErrors.registeredOnly());
+    return null;
+  }
+  return session;
+}
+
+/** §2.2 negotiation, then required keys: false once a failure was written. */
+export function negotiated(ex: Exchange, required: readonly string[] = []): boolean {
+  if (!acceptsJson(ex.header('accept'))) {
+    ex.fail(loopErrors.notAcceptable());
+    return false;
+  }
+  const missing = missingFields(ex.body, required);
+  if (missing.length > 0) {
+    ex.fail(loopErrors.missing(missing));
+    return false;
+  }
+  return true;
+}
+
+/** An external service's failure as a Loop error. */
+export function fromFailure(f: LoopFailure): LoopError {
+  return new LoopError(f.status, f.errno as LoopError['errno'], f.error, f.wwwAuthenticate ? [['WWW-Authenticate', f.wwwAuthenticate]] : []);
+}

@@ -1,0 +1,90 @@
+import type { PushUrls } from '../../store/loop-types.ts';
+import { field } from '../body.ts';
+import type { LoopContext } from '../context.ts';
+import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
+import type { Exchange } from '../exchange.ts';
+import { authScheme } from '../hawk-auth.ts';
+import type { LoopRouter } from '../router.ts';
+import { fromFailure, hawkSession, negotiated, registeredSession } from './guards.ts';
+
+const TOPICS = new Set(['calls', 'rooms']);
+
+/** §5: the push URLs a registration body gives, validated. */
+export function pushUrlsOf(ex: Exchange): PushUrls | LoopError {
+  const urls: Record<string, unknown> = {};
+  const map = field(ex.body, 'simplePushURLs');
+  if (map !== undefined && map !== null) {
+    if (typeof map !== 'object' || Array.isArray(map)) return loopErrors.invalid('simplePushURLs should be an object');
+    Object.assign(urls, map);
+  }
+  const calls = field(ex.body, 'simplePushURL') ?? ex.query.get('simplePushURL') ?? field(ex.body, 'simple_push_url');
+  if (calls !== undefined && calls !== null) urls.calls = calls;
+  for (const [topic, url] of Object.entries(urls)) {
+    if (!TOPICS.has(topic)) return loopErrors.invalid(`${topic} should be one of calls, rooms`);
+    if (typeof url !== 'string' || !url.startsWith('http')) {
+      return loopErrors.invalid(`simplePushURLs.${topic} should be a valid url`);
+    }
+  }
+  return urls as PushUrls;
+}
+
+/** §5: POST/DELETE /registration, DELETE /session, DELETE /account. */
+export function registerRegistrationRoutes(router: LoopRouter, ctx: LoopContext): void {
+  const { store, sessions, services } = ctx;
+
+  router.add('POST', '/registration', {
+    body: true,
+    async handler(ex) {
+      const authorization = ex.header('authorization');
+      const scheme = authScheme(authorization);
+      let identity: string | undefined;
+      if (scheme === 'hawk') {
+        if (!(await hawkSession(ctx, ex))) return;
+      } else if (scheme === 'browserid') {
+        const outcome = await services.browserId.verify(authorization);
+        if (!outcome.ok) return ex.fail(fromFailure(outcome));
+        identity = outcome.identity;
+      } else if (scheme !== '') {
+        return ex.fail(loopErrors.unsupportedScheme('BrowserID,Hawk'));
+      }
+      if (!negotiated(ex)) return;
+      const urls = pushUrlsOf(ex);
+      if (isLoopError(urls)) return ex.fail(urls);
+      const session = ex.session ?? (await sessions.mint(ex, identity !== undefined ? { identity } : {}));
+      if (urls.calls !== undefined || urls.rooms !== undefined) {
+        await store.setPushUrls(session.record.userKey, session.id, urls);
+      }
+      ex.empty(200);
+    },
+  });
+
+  router.add('DELETE', '/registration', {
+    async handler(ex) {
+      const session = await hawkSession(ctx, ex);
+      if (!session) return;
+      await store.deletePushUrls(session.record.userKey, session.id);
+      ex.empty(204);
+    },
+  });
+
+  router.add('DELETE', '/session', {
+    async handler(ex) {
+      const session = await registeredSession(ctx, ex);
+      if (!session) return;
+      await store.deletePushUrls(session.record.userKey, session.id);
+      await store.deleteSession(session.id);
+      ex.empty(204);
+    },
+  });
+
+  router.add('DELETE', '/account', {
+    async handler(ex) {
+      const session = await hawkSession(ctx, ex);
+      if (!session) return;
+      const user = session.record.userKey;
+      await Promise.all([store.deleteUserPushUrls(user), store.deleteUserCallUrls(user), store.deleteUserCalls(user)]);
+      await store.deleteSession(session.id);
+      ex.empty(204);
+    },
+  });
+}

@@ -1,0 +1,67 @@
+import type { LoopStore, SessionRecord } from '../store/loop-types.ts';
+import { deriveCredentials, hmacHex, newSessionToken } from './credentials.ts';
+import type { AuthedSession, Exchange } from './exchange.ts';
+
+export interface SessionsOptions {
+  readonly store: LoopStore;
+  readonly hawkIdSecret: string;
+  readonly userMacSecret: string;
+  /** hawkSessionDuration in ms. */
+  readonly sessionTtlMs: number;
+}
+
+/** Sessions and users (§3.2, §3.3, §3.8): minting, user keys, identity links. */
+export class Sessions {
+  readonly #store: LoopStore;
+  readonly #idSecret: Buffer;
+  readonly #userSecret: Buffer;
+  readonly ttlMs: number;
+
+  constructor(o: SessionsOptions) {
+    this.#store = o.store;
+    this.#idSecret = Buffer.from(o.hawkIdSecret, 'hex');
+    this.#userSecret = Buffer.from(o.userMacSecret, 'hex');
+    this.ttlMs = o.sessionTtlMs;
+  }
+
+  /** §3.3 idHmac of a Hawk id. */
+  idHmac(id: string): string {
+    return hmacHex(this.#idSecret, id);
+  }
+
+  /** §3.8 user key of an identity (case-insensitive). */
+  userKeyOf(identity: string): string {
+    return hmacHex(this.#userSecret, identity.toLowerCase());
+  }
+
+  /** HMAC(userMacSecret, value): room participant token keys (§3.10). */
+  userMac(value: string): string {
+    return hmacHex(this.#userSecret, value);
+  }
+
+  /**
+   * Mints a session (anonymous, or linked to `identity`), stores it and makes
+   * the exchange run as it; the token goes out in `Hawk-Session-Token`.
+   */
+  async mint(ex: Exchange, extra: { identity?: string; oauthState?: string } = {}): Promise<AuthedSession> {
+    const token = newSessionToken();
+    const { id, key } = deriveCredentials(token);
+    const idHmac = this.idHmac(id);
+    const record: SessionRecord = {
+      key,
+      idHmac,
+      userKey: extra.identity !== undefined ? this.userKeyOf(extra.identity) : idHmac,
+      ...(extra.identity !== undefined ? { identity: extra.identity } : {}),
+      ...(extra.oauthState !== undefined ? { oauthState: extra.oauthState } : {}),
+    };
+    await this.#store.createSession(id, record, this.ttlMs);
+    ex.mintedToken = token;
+    ex.session = { id, record };
+    return ex.session;
+  }
+
+  /** Links the session to an identity: it becomes that registered user (§3.8). */
+  async link(session: AuthedSession, identity: string): Promise<boolean> {
+    return this.#store.updateSession(session.id, { identity, userKey: this.userKeyOf(identity) });
+  }
+}

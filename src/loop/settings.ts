@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import {
+  FxaOAuthOptionsSchema, PushOptionsSchema, TokBoxOptionsSchema, parseExternalServicesOptions, type ExternalServicesOptions,
+} from './external/options.ts';
+
+/*
+ * The `loop` section of the config: every setting of loop-v1.md §15 under its
+ * spec name (a dotted name is a nested object), with the spec's default and
+ * unit. Times follow the spec's units, given in each comment.
+ */
+
+const Int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) => Type.Integer({ default: def, minimum: min, maximum: max });
+const Sec = (def: number) => Type.Number({ default: def, exclusiveMinimum: 0, maximum: 10 * 365 * 86400 });
+const Str = (def: string) => Type.String({ default: def, minLength: 1 });
+const Bool = (def: boolean) => Type.Boolean({ default: def });
+const Url = (def: string) => Type.String({ default: def, pattern: '^https?://' });
+const Section = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { default: {}, additionalProperties: false });
+const Hex32 = Type.String({ pattern: '^[0-9a-fA-F]{32}$' });
+const Lit = <T extends string>(values: readonly T[], def: T) =>
+  Type.Union(values.map((v) => Type.Literal(v)), { default: def });
+
+export const LoopSettingsSchema = Type.Object(
+  {
+    /** host[:port] clients reach us at: progressURL and /api-specs. */
+    publicServerAddress: Str('localhost:5000'),
+    /** `https` when TLS ends in front: wss://…:443 progress URL, Hawk port 443. */
+    protocol: Lit(['http', 'https'] as const, 'http'),
+    /** Overrides of the host and port Hawk MACs are checked against (proxies). */
+    hawk: Section({ host: Type.Optional(Type.String({ minLength: 1 })), port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })) }),
+    /** 16 bytes as 32 hex; random per process when unset. */
+    hawkIdSecret: Type.Optional(Hex32),
+    userMacSecret: Type.Optional(Hex32),
+    /** Seconds a session lives after its last authenticated request. */
+    hawkSessionDuration: Int(2_592_000),
+    /** Seconds a call lives from its creation. */
+    callDuration: Sec(60),
+    /** Call-progress WebSocket timers, seconds (fractions allowed). */
+    timers: Section({ supervisoryDuration: Sec(10), ringingDuration: Sec(30), connectionDuration: Sec(10) }),
+    progressURLEndpoint: Type.String({ default: '/websocket', pattern: '^/' }),
+    callUrls: Section({
+      /** Bytes of a call token. */
+      tokenSize: Int(8, 4, 64),
+      /** Hours; default and largest call-URL lifetime. */
+      timeout: Int(720),
+      maxTimeout: Int(720),
+      webAppUrl: Url('http://localhost:3000/c/{token}'),
+      allowCreate: Bool(true),
+    }),
+    calls: Section({ maxSubjectSize: Int(124) }),
+    rooms: Section({
+      /** Hours. */
+      defaultTTL: Int(1344),
+      maxTTL: Int(1344),
+      extendTTL: Int(1344),
+      /** Seconds (fractions allowed). */
+      participantTTL: Sec(300),
+      /** Seconds a deleted-room notice lives. */
+      deletedTTL: Sec(1620),
+      maxSize: Int(5),
+      maxRoomNameSize: Int(100),
+      maxRoomOwnerSize: Int(255),
+      tokenSize: Int(8, 4, 64),
+      webAppUrl: Url('http://localhost:3000/{token}'),
+    }),
+    /** CORS of the Loop surface; "*" allows every origin. */
+    allowedOrigins: Type.Array(Type.String({ minLength: 1 }), { default: ['http://localhost:3000'] }),
+    /** Seconds, sent as Retry-After on 503 and 429. */
+    retryAfter: Int(30, 0),
+    pushServerURIs: Type.Array(Type.String({ minLength: 1 }), { default: ['wss://push.services.mozilla.com/'], minItems: 1 }),
+    displayVersion: Bool(true),
+    i18n: Section({ defaultLang: Str('en-US') }),
+    /** Milliseconds per dependency check of /__heartbeat__. */
+    heartbeatTimeout: Int(2000),
+    heartbeat: Section({ checkPushServers: Bool(false) }),
+    /** Media provider (§14.1): the external services' own schema (times in ms/s by name). */
+    tokBox: TokBoxOptionsSchema,
+    /** `browserid`: off | fake | remote (§14.2); `verifierTimeoutMs` is ours. */
+    identity: Section({
+      browserid: Lit(['off', 'fake', 'remote'] as const, 'off'),
+      verifierTimeoutMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60_000 })),
+    }),
+    fxaOAuth: FxaOAuthOptionsSchema,
+    analytics: Section({ mode: Lit(['off', 'log'] as const, 'off') }),
+    fxaAudiences: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    fxaVerifier: Url('https://verifier.accounts.firefox.com/v2'),
+    fxaTrustedIssuers: Type.Array(Type.String({ minLength: 1 }), { default: ['api.accounts.firefox.com'] }),
+    /** Push wake-ups (§11): `timeoutMs`, `maxConcurrency`, `maxQueued`. Ours. */
+    push: PushOptionsSchema,
+    /** Entry caps of the in-memory Loop store. Ours. */
+    limits: Section({ sessions: Int(1_000_000), callUrls: Int(200_000), calls: Int(100_000), nonces: Int(500_000) }),
+  },
+  { additionalProperties: false },
+);
+
+export type LoopSettingsInput = Static<typeof LoopSettingsSchema>;
+
+/** The validated loop section: secrets always set, and the external services' options assembled. */
+export type LoopConfig = Readonly<
+  LoopSettingsInput & { hawkIdSecret: string; userMacSecret: string; external: ExternalServicesOptions }
+>;
+
+export const LOOP_KEYS: ReadonlySet<string> = new Set(Object.keys(LoopSettingsSchema.properties));
+
+/** Checks relations between settings; returns [setting, problem] or null. */
+export function loopConsistency(c: LoopConfig): [string, string] | null {
+  const t = c.timers;
+  if (c.callDuration < t.supervisoryDuration + t.ringingDuration + t.connectionDuration) {
+    return ['callDuration', 'must be at least timers.supervisoryDuration + ringingDuration + connectionDuration'];
+  }
+  if (c.hawkSessionDuration < c.callUrls.maxTimeout * 3600) {
+    return ['hawkSessionDuration', 'must be at least callUrls.maxTimeout hours'];
+  }
+  if (c.callUrls.timeout > c.callUrls.maxTimeout) return ['callUrls.timeout', 'must not exceed callUrls.maxTimeout'];
+  if (c.rooms.defaultTTL > c.rooms.maxTTL) return ['rooms.defaultTTL', 'must not exceed rooms.maxTTL'];
+  if (c.allowedOrigins.includes('*') && c.allowedOrigins.length > 1) {
+    return ['allowedOrigins', '"*" cannot be combined with other origins'];
+  }
+  return null;
+}
+
+/**
+ * Fills the per-process random secrets the spec allows when unset, and
+ * assembles the external services' options from their §15 settings.
+ */
+export function withSecrets(input: LoopSettingsInput): LoopConfig {
+  const { browserid, verifierTimeoutMs } = input.identity;
+  const browserId = { browserid, fxaAudiences: input.fxaAudiences, fxaVerifier: input.fxaVerifier, fxaTrustedIssuers: input.fxaTrustedIssuers, ...(verifierTimeoutMs !== undefined ? { verifierTimeoutMs } : {}) };
+  return {
+    ...input,
+    external: parseExternalServicesOptions({ tokBox: input.tokBox, browserId, fxaOAuth: input.fxaOAuth, push: input.push }),
+    hawkIdSecret: input.hawkIdSecret ?? randomBytes(16).toString('hex'),
+    userMacSecret: input.userMacSecret ?? randomBytes(16).toString('hex'),
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The storage contract behind the Loop layer (loop-v1.md §1). Like the inbox
+ * contract: every operation is async and only plain data crosses it, so a
+ * Redis backend can implement it with keys, hashes, sets and TTLs. Lifetimes
+ * are given by the caller in milliseconds; reads never return expired data.
+ */
+
+/** A Hawk session (§3.2, §3.3, §3.8, §3.11). */
+export interface SessionRecord {
+  /** Hawk key, 64 lowercase hex chars (the MAC key is this string). */
+  readonly key: string;
+  /** hex HMAC(hawkIdSecret, id): anonymous user key and Hawk participant key. */
+  readonly idHmac: string;
+  /** The user this session acts as: `idHmac` when anonymous, the identity's HMAC when linked. */
+  readonly userKey: string;
+  /** Linked identity (email or MSISDN) as given; absent for an anonymous session. */
+  readonly identity?: string;
+  /** OAuth state (64 hex) of a session created by POST /fxa-oauth/params. */
+  readonly oauthState?: string;
+  /** Access token obtained by POST /fxa-oauth/token. */
+  readonly oauthToken?: string;
+}
+
+export type SessionPatch = Partial<Pick<SessionRecord, 'userKey' | 'identity' | 'oauthState' | 'oauthToken'>>;
+
+export type PushTopic = 'calls' | 'rooms';
+export type PushUrls = Partial<Record<PushTopic, string>>;
+
+/** A call URL (§6.1). Times in unix seconds. */
+export interface CallUrlRecord {
+  readonly token: string;
+  readonly userKey: string;
+  readonly callerId?: string;
+  readonly issuer: string;
+  readonly subject?: string;
+  readonly timestamp: number;
+  readonly expires: number;
+}
+
+/** Role of a call-progress socket (§12.3). */
+export type CallRole = 'caller' | 'callee';
+
+/** A call (§7.2 step 5, §7.3), with what the call-progress machine (§12) keeps. */
+export interface CallRecord {
+  readonly callId: string;
+  readonly callType: string;
+  readonly subject?: string;
+  /** Creation, unix seconds (also the push `version`). */
+  readonly timestamp: number;
+  readonly callerId?: string;
+  readonly calleeFriendlyName?: string;
+  readonly apiKey: string;
+  readonly sessionId: string;
+  /** The callee's provider token (the caller's is never stored). */
+  readonly calleeToken: string;
+  readonly wsCallerToken: string;
+  readonly wsCalleeToken: string;
+  /** Present for calls placed through a call URL. */
+  readonly callToken?: string;
+  readonly urlCreationDate?: number;
+  /** §12.4 markers; `['init']` at creation, `[]` once terminated. */
+  readonly markers: readonly string[];
+  /** Termination reason, once one was given. */
+  readonly reason?: string;
+  /** Open call-progress sockets per role (§12.5, §12.9). */
+  readonly devices: Readonly<Record<CallRole, number>>;
+}
+
+export interface LoopStoreStats {
+  readonly sessions: number;
+  readonly callUrls: number;
+  readonly calls: number;
+}
+
+export interface LoopStore {
+  /** Stores a new session under its Hawk id for `ttlMs`. */
+  createSession(id: string, record: SessionRecord, ttlMs: number): Promise<void>;
+  /** The live session, without extending it. */
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Restarts the session's lifetime (and its push registration's) at `ttlMs`. */
+  touchSession(id: string, ttlMs: number): Promise<void>;
+  /** Changes fields of a live session, keeping its lifetime; false when it is gone. */
+  updateSession(id: string, patch: SessionPatch): Promise<boolean>;
+  /** Deletes the session and its push registration. */
+  deleteSession(id: string): Promise<void>;
+
+  /** Merges URLs into the registration of (user, session); it lives as long as the session. */
+  setPushUrls(userKey: string, sessionId: string, urls: PushUrls): Promise<void>;
+  /** Removes the registration of (user, session). */
+  deletePushUrls(userKey: string, sessionId: string): Promise<void>;
+  /** Removes every registration of the user (all its sessions). */
+  deleteUserPushUrls(userKey: string): Promise<void>;
+  /** The user's URLs for a topic over all its live sessions, duplicates removed. */
+  pushUrls(userKey: string, topic: PushTopic): Promise<string[]>;
+
+  /** Stores a call URL until `record.expires`; `ttlMs` is that lifetime from now. */
+  putCallUrl(record: CallUrlRecord, ttlMs: number): Promise<void>;
+  getCallUrl(token: string): Promise<CallUrlRecord | undefined>;
+  deleteCallUrl(token: string): Promise<void>;
+  /** The user's live call URLs, any order. */
+  listCallUrls(userKey: string): Promise<CallUrlRecord[]>;
+  deleteUserCallUrls(userKey: string): Promise<void>;
+
+  /** Stores a call for `ttlMs` (never extended) in the call list of every user given. */
+  addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number): Promise<void>;
+  getCall(callId: string): Promise<CallRecord | undefined>;
+  /** The live calls in the user's call list, any order. */
+  listCalls(userKey: string): Promise<CallRecord[]>;
+  /** Empties the user's call list and deletes those calls. */
+  deleteUserCalls(userKey: string): Promise<void>;
+  /** Replaces the markers (and the reason, when given) of a live call; false when it is gone. */
+  setCallState(callId: string, markers: readonly string[], reason?: string): Promise<boolean>;
+  /** Adds `delta` to a role's device counter; the new count, or undefined when the call is gone. */
+  addCallDevice(callId: string, role: CallRole, delta: number): Promise<number | undefined>;
+
+  /**
+   * Replay protection (SET NX PX): records `nonceKey` for `ttlMs`; false when
+   * it was already recorded.
+   */
+  claimNonce(nonceKey: string, ttlMs: number): Promise<boolean>;
+
+  /** Frees memory of expired entries (reads already ignore them). */
+  sweep(): Promise<void>;
+  stats(): Promise<LoopStoreStats>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MemoryLoopStore } from '../../src/store/loop-memory.ts';
+import type { CallRecord } from '../../src/store/loop-types.ts';
+import { FakeTime } from '../helpers/fake-time.ts';
+import { hawkFetch, register, startLoopServer } from '../helpers/loop.ts';
+
+const DAY_MS = 86_400_000;
+const limits = { sessions: 100, callUrls: 100, calls: 100, nonces: 100 };
+const record = (userKey: string) => ({ key: 'k'.repeat(64), idHmac: userKey, userKey });
+const call = (callId: string): CallRecord => ({
+  callId, callType: 'audio', timestamp: 1, apiKey: 'a', sessionId: 's', calleeToken: 't', wsCallerToken: 'w1', wsCalleeToken: 'w2',
+  markers: ['init'], devices: { caller: 0, callee: 0 },
+});
+
+test('§1/§3.3 a Hawk session lives 30 days after its last authenticated request', async () => {
+  const time = new FakeTime();
+  const server = await startLoopServer({}, { clock: time });
+  try {
+    const { creds } = await register(server);
+    time.advance(29 * DAY_MS);
+    assert.equal((await hawkFetch(server, creds, 'GET', '/v1/call-url')).status, 200);
+    time.advance(29 * DAY_MS);
+    assert.equal((await hawkFetch(server, creds, 'GET', '/v1/call-url')).status, 200, 'the last request extended it');
+    time.advance(30 * DAY_MS + 1000);
+    const gone = await hawkFetch(server, creds, 'GET', '/v1/call-url');
+    assert.equal(gone.status, 401);
+    assert.equal(gone.res.headers.get('www-authenticate'), 'Hawk error="Unknown credentials"');
+  } finally {
+    await server.close();
+  }
+});
+
+test('§6.1 a call URL disappears at its expiry', async () => {
+  const time = new FakeTime();
+  const server = await startLoopServer({}, { clock: time });
+  try {
+    const { creds } = await register(server);
+    const made = await hawkFetch(server, creds, 'POST', '/v1/call-url', { body: { callerId: 'a', expiresIn: 1 } });
+    assert.equal(made.status, 200);
+    time.advance(3_500_000);
+    assert.equal((await hawkFetch(server, creds, 'GET', '/v1/call-url')).json.length, 1);
+    time.advance(200_000);
+    assert.deepEqual((await hawkFetch(server, creds, 'GET', '/v1/call-url')).json, []);
+    assert.equal((await fetch(`${server.url}/v1/calls/${made.json.callToken}`)).status, 404);
+  } finally {
+    await server.close();
+  }
+});
+
+test('§3.7 a store failure during the Hawk lookup is 503 errno 201 with Retry-After', async () => {
+  class Broken extends MemoryLoopStore {
+    override async getSession(): Promise<never> {
+      throw new Error('store down');
+    }
+  }
+  const time = new FakeTime();
+  const server = await startLoopServer({}, { loopStore: new Broken({ clock: time, limits }) });
+  try {
+    const { creds } = await register(server);
+    const r = await hawkFetch(server, creds, 'GET', '/v1/call-url');
+    assert.equal(r.status, 503);
+    assert.deepEqual(r.json, { code: 503, errno: 201, error: 'Service unavailable' });
+    assert.equal(r.res.headers.get('retry-after'), '30');
+  } finally {
+    await server.close();
+  }
+});
+
+test('memory store: sessions, their push URLs, call URLs, calls and nonces expire; indexes follow', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopStore({ clock: time, limits });
+  await store.createSession('s1', record('u1'), 1000);
+  await store.createSession('s2', record('u1'), 5000);
+  await store.setPushUrls('u1', 's1', { calls: 'http://a' });
+  await store.setPushUrls('u1', 's2', { calls: 'http://a', rooms: 'http://r' });
+  await store.setPushUrls('u1', 's2', { calls: 'http://b' });
+  assert.deepEqual((await store.pushUrls('u1', 'calls')).sort(), ['http://a', 'http://b']);
+  assert.deepEqual(await store.pushUrls('u1', 'rooms'), ['http://r'], 'a topic not mentioned keeps its URL');
+  time.advance(500);
+  await store.touchSession('s1', 1000);
+  time.advance(900);
+  assert.ok(await store.getSession('s1'), 'touched');
+  time.advance(200);
+  assert.equal(await store.getSession('s1'), undefined);
+  assert.deepEqual(await store.pushUrls('u1', 'calls'), ['http://b'], 'push URLs die with their session');
+  assert.equal(await store.updateSession('s1', { identity: 'x' }), false);
+  assert.equal(await store.updateSession('s2', { identity: 'x' }), true);
+  assert.equal((await store.getSession('s2'))?.identity, 'x');
+
+  await store.putCallUrl({ token: 't1', userKey: 'u1', issuer: '', timestamp: 1, expires: 2 }, 1000);
+  await store.addCall(call('c1'), ['u1', 'u2'], 1000);
+  assert.equal((await store.listCalls('u2')).length, 1);
+  assert.equal(await store.setCallState('c1', [], 'busy'), true);
+  assert.equal(await store.addCallDevice('c1', 'callee', 1), 1);
+  assert.deepEqual((await store.getCall('c1'))?.markers, []);
+  assert.equal((await store.getCall('c1'))?.reason, 'busy');
+  time.advance(1001);
+  await store.sweep();
+  assert.deepEqual(await store.listCallUrls('u1'), []);
+  assert.deepEqual(await store.listCalls('u1'), []);
+  assert.equal(await store.addCallDevice('c1', 'caller', 1), undefined);
+
+  assert.equal(await store.claimNonce('n', 100), true);
+  assert.equal(await store.claimNonce('n', 100), false);
+  time.advance(101);
+  assert.equal(await store.claimNonce('n', 100), true);
+  await store.deleteSession('s2');
+  assert.deepEqual(await store.pushUrls('u1', 'rooms'), []);
+  assert.deepEqual(await store.stats(), { sessions: 0, callUrls: 0, calls: 0 });
+});
