@@ -3,6 +3,8 @@ export interface BasicCredentials {
   /** The user-id bytes read as latin1, so each char is one byte and nothing is lost. */
   readonly username: string;
   readonly password: Uint8Array;
+  /** The decoded `username:password` bytes as sent (hashed whole, in one pass). */
+  readonly joined: Uint8Array;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -17,5 +19,5 @@ export function parseBasicAuth(header: string): BasicCredentials | string {
   const bytes = Buffer.from(encoded, 'base64');
   const colon = bytes.indexOf(0x3a);
   if (colon < 0) return 'the credentials have no ":" between username and password';
-  return { username: bytes.toString('latin1', 0, colon), password: bytes.subarray(colon + 1) };
+  return { username: bytes.toString('latin1', 0, colon), password: bytes.subarray(colon + 1), joined: bytes };
 }

@@ -39,7 +39,7 @@ function headerText(raw: string): string {
 function ownerOf(req: RequestInfo, hasher: CredentialHasher): Owner | AppError {
   const creds = parseBasicAuth(req.headers.authorization);
   if (typeof creds === 'string') return errors.missingCredentials(creds);
-  return hasher.owner(creds.username, creds.password);
+  return hasher.owner(creds.username, creds.password, creds.joined);
 }
 
 /** The inbox protocol over HTTP: translates requests to InboxService calls and outcomes to responses. */

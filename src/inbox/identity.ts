@@ -1,10 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac, randomBytes } from 'node:crypto';
 import { AppError, errors } from '../errors.ts';
 
 export const MAX_USERNAME = 256;
 export const MAX_PASSWORD_BYTES = 1024;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Why `name` is not a valid inbox name, or null when it is: 1 to 256 printable
@@ -24,12 +23,7 @@ export function usernameProblem(name: string): string | null {
 export function passwordProblem(password: Uint8Array): string | null {
   if (password.length === 0) return 'it is empty';
   if (password.length > MAX_PASSWORD_BYTES) return `it is longer than ${MAX_PASSWORD_BYTES} bytes`;
-  try {
-    utf8.decode(password);
-  } catch {
-    return 'it is not valid UTF-8';
-  }
-  return null;
+  return isUtf8(password) ? null : 'it is not valid UTF-8';
 }
 
 /** A validated owner: the inbox name and the keyed hash that stands for the password. */
@@ -48,13 +42,19 @@ export class CredentialHasher {
     this.#key = Buffer.from(key);
   }
 
-  /** Validates username and password and hashes them into an Owner. */
-  owner(username: string, password: Uint8Array): Owner | AppError {
+  /**
+   * Validates username and password and hashes them into an Owner. `joined`,
+   * when the caller has it, is `username:password` as bytes: hashing it in one
+   * update is measurably cheaper on the request path.
+   */
+  owner(username: string, password: Uint8Array, joined?: Uint8Array): Owner | AppError {
     const badName = usernameProblem(username);
     if (badName) return errors.invalidUsername(badName);
     const badPassword = passwordProblem(password);
     if (badPassword) return errors.invalidPassword(badPassword);
-    const secret = createHmac('sha256', this.#key).update(username).update(':').update(password).digest().toString('latin1');
+    const message = joined ?? Buffer.concat([Buffer.from(`${username}:`, 'latin1'), password]);
+    // 'binary' is latin1: one char per byte, the most compact string for a digest.
+    const secret = createHmac('sha256', this.#key).update(message).digest('binary');
     return { name: username, secret };
   }
 }
