@@ -6,11 +6,21 @@ import { loadUwsCore, type LoadedCore } from './http/uws.ts';
 import { registerInboxRoutes } from './inbox/http-routes.ts';
 import { CredentialHasher } from './inbox/identity.ts';
 import { InboxService } from './inbox/service.ts';
+import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inbox/ws-routes.ts';
 import { createLogger } from './logger.ts';
+import type { ExternalServices } from './loop/external/index.ts';
+import { createLoopLayer } from './loop/layer.ts';
 import { Metrics } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
+import { bundleForBrowser } from './static/bundle.ts';
+import { DEMO_DIR, StaticFiles } from './static/files.ts';
+import { registerStaticRoutes } from './static/http-routes.ts';
 import { MemoryInboxStore } from './store/memory.ts';
 import type { InboxStore } from './store/types.ts';
+import type { LoopStore } from './store/loop-types.ts';
+import type { TurnSettings } from './turn/credentials.ts';
+import { registerTurnRoute } from './turn/http-route.ts';
+import { turnSettingsFromEnv } from './turn/settings.ts';
 
 export interface AppDeps {
   readonly clock?: Clock;
@@ -18,6 +28,14 @@ export interface AppDeps {
   readonly logger?: Logger;
   readonly core?: LoadedCore;
   readonly store?: InboxStore;
+  /** TURN settings; null turns TURN off. Default: read from TURN_SECRET/TURN_URLS/TURN_TTL (moves into Config later). */
+  readonly turn?: TurnSettings | null;
+  /** /inbox/ws tunables (auth timeout, idle timeout, backpressure); defaults in WS_DEFAULTS. */
+  readonly inboxWs?: Partial<InboxWsTunables>;
+  /** Loop layer: its store, some or all of its external services, and the wall clock (ms since the epoch). */
+  readonly loopStore?: LoopStore;
+  readonly loopServices?: Partial<ExternalServices>;
+  readonly nowMs?: () => number;
 }
 
 export interface App {
@@ -44,14 +62,26 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     inboxes: async () => (await store.stats()).inboxes,
     messages: async () => (await store.stats()).messages,
     longPolls: () => service.readerCount,
-    websockets: () => 0,
+    websockets: () => inboxWs.count,
   });
   const http = new HttpServer(core, log, metrics.observe);
   let accepting = true;
 
-  registerServiceRoutes(http, store, metrics, () => accepting);
-  registerInboxRoutes(http, { service, hasher: new CredentialHasher(), ...config });
-  http.notFound();
+  registerServiceRoutes(http, metrics);
+  const hasher = new CredentialHasher();
+  registerInboxRoutes(http, { service, hasher, ...config });
+  const inboxWs = registerInboxWebSocket(http.app, {
+    ...WS_DEFAULTS, ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes,
+  });
+  const turn = deps.turn === undefined ? turnSettingsFromEnv(process.env) : (deps.turn ?? undefined);
+  registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins });
+  registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
+  // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
+  const loop = createLoopLayer({
+    config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
+    health: { inboxStorePing: () => store.ping(), accepting: () => accepting },
+  });
+  http.route('any', '/*', 'Loop', { headers: loop.headers }, loop.handler);
 
   const sweeper = timers.setInterval(() => {
     store.sweep().catch(onBackgroundError);
@@ -66,6 +96,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       http.stopListening();
       timers.clearInterval(sweeper);
       service.shutdown();
+      await loop.stop();
+      inboxWs.closeAll(); // 1001 "going away", also for sockets not yet authenticated
       await store.close();
       // Let the answers just written leave before the sockets close.
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,0 +1,152 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
+
+/** Bounded waits: every step of a browser test finishes or fails within these. */
+export const LAUNCH_TIMEOUT_MS = 30_000;
+export const STEP_TIMEOUT_MS = 15_000;
+
+/**
+ * Why the browser tests are skipped, or undefined when they must run. They
+ * are skipped only on a developer machine without Chromium; with CI set they
+ * run, and fail if Chromium is missing.
+ */
+export function browserSkipReason(): string | undefined {
+  if (existsSync(CHROMIUM) || process.env.CI) return undefined;
+  return `Chromium not found at ${CHROMIUM} (install it with: apt-get install -y chromium); set CI=1 to make this a failure`;
+}
+
+/**
+ * Headless Debian Chromium, set up so two pages on this machine connect over
+ * loopback (see /work/shared/notes/chromium-webrtc-loopback.md):
+ * `--allow-loopback-in-peer-connection` plus camera/microphone granted to the
+ * origin in each context. Playwright's launch() always uses a fresh temporary
+ * profile (--user-data-dir), removed on close.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: LAUNCH_TIMEOUT_MS,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--allow-loopback-in-peer-connection',
+    ],
+  });
+}
+
+/** One user: an isolated browser context (own cookies, cache) with one page, watched for page errors and WebSockets. */
+export interface BrowserPeer {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  readonly name: string;
+  /** URLs of the WebSockets the page opened. */
+  readonly websockets: string[];
+  /** Authorization headers of the page's requests to /inbox (undefined when absent). */
+  readonly inboxAuth: (string | undefined)[];
+  readonly pageErrors: string[];
+}
+
+export async function openPeer(browser: Browser, origin: string, path: string, name: string): Promise<BrowserPeer> {
+  const context = await browser.newContext({ viewport: { width: 800, height: 700 } });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  await context.grantPermissions(['camera', 'microphone'], { origin });
+  const page = await context.newPage();
+  const peer: BrowserPeer = { page, context, name, websockets: [], inboxAuth: [], pageErrors: [] };
+  page.on('websocket', (ws) => peer.websockets.push(ws.url()));
+  page.on('pageerror', (err) => peer.pageErrors.push(String(err)));
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname === '/inbox') peer.inboxAuth.push(req.headers().authorization);
+  });
+  await page.goto(origin + path, { timeout: STEP_TIMEOUT_MS });
+  return peer;
+}
+
+/** Signs the page in under `peer.name` and waits until its inbox is open. */
+export async function signIn(peer: BrowserPeer): Promise<void> {
+  await peer.page.fill('#name', peer.name);
+  await peer.page.click('#start');
+  await peer.page.waitForSelector('body[data-signed-in="yes"]');
+}
+
+/** `caller` calls `callee`; resolves once the DataChannel is open on both sides. */
+export async function connect(caller: BrowserPeer, callee: BrowserPeer): Promise<void> {
+  await caller.page.fill('#peer', callee.name);
+  await caller.page.click('#call');
+  await Promise.all([caller, callee].map((p) => p.page.waitForSelector('body[data-state="open"]')));
+}
+
+/** Types `text` in `from` and waits for it to appear in `to`'s chat. */
+export async function chat(from: BrowserPeer, to: BrowserPeer, text: string): Promise<void> {
+  await from.page.fill('#text', text);
+  await from.page.click('#send');
+  const line = `${from.name}: ${text}`;
+  await to.page.waitForFunction(
+    (expected) => Array.from(document.querySelectorAll('#messages li')).some((li) => li.textContent === expected),
+    line,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+}
+
+/** Text of one element, for assertions and failure reports. */
+export const textOf = (peer: BrowserPeer, selector: string): Promise<string> =>
+  peer.page.locator(selector).innerText({ timeout: STEP_TIMEOUT_MS });
+
+/** Saves a screenshot of each page as test/artifacts/<label>-<1|2>.png, replacing the last run's (best effort). */
+export async function screenshots(label: string, peers: readonly BrowserPeer[]): Promise<string[]> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const paths: string[] = [];
+  for (const [i, p] of peers.entries()) {
+    const path = join(ARTIFACTS, `${label}-${i + 1}.png`);
+    try {
+      await p.page.screenshot({ path, fullPage: true, timeout: STEP_TIMEOUT_MS });
+      paths.push(path);
+    } catch {
+      // The page may be gone already (that is what failed); the test reports the real error.
+    }
+  }
+  return paths;
+}
+
+/** The page's log lines, to explain a failure. */
+export async function pageLogs(peers: readonly BrowserPeer[]): Promise<string> {
+  const parts: string[] = [];
+  for (const p of peers) {
+    const log = await p.page.locator('#log').innerText({ timeout: 2000 }).catch(() => '(log unavailable)');
+    parts.push(`--- ${p.name} (page errors: ${p.pageErrors.join(' | ') || 'none'})\n${log}`);
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Runs a two-page scenario and always cleans up: screenshots of both pages
+ * (also on failure), the page logs added to the error, contexts closed.
+ */
+export async function withPeers(label: string, peers: Promise<BrowserPeer>[], run: (peers: BrowserPeer[]) => Promise<void>): Promise<void> {
+  const settled = await Promise.allSettled(peers);
+  const opened = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  try {
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    try {
+      await run(opened);
+    } catch (err) {
+      // The page logs say what the pages saw (signals, ICE, errors).
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`${message}\n${await pageLogs(opened)}`, { cause: err });
+    } finally {
+      await screenshots(label, opened);
+    }
+  } finally {
+    await Promise.allSettled(opened.map((p) => p.context.close()));
+  }
+}
