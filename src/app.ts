@@ -20,7 +20,6 @@ import type { InboxStore } from './store/types.ts';
 import type { LoopStore } from './store/loop-types.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { registerTurnRoute } from './turn/http-route.ts';
-import { turnSettingsFromEnv } from './turn/settings.ts';
 
 export interface AppDeps {
   readonly clock?: Clock;
@@ -28,7 +27,7 @@ export interface AppDeps {
   readonly logger?: Logger;
   readonly core?: LoadedCore;
   readonly store?: InboxStore;
-  /** TURN settings; null turns TURN off. Default: read from TURN_SECRET/TURN_URLS/TURN_TTL (moves into Config later). */
+  /** TURN settings instead of config.turn; null turns TURN off. */
   readonly turn?: TurnSettings | null;
   /** /inbox/ws tunables (auth timeout, idle timeout, backpressure); defaults in WS_DEFAULTS. */
   readonly inboxWs?: Partial<InboxWsTunables>;
@@ -73,7 +72,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const inboxWs = registerInboxWebSocket(http.app, {
     ...WS_DEFAULTS, ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes,
   });
-  const turn = deps.turn === undefined ? turnSettingsFromEnv(process.env) : (deps.turn ?? undefined);
+  const turn = deps.turn === undefined ? config.turn : (deps.turn ?? undefined);
   registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins });
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.

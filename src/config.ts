@@ -1,6 +1,10 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
+import { ConfigError } from './config-error.ts';
+import { ExternalOptionsError } from './loop/external/options.ts';
+import type { TurnSettings } from './turn/credentials.ts';
+import { turnSettingsFromEnv } from './turn/settings.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
 
 /** The one typed, frozen configuration. Times carry their unit in the name. */
@@ -29,13 +33,11 @@ export interface Config {
   readonly allowUwsFallback: boolean;
   /** The Loop v1 layer (loop-v1.md §15), from the `loop`-level keys of the JSON config file. */
   readonly loop: LoopConfig;
+  /** TURN credentials (TURN_SECRET, TURN_URLS, TURN_TTL); undefined when TURN_SECRET is unset (TURN off). */
+  readonly turn: TurnSettings | undefined;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly setting: string, detail: string) {
-    super(`invalid setting ${setting}: ${detail}`);
-  }
-}
+export { ConfigError };
 
 type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean';
 
@@ -197,7 +199,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
     throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
   }
-  return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]), loop: loadLoop(file) });
+  return Object.freeze({
+    ...config,
+    corsOrigins: Object.freeze([...config.corsOrigins]),
+    loop: asConfigError(() => loadLoop(file)),
+    turn: turnSettingsFromEnv(env),
+  });
+}
+
+/** The external-service options report bad values with their own error type (they load without this module). */
+function asConfigError<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ExternalOptionsError) throw new ConfigError(err.setting, err.detail);
+    throw err;
+  }
 }
 
 /** The config as printed at start-up (seconds for times, like the user wrote them). */
@@ -207,6 +224,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     const v = config[s.key];
     out[s.env] = s.kind === 'seconds' ? (v as number) / 1000 : v;
   }
+  out.TURN = config.turn ? { urls: config.turn.urls, ttlSec: config.turn.ttlSec, secret: '(hidden)' } : 'off';
   return out;
 }
 

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { createApp } from './app.ts';
-import { ConfigError, SETTING_NAMES, describeConfig, loadConfig } from './config.ts';
+import { ConfigError, SETTING_NAMES, describeConfig, describeLoopConfig, loadConfig } from './config.ts';
+import { ExternalOptionsError } from './loop/external/options.ts';
 import { loadUwsCore } from './http/uws.ts';
 import { createLogger } from './logger.ts';
 
@@ -27,12 +28,23 @@ if (!core.native && !config.allowUwsFallback) {
   process.exit(1);
 }
 
-const app = createApp(config, { logger: log, core });
+let app;
+try {
+  app = createApp(config, { logger: log, core });
+} catch (err) {
+  // Some settings (e.g. tokBox credentials for the opentok provider) are checked when their service is built.
+  if (!(err instanceof ExternalOptionsError)) throw err;
+  console.error(`signalbox: ${err.message}`);
+  process.exit(2);
+}
 const port = await app.listen().catch((err: Error) => {
   log.fatal({ err }, 'cannot listen');
   process.exit(1);
 });
-log.info({ core: core.description, native: core.native, config: describeConfig(config), port }, 'signalbox started');
+log.info(
+  { core: core.description, native: core.native, config: describeConfig(config), loop: describeLoopConfig(config), port },
+  'signalbox started',
+);
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'stopping after an uncaught error');

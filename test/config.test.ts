@@ -15,10 +15,11 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   corsOrigins: ['*'],
   logLevel: 'info',
   allowUwsFallback: false,
+  turn: undefined,
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
-const EVERY: [keyof typeof DEFAULTS, string, string, string, unknown][] = [
+const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, unknown][] = [
   ['port', 'PORT', '--port', '8080', 8080],
   ['host', 'HOST', '--host', '127.0.0.1', '127.0.0.1'],
   ['inboxTtlMs', 'INBOX_TTL', '--inbox-ttl', '90', 90_000],
@@ -168,8 +169,16 @@ test('a time too small to be a whole millisecond is refused rather than rounded 
 
 test('describeConfig prints every setting by env name, times in seconds as written', () => {
   const d = describeConfig(loadConfig({ INBOX_TTL: '1.5' }, []));
-  assert.deepEqual(Object.keys(d), EVERY.map(([, env]) => env));
+  assert.deepEqual(Object.keys(d), [...EVERY.map(([, env]) => env), 'TURN']);
   assert.equal(d.INBOX_TTL, 1.5);
   assert.equal(d.MAX_WAIT, 30);
   assert.deepEqual(d.CORS_ORIGINS, ['*']);
+});
+
+test('TURN_* variables land in config.turn (TURN off without a secret); bad ones stop start-up', () => {
+  assert.equal(loadConfig({}).turn, undefined);
+  const on = loadConfig({ TURN_SECRET: 's3cret', TURN_URLS: 'turn:t.example:3478', TURN_TTL: '600' });
+  assert.deepEqual(on.turn, { secret: 's3cret', urls: ['turn:t.example:3478'], ttlSec: 600 });
+  assert.equal(configError(() => loadConfig({ TURN_SECRET: 's3cret' })).setting, 'TURN_URLS');
+  assert.deepEqual(describeConfig(on).TURN, { urls: ['turn:t.example:3478'], ttlSec: 600, secret: '(hidden)' });
 });

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
 import type { TurnSettings } from './credentials.ts';
 
 const DEFAULT_TTL_SEC = 86400;
@@ -10,8 +10,7 @@ const Ttl = Type.Integer({ minimum: 60, maximum: 7 * 86400 });
 /**
  * Reads TURN_SECRET, TURN_URLS (comma list) and TURN_TTL (seconds) from an
  * environment snapshot. undefined when TURN_SECRET is unset or empty (TURN
- * off); throws ConfigError on a bad value. Temporary home: these belong in
- * src/config.ts.
+ * off); throws ConfigError on a bad value. Called by loadConfig only.
  */
 export function turnSettingsFromEnv(env: Record<string, string | undefined>): TurnSettings | undefined {
   const secret = env.TURN_SECRET ?? '';
