@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Clock } from '../../src/clock.ts';
+import type { InboxEvent, InboxStore, StoredMessage } from '../../src/store/types.ts';
+import { FakeTime } from '../helpers/fake-time.ts';
+
+export const TTL = 60_000;
+
+/** How a backend under test is built: the contract gives the limits and the clock. */
+export type InboxStoreFactory = (o: { inboxTtlMs: number; inboxCapacity: number; maxInboxes: number; clock: Clock }) => InboxStore;
+
+export const msg = (text: string, from = 'bob'): StoredMessage => ({ from, contentType: 'text/plain', body: Buffer.from(text) });
+export const text = (m: StoredMessage | undefined) => (m ? Buffer.from(m.body).toString() : undefined);
+
+/**
+ * The behaviour every InboxStore backend must have (memory now, Redis later):
+ * one suite, run by each backend's test file with its own factory.
+ */
+export function inboxStoreContract(backend: string, make: InboxStoreFactory): void {
+  function setup(o: { capacity?: number; maxInboxes?: number; clock?: Clock } = {}) {
+    const time = new FakeTime();
+    const store = make({ inboxTtlMs: TTL, inboxCapacity: o.capacity ?? 100, maxInboxes: o.maxInboxes ?? 1000, clock: o.clock ?? time });
+    const events: InboxEvent[] = [];
+    store.subscribe((e) => events.push(e));
+    return { time, store, events };
+  }
+
+  test(`${backend}: open creates, then checks the secret; wrong secret does not replace it`, async () => {
+    const { store } = setup();
+    assert.equal(await store.open('a', 's1', true), 'created');
+    assert.equal(await store.open('a', 's1', true), 'ok');
+    assert.equal(await store.open('a', 's2', true), 'wrong-password');
+    assert.equal(await store.open('a', 's1', false), 'ok');
+    assert.equal(await store.open('a', 's1x', false), 'wrong-password'); // different length
+  });
+
+  test(`${backend}: creation counts as a touch; touch=true restarts the TTL, touch=false does not`, async () => {
+    const { store, time } = setup();
+    await store.open('a', 's', true);
+    await store.open('b', 's', true);
+    time.advance(TTL - 10);
+    await store.open('a', 's', true); // a: expires at 2*TTL-10
+    await store.open('b', 's', false); // b: still at TTL
+    time.advance(9);
+    assert.equal(await store.exists('b'), true);
+    time.advance(1);
+    assert.equal(await store.exists('b'), false);
+    assert.equal(await store.exists('a'), true);
+    time.advance(TTL - 11);
+    assert.equal(await store.exists('a'), true);
+    time.advance(1);
+    assert.equal(await store.exists('a'), false);
+  });
+
+  test(`${backend}: sending does not extend the recipient's life`, async () => {
+    const { store, time } = setup();
+    await store.open('a', 's', true);
+    time.advance(TTL - 1);
+    assert.equal(await store.send('a', msg('x')), 'ok');
+    time.advance(1);
+    assert.equal(await store.send('a', msg('y')), 'no-inbox');
+  });
+
+  test(`${backend}: read-time expiry: an expired inbox is gone before any sweep, with its queue; the name is free`, async () => {
+    const { store, time, events } = setup();
+    await store.open('a', 'old', true);
+    await store.send('a', msg('1'));
+    await store.send('a', msg('2'));
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 2 });
+    time.advance(TTL);
+    assert.equal(await store.exists('a'), false);
+    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'expired' });
+    assert.equal(await store.open('a', 'new', true), 'created');
+    assert.equal(await store.take('a'), undefined);
+  });
+
+  test(`${backend}: FIFO: take returns messages in the order they were sent; empty gives undefined`, async () => {
+    const { store } = setup();
+    await store.open('a', 's', true);
+    for (const t of ['1', '2', '3']) await store.send('a', msg(t));
+    assert.equal(text(await store.take('a')), '1');
+    assert.equal(text(await store.take('a')), '2');
+    assert.equal(text(await store.take('a')), '3');
+    assert.equal(await store.take('a'), undefined);
+    assert.equal(await store.take('nobody'), undefined);
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0 });
+  });
+
+  test(`${backend}: giveBack puts the message back at the head and announces it`, async () => {
+    const { store, events } = setup();
+    await store.open('a', 's', true);
+    await store.send('a', msg('1'));
+    await store.send('a', msg('2'));
+    const first = await store.take('a');
+    events.length = 0;
+    await store.giveBack('a', first!);
+    assert.deepEqual(events, [{ type: 'message', name: 'a' }]);
+    assert.equal(text(await store.take('a')), '1');
+    assert.equal(text(await store.take('a')), '2');
+    // into an empty queue too
+    await store.giveBack('a', msg('3'));
+    assert.equal(text(await store.take('a')), '3');
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0 });
+  });
+
+  test(`${backend}: giveBack to a gone inbox drops the message (its queue went with it)`, async () => {
+    const { store } = setup();
+    await store.open('a', 's', true);
+    await store.send('a', msg('1'));
+    const m = await store.take('a');
+    await store.remove('a', 's');
+    await store.giveBack('a', m!);
+    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+  });
+
+  test(`${backend}: capacity: the queue refuses past inboxCapacity, keeps what it has, accepts again after a take`, async () => {
+    const { store } = setup({ capacity: 3 });
+    await store.open('a', 's', true);
+    for (const t of ['1', '2', '3']) assert.equal(await store.send('a', msg(t)), 'ok');
+    assert.equal(await store.send('a', msg('4')), 'queue-full');
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 3 });
+    const m = await store.take('a');
+    assert.equal(await store.send('a', msg('4')), 'ok');
+    // giveBack is never refused, even when that goes past capacity
+    await store.giveBack('a', m!);
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 4 });
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push(text(await store.take('a')));
+    assert.deepEqual(got, ['1', '2', '3', '4']);
+  });
+
+  test(`${backend}: send to a missing inbox is no-inbox; events announce messages`, async () => {
+    const { store, events } = setup();
+    assert.equal(await store.send('nobody', msg('x')), 'no-inbox');
+    await store.open('a', 's', true);
+    await store.send('a', msg('x'));
+    assert.deepEqual(events, [{ type: 'message', name: 'a' }]);
+  });
+
+  test(`${backend}: remove: ok with the secret (queue dropped, gone event), wrong-password, no-inbox`, async () => {
+    const { store, events } = setup();
+    await store.open('a', 's', true);
+    await store.send('a', msg('x'));
+    assert.equal(await store.remove('a', 'bad'), 'wrong-password');
+    assert.equal(await store.remove('b', 's'), 'no-inbox');
+    assert.equal(await store.remove('a', 's'), 'ok');
+    assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'deleted' });
+    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.equal(await store.remove('a', 's'), 'no-inbox');
+  });
+
+  test(`${backend}: sweep drops expired inboxes in expiry order and returns how many went`, async () => {
+    const { store, time, events } = setup();
+    await store.open('a', 's', true); // t=0
+    time.advance(10);
+    await store.open('b', 's', true); // t=10
+    time.advance(10);
+    await store.open('c', 's', true); // t=20
+    time.advance(10);
+    await store.open('a', 's', true); // t=30: a now expires last
+    events.length = 0;
+    time.advance(TTL - 20); // t=TTL+10: b expired (at TTL+10), c not yet, a not yet
+    assert.equal(await store.sweep(), 1);
+    assert.deepEqual(events, [{ type: 'gone', name: 'b', reason: 'expired' }]);
+    time.advance(10);
+    assert.equal(await store.sweep(), 1); // c
+    time.advance(9);
+    assert.equal(await store.sweep(), 0);
+    time.advance(1);
+    assert.equal(await store.sweep(), 1); // a
+    assert.deepEqual(events.map((e) => e.name), ['b', 'c', 'a']);
+    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+  });
+
+  test(`${backend}: sweep over many inboxes drops only the expired prefix`, async () => {
+    const { store, time } = setup({ maxInboxes: 20_000 });
+    for (let i = 0; i < 10; i++) await store.open(`old${i}`, 's', true);
+    time.advance(1);
+    for (let i = 0; i < 10_000; i++) await store.open(`new${i}`, 's', true);
+    time.advance(TTL - 1);
+    assert.equal(await store.sweep(), 10);
+    assert.deepEqual(await store.stats(), { inboxes: 10_000, messages: 0 });
+    assert.equal(await store.sweep(), 0);
+  });
+
+  test(`${backend}: readers keep an inbox alive past its TTL; the TTL restarts when the reader ends`, async () => {
+    const { store, time } = setup();
+    await store.open('a', 's', true);
+    await store.send('a', msg('kept'));
+    await store.readerStarted('a');
+    time.advance(TTL * 3);
+    assert.equal(await store.sweep(), 0);
+    assert.equal(await store.exists('a'), true);
+    assert.equal(await store.open('a', 'other', false), 'wrong-password');
+    await store.readerEnded('a');
+    time.advance(TTL - 1);
+    assert.equal(await store.sweep(), 0);
+    assert.equal(text(await store.take('a')), 'kept');
+    time.advance(1);
+    assert.equal(await store.exists('a'), false);
+  });
+
+  test(`${backend}: an inbox with a reader at the front does not stop the sweep from reaching expired ones behind it`, async () => {
+    const { store, time } = setup();
+    await store.open('reading', 's', true);
+    await store.readerStarted('reading');
+    time.advance(1);
+    await store.open('idle', 's', true);
+    time.advance(TTL);
+    assert.equal(await store.sweep(), 1); // idle went, reading stayed
+    assert.equal(await store.exists('reading'), true);
+    assert.equal(await store.exists('idle'), false);
+    // and after its reader ends, the moved inbox is swept in its turn
+    await store.readerEnded('reading');
+    time.advance(TTL);
+    assert.equal(await store.sweep(), 1);
+    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+  });
+
+  test(`${backend}: maxInboxes: a new name is refused when full, existing inboxes are never evicted`, async () => {
+    const { store } = setup({ maxInboxes: 2 });
+    await store.open('a', 's', true);
+    await store.open('b', 's', true);
+    await store.send('a', msg('kept'));
+    assert.equal(await store.open('c', 's', true), 'full');
+    assert.equal(await store.open('a', 's', true), 'ok'); // existing owners still get in
+    assert.equal(await store.exists('c'), false);
+    assert.equal(text(await store.take('a')), 'kept');
+    assert.deepEqual(await store.stats(), { inboxes: 2, messages: 0 });
+  });
+
+  test(`${backend}: maxInboxes: expired inboxes are swept before a new name is refused`, async () => {
+    const { store, time } = setup({ maxInboxes: 2 });
+    await store.open('a', 's', true);
+    time.advance(1);
+    await store.open('b', 's', true);
+    time.advance(TTL - 1); // a expired, b not
+    assert.equal(await store.open('c', 's', true), 'created');
+    assert.equal(await store.open('d', 's', true), 'full');
+    assert.equal(await store.exists('b'), true);
+  });
+
+  test(`${backend}: readerEnded of a removed inbox is harmless; readerStarted of a missing one too`, async () => {
+    const { store } = setup();
+    await store.readerStarted('ghost');
+    await store.readerEnded('ghost');
+    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.equal(await store.ping(), true);
+  });
+
+  test(`${backend}: close stops the events`, async () => {
+    const { store, events } = setup();
+    await store.open('a', 's', true);
+    await store.close();
+    await store.send('a', msg('x'));
+    assert.deepEqual(events, []);
+  });
+}
