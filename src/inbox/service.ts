@@ -37,6 +37,13 @@ export interface InboxServiceOptions {
 interface Attached {
   readonly reader: Reader;
   readonly waits: boolean;
+  /**
+   * Whether the store counts this reader (readerStarted/readerEnded), which
+   * keeps the inbox from expiring while it is attached. A GET that does not
+   * wait is attached for microseconds, right after open() touched the inbox:
+   * counting it would cost two store calls per request and change nothing.
+   */
+  readonly counted: boolean;
   timer: TimerHandle | null;
 }
 
@@ -71,15 +78,17 @@ export class InboxService {
     if (failure) return failure;
     if (!reader.isOpen()) return undefined;
     const name = owner.name;
-    const entry: Attached = { reader, waits: waitMs > 0, timer: null };
+    const waits = waitMs > 0;
+    const entry: Attached = { reader, waits, counted: waits || !reader.single, timer: null };
     const previous = this.#readers.get(name);
     this.#readers.set(name, entry);
     if (previous) {
       this.#clearTimer(previous);
       previous.reader.finish('replaced');
-    } else {
-      this.#background(this.#o.store.readerStarted(name));
     }
+    const heldBefore = previous?.counted ?? false;
+    if (entry.counted && !heldBefore) this.#background(this.#o.store.readerStarted(name));
+    else if (!entry.counted && heldBefore) this.#background(this.#o.store.readerEnded(name));
     if (entry.waits && reader.single) {
       entry.timer = this.#o.timers.setTimeout(() => this.#end(name, entry, 'timeout'), waitMs);
     }
@@ -197,7 +206,7 @@ export class InboxService {
     // newer reader during an await: that one must stay attached.
     if (this.#readers.get(name) !== entry) return;
     this.#readers.delete(name);
-    this.#background(this.#o.store.readerEnded(name));
+    if (entry.counted) this.#background(this.#o.store.readerEnded(name));
   }
 
   #clearTimer(entry: Attached): void {
