@@ -12,7 +12,7 @@ import { renderReport } from './lib/report.ts';
 import { doubt, type Row, type Scenario, type ScenarioContext, type TargetCheck } from './lib/scenario.ts';
 
 /** Run order; scenario files not listed here run after these, by name. The ceiling goes first: others compare to it. */
-const ORDER = ['ceiling', 'post-inbox', 'get-empty', 'round-trip', 'memory'];
+const ORDER = ['ceiling', 'post-inbox', 'get-empty', 'round-trip', 'memory', 'loop-registration', 'loop-call-url', 'loop-call', 'loop-rooms', 'loop-call-setup'];
 
 async function loadScenarios(): Promise<Scenario[]> {
   const dir = fileURLToPath(new URL('./scenarios/', import.meta.url));

@@ -10,6 +10,8 @@ import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inb
 import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
+import { timingsFromSeconds } from './loop/progress/index.ts';
+import { registerProgressWebSocket } from './loop/progress-ws.ts';
 import { Metrics } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
 import { bundleForBrowser } from './static/bundle.ts';
@@ -61,7 +63,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     inboxes: async () => (await store.stats()).inboxes,
     messages: async () => (await store.stats()).messages,
     longPolls: () => service.readerCount,
-    websockets: () => inboxWs.count,
+    websockets: () => inboxWs.count + progressWs.count,
   });
   const http = new HttpServer(core, log, metrics.observe);
   let accepting = true;
@@ -80,6 +82,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
     health: { inboxStorePing: () => store.ping(), accepting: () => accepting },
   });
+  // The Loop call-progress WebSocket (§12), before the catch-all.
+  const progressWs = registerProgressWebSocket(http.app, {
+    uws: core.uws, path: config.loop.progressURLEndpoint, store: loop.context.callState, timers, log,
+    timings: timingsFromSeconds(config.loop.timers),
+  });
   http.route('any', '/*', 'Loop', { headers: loop.headers }, loop.handler);
 
   const sweeper = timers.setInterval(() => {
@@ -95,6 +102,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       http.stopListening();
       timers.clearInterval(sweeper);
       service.shutdown();
+      progressWs.closeAll(); // 1001 "going away"; before the call-state store closes
       await loop.stop();
       inboxWs.closeAll(); // 1001 "going away", also for sockets not yet authenticated
       await store.close();

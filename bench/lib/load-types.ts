@@ -44,6 +44,8 @@ export interface LoadResult {
   readonly errors: number;
   /** Open-loop runs: how late requests left compared with their schedule (a late generator under-loads). */
   readonly scheduleLagMs?: Percentiles;
+  /** Plans whose cycles may be sent once only: the run ran out of them and ended this early (s into the measured run). */
+  readonly exhaustedAfterSec?: number;
   /** autocannon times single requests; the raw client times whole cycles. */
   readonly latencyOf: 'request' | 'cycle';
 }

@@ -35,6 +35,8 @@ function percentiles(h: Histogram): Percentiles {
 }
 
 async function runAutocannon(spec: LoadSpec, plans: ConnectionPlan[]): Promise<LoadResult> {
+  // autocannon cycles through a connection's requests for as long as it runs.
+  if (plans.some((p) => p.once)) throw new Error(`${spec.plan.fn}: its requests may be sent once only; use the raw client (mode closed)`);
   const requests = plans.map((plan) => allSteps(plan).map(({ method, path, headers, body }) => ({ method, path, headers, body })));
   const expected = new Set(plans.flatMap((plan) => allSteps(plan).map((s) => String(s.expect))));
   const stepsPerCycle = plans[0].cycles > 0 ? plans[0].cycle(0).length : 1;
@@ -81,8 +83,8 @@ async function runAutocannon(spec: LoadSpec, plans: ConnectionPlan[]): Promise<L
   };
 }
 
-/** Request buffers and expected statuses of one plan, built once. */
-function compile(plan: ConnectionPlan, host: string): { requests: Buffer[][]; expect: number[][] } {
+/** Request buffers and expected statuses of one plan, built once (before any load). */
+function compile(plan: ConnectionPlan, host: string): { requests: Buffer[][]; expect: number[][]; once: boolean } {
   const requests: Buffer[][] = [];
   const expect: number[][] = [];
   for (let i = 0; i < plan.cycles; i++) {
@@ -90,18 +92,20 @@ function compile(plan: ConnectionPlan, host: string): { requests: Buffer[][]; ex
     requests.push(steps.map((s) => rawRequest(s, host)));
     expect.push(steps.map((s) => s.expect));
   }
-  return { requests, expect };
+  return { requests, expect, once: plan.once === true };
 }
 
 async function runRaw(spec: LoadSpec, plans: ConnectionPlan[]): Promise<LoadResult> {
   const host = `127.0.0.1:${spec.port}`;
   const compiled = plans.map((plan) => compile(plan, host));
   const conns = await Promise.all(plans.map(() => RawConnection.open(spec.port)));
+  // Where each connection is in its plan: warm-up and measured run go on from each other (once-only plans).
+  const cursor = conns.map(() => 0);
   try {
-    if (spec.warmupSec > 0 && spec.durationSec > 0) await drive(spec, conns, compiled, spec.warmupSec, new RawStats());
+    if (spec.warmupSec > 0 && spec.durationSec > 0) await drive(spec, conns, compiled, cursor, spec.warmupSec, new RawStats());
     const stats = new RawStats();
     post({ type: 'measuring' });
-    const elapsedSec = await drive(spec, conns, compiled, spec.durationSec, stats);
+    const elapsedSec = await drive(spec, conns, compiled, cursor, spec.durationSec, stats);
     post({ type: 'measured' });
     const errors = conns.reduce((n, c) => n + c.errors, 0) + stats.incomplete;
     const stepsPerCycle = stats.cycles > 0 ? stats.requests / (stats.cycles + stats.incomplete) : 1;
@@ -117,6 +121,7 @@ async function runRaw(spec: LoadSpec, plans: ConnectionPlan[]): Promise<LoadResu
       mismatches: stats.mismatches,
       errors,
       scheduleLagMs: spec.mode === 'open' ? percentiles(stats.lagUs) : undefined,
+      exhaustedAfterSec: stats.exhausted && spec.durationSec > 0 ? Math.round(elapsedSec * 100) / 100 : undefined,
       latencyOf: stepsPerCycle === 1 ? 'request' : 'cycle',
     };
   } finally {
@@ -128,11 +133,14 @@ type Compiled = ReturnType<typeof compile>;
 
 const DRAIN_MS = 10_000;
 
-/** Runs load on the open connections; resolves to the elapsed seconds once every cycle started has ended. */
-function drive(spec: LoadSpec, conns: RawConnection[], compiled: Compiled[], durationSec: number, stats: RawStats): Promise<number> {
+/**
+ * Runs load on the open connections, from `cursor` on (advanced in place);
+ * resolves to the elapsed seconds once every cycle started has ended. A timed
+ * run stops early when a once-only plan runs out (stats.exhausted).
+ */
+function drive(spec: LoadSpec, conns: RawConnection[], compiled: Compiled[], cursor: number[], durationSec: number, stats: RawStats): Promise<number> {
   const started = performance.now();
   const endAt = started + durationSec * 1000;
-  const cursor = conns.map(() => 0);
   let active = 0;
   let stopping = false;
   return new Promise((resolve) => {
@@ -156,8 +164,16 @@ function drive(spec: LoadSpec, conns: RawConnection[], compiled: Compiled[], dur
     };
     const start = (c: number, then: () => void): boolean => {
       const plan = compiled[c];
-      if (plan.requests.length === 0 || conns[c].closed) return false;
-      if (durationSec === 0 && cursor[c] >= plan.requests.length) return false; // once-through: done
+      if (plan.requests.length === 0 || conns[c].closed || (stopping && durationSec > 0)) return false;
+      if (cursor[c] >= plan.requests.length && (durationSec === 0 || plan.once)) {
+        // Once-through set-up: this connection is done. Timed run of a once-only plan: stop all, so
+        // that the measured window ends at full load rather than with a tail of fewer connections.
+        if (durationSec > 0) {
+          stats.exhausted = true;
+          stop();
+        }
+        return false;
+      }
       const i = cursor[c]++ % plan.requests.length;
       active++;
       stats.runCycle(conns[c], plan.requests[i], plan.expect[i], () => {
@@ -171,7 +187,7 @@ function drive(spec: LoadSpec, conns: RawConnection[], compiled: Compiled[], dur
       let due = 0;
       const tick = setInterval(() => {
         const now = performance.now();
-        if (now >= endAt) {
+        if (now >= endAt || stopping) {
           clearInterval(tick);
           return stop();
         }

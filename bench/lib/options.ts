@@ -23,8 +23,16 @@ export interface BenchOptions {
    * for when autocannon saturates its core before the server does).
    */
   readonly generator: 'autocannon' | 'raw';
+  /**
+   * Requests/s a pool of once-only (Hawk-signed) requests is sized for in
+   * max-rate runs (BENCH_SIGNED_RATE): the pool holds this rate times the
+   * run's seconds; a faster server runs out early and the report says so.
+   */
+  readonly signedRate: number;
   /** BENCH_CPU_PROF=dir: servers under test run with --cpu-prof and write their profiles there. */
   readonly cpuProfDir: string | undefined;
+  /** BENCH_CPU_PROF_INTERVAL: sampling interval of those profiles, µs (V8's default: 1000). */
+  readonly cpuProfIntervalUs: number;
   /** Where the JSON report goes (BENCH_OUT). */
   readonly outFile: string;
 }
@@ -60,7 +68,9 @@ export function loadBenchOptions(env: NodeJS.ProcessEnv, defaultOut: string): Be
     serverCpu: Math.round(num(env, 'BENCH_SERVER_CPU', 0, 0)),
     loadCpu: Math.round(num(env, 'BENCH_LOAD_CPU', 1, 0)),
     generator: generatorOf(env.BENCH_GENERATOR),
+    signedRate: Math.round(num(env, 'BENCH_SIGNED_RATE', 60_000, 100)),
     cpuProfDir: env.BENCH_CPU_PROF || undefined,
+    cpuProfIntervalUs: Math.round(num(env, 'BENCH_CPU_PROF_INTERVAL', 1000, 50)),
     outFile: env.BENCH_OUT ?? defaultOut,
   });
 }

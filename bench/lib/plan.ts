@@ -18,6 +18,13 @@ export interface Step {
 export interface ConnectionPlan {
   readonly cycles: number;
   cycle(index: number): readonly Step[];
+  /**
+   * Each cycle may be sent only once (e.g. Hawk-signed requests: the server
+   * refuses a replayed nonce). A timed run then never wraps around: it ends
+   * early, and says so, when the first connection has used up its cycles.
+   * Warm-up and measured run share the cycles.
+   */
+  readonly once?: boolean;
 }
 
 /** A plan function, exported by a scenario module: the plan of connection `c` of `connections`. */

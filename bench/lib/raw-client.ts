@@ -108,6 +108,8 @@ export class RawStats {
   cycles = 0;
   mismatches = 0;
   incomplete = 0;
+  /** A once-only plan ran out during a timed run. */
+  exhausted = false;
 
   /** Runs one cycle (its request buffers one after the other) on `conn`; `done` once it finished. */
   runCycle(conn: RawConnection, requests: readonly Buffer[], expect: readonly number[], done: () => void): void {

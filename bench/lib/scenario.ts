@@ -100,6 +100,9 @@ export function rowOf(scenario: string, run: string, m: { result: LoadResult; cp
   if (result.errors > 0) warnings.push(`${result.errors} connection errors / unfinished requests`);
   if (result.mismatches > 0) warnings.push(`${result.mismatches} responses with an unexpected status`);
   if (result.requests === 0) warnings.push('no request completed');
+  if (result.exhaustedAfterSec !== undefined) {
+    warnings.push(`ran out of its once-only (signed) requests after ${result.exhaustedAfterSec} s of the measured run: figures cover that shorter window`);
+  }
   if (result.scheduleLagMs && result.scheduleLagMs.p99 > 2) {
     warnings.push(`open-loop generator ran late (p99 lag ${result.scheduleLagMs.p99} ms): offered load below the asked rate`);
   }

@@ -3,10 +3,20 @@ import type { PlanRef } from './plan.ts';
 import { atLeast, below, doubt, rowOf, type ScenarioContext, type ScenarioResult, type TargetCheck } from './scenario.ts';
 import type { ServerProcess } from './servers.ts';
 
+/** One run of a throughput measurement, for plans that size themselves by it (once-only request pools). */
+export interface RunShape {
+  readonly run: 'max' | 'half';
+  /** Seconds of load, warm-up included. */
+  readonly seconds: number;
+  /** Cycles/s asked of the open-loop run (half load); undefined for the max run. */
+  readonly rate?: number;
+}
+
 export interface ThroughputSpec {
   readonly scenario: string;
   readonly server: ServerProcess;
-  readonly plan: PlanRef;
+  /** The plan, or (once-only requests) a plan sized for each run. */
+  readonly plan: PlanRef | ((run: RunShape) => PlanRef);
   /** autocannon for single requests; the raw closed loop when a cycle is several requests. */
   readonly maxMode: 'autocannon' | 'closed';
   /** In flight per connection during the max run (requests for autocannon, cycles for the raw loop). */
@@ -26,9 +36,14 @@ export interface ThroughputSpec {
 export async function measureThroughput(ctx: ScenarioContext, spec: ThroughputSpec): Promise<ScenarioResult> {
   const o = ctx.options;
   const connections = spec.connections ?? o.connections;
-  const base = { port: spec.server.port, plan: spec.plan, connections };
+  const planFor = (run: RunShape): PlanRef => (typeof spec.plan === 'function' ? spec.plan(run) : spec.plan);
+  const base = { port: spec.server.port, connections };
   ctx.log(`${spec.scenario}: max rate (${spec.maxMode}, ${connections} connections × ${spec.pipelining} in flight, ${o.durationSec} s)`);
-  const max = await runLoad({ ...base, mode: spec.maxMode, pipelining: spec.pipelining, durationSec: o.durationSec, warmupSec: o.warmupSec }, spec.server.pid, o);
+  const max = await runLoad(
+    { ...base, plan: planFor({ run: 'max', seconds: o.warmupSec + o.durationSec }), mode: spec.maxMode, pipelining: spec.pipelining, durationSec: o.durationSec, warmupSec: o.warmupSec },
+    spec.server.pid,
+    o,
+  );
   const perCycle = max.result.latencyOf === 'cycle';
   const ratio = ctx.ceiling && !perCycle ? max.result.requestsPerSec / ctx.ceiling.reqPerSec : null;
   const ceilingNote = ctx.ceiling?.doubt ? [`ratio doubtful, the ceiling run was disturbed (${ctx.ceiling.doubt})`] : [];
@@ -38,8 +53,13 @@ export async function measureThroughput(ctx: ScenarioContext, spec: ThroughputSp
 
   const halfRate = Math.max(1, Math.round((perCycle ? max.result.cyclesPerSec : max.result.requestsPerSec) / 2));
   ctx.log(`${spec.scenario}: open loop at ${halfRate}/s (half of max), ${o.durationSec} s`);
+  const halfWarmupSec = Math.min(1, o.warmupSec);
   const half = await runLoad(
-    { ...base, mode: 'open', rate: halfRate, pipelining: 1, durationSec: o.durationSec, warmupSec: Math.min(1, o.warmupSec) },
+    {
+      ...base,
+      plan: planFor({ run: 'half', seconds: halfWarmupSec + o.durationSec, rate: halfRate }),
+      mode: 'open', rate: halfRate, pipelining: 1, durationSec: o.durationSec, warmupSec: halfWarmupSec,
+    },
     spec.server.pid,
     o,
   );

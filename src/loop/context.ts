@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
 import type { LoopStore } from '../store/loop-types.ts';
 import type { ExternalServices } from './external/index.ts';
 import type { HawkAuth } from './hawk-auth.ts';
+import type { CallStateStore } from './progress/index.ts';
 import type { Sessions } from './sessions.ts';
 import type { LoopConfig } from './settings.ts';
 
@@ -17,6 +19,10 @@ export interface LoopHealth {
 export interface LoopContext {
   readonly config: LoopConfig;
   readonly store: LoopStore;
+  /** The one owner of call progress state (§12.4 markers, reason, devices); the REST store keeps the rest of a call. */
+  readonly callState: CallStateStore;
+  /** Rooms, their participants and deleted-room notices (§8). */
+  readonly roomStore: LoopRoomStore;
   readonly sessions: Sessions;
   readonly hawk: HawkAuth;
   readonly services: ExternalServices;

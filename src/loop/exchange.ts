@@ -3,6 +3,7 @@ import type { HeaderList, Reply } from '../http/reply.ts';
 import type { RequestInfo } from '../http/server.ts';
 import type { LoopBody } from './body.ts';
 import type { LoopError } from './errors.ts';
+import { serverAuthorization, type MacInput } from './hawk-mac.ts';
 import type { SessionRecord } from '../store/loop-types.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -19,6 +20,11 @@ export interface AuthedSession {
   /** Store key of the session (the Hawk id). */
   readonly id: string;
   readonly record: SessionRecord;
+}
+
+/** §3.5 Server-Authorization: the fast signer, or the hawk package for what it does not cover. */
+function serverAuthorizationOf(hawk: HawkPass): string {
+  return serverAuthorization(hawk.credentials.key, hawk.artifacts as unknown as MacInput) ?? Hawk.server.header(hawk.credentials, hawk.artifacts);
 }
 
 /** Writes responses with the header rules of §2.3; one per server. */
@@ -41,7 +47,7 @@ export class Responder {
     if (hasBody) out.push(['Content-Type', JSON_TYPE]);
     if (status === 200 || status === 401) out.push([...this.#timestamp()]);
     else if (status === 503 || status === 429) out.push([...this.#retryAfter]);
-    if (ex.hawk) out.push(['Server-Authorization', Hawk.server.header(ex.hawk.credentials, ex.hawk.artifacts)]);
+    if (ex.hawk) out.push(['Server-Authorization', serverAuthorizationOf(ex.hawk)]);
     if (ex.mintedToken) {
       out.push(['Hawk-Session-Token', ex.mintedToken], ['Access-Control-Expose-Headers', 'Hawk-Session-Token']);
     }

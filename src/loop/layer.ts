@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle, Timers } from '../clock.ts';
 import type { Handler } from '../http/server.ts';
 import { MemoryLoopStore } from '../store/loop-memory.ts';
+import { MemoryLoopRoomStore } from '../store/loop-rooms-memory.ts';
+import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
 import type { LoopStore } from '../store/loop-types.ts';
 import type { LoopContext, LoopHealth } from './context.ts';
 import { LoopCors } from './cors.ts';
@@ -9,12 +11,15 @@ import { LOOP_HEADERS, loopDispatcher } from './dispatch.ts';
 import { Responder } from './exchange.ts';
 import { createExternalServices, type ExternalServices } from './external/index.ts';
 import { HawkAuth } from './hawk-auth.ts';
+import { MemoryCallStateStore, type CallStateStore } from './progress/index.ts';
 import { LoopRouter } from './router.ts';
 import { registerCallUrlRoutes } from './routes/call-url.ts';
 import { registerCallRoutes } from './routes/calls.ts';
 import { registerEventRoutes } from './routes/event.ts';
 import { registerOAuthRoutes } from './routes/oauth.ts';
 import { registerRegistrationRoutes } from './routes/registration.ts';
+import { registerRoomRoutes } from './routes/rooms.ts';
+import { createRooms } from './rooms/index.ts';
 import { registerServiceRoutes } from './routes/service.ts';
 import { Sessions } from './sessions.ts';
 import type { LoopConfig } from './settings.ts';
@@ -29,6 +34,10 @@ export interface LoopLayerDeps {
   readonly nowMs?: () => number;
   readonly health: LoopHealth;
   readonly store?: LoopStore;
+  /** Room storage (§8); default in memory on `clock`. */
+  readonly roomStore?: LoopRoomStore;
+  /** Call progress state (§12); default in memory, on `clock`, calls living `callDuration`. */
+  readonly callState?: CallStateStore;
   /** Replaces some or all of the external services (tests). */
   readonly services?: Partial<ExternalServices>;
 }
@@ -52,12 +61,22 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   const { config, log, clock, timers, health } = deps;
   const nowMs = deps.nowMs ?? Date.now;
   const store = deps.store ?? new MemoryLoopStore({ clock, limits: config.limits });
+  const roomStore = deps.roomStore ?? new MemoryLoopRoomStore({ clock });
+  const callState = deps.callState ?? new MemoryCallStateStore({ clock, callDurationMs: config.callDuration * 1000 });
   const built = deps.services && isComplete(deps.services) ? deps.services : createExternalServices(config.external, log, { timers, nowMs });
   const services: ExternalServices = { ...built, ...deps.services };
   const sessionTtlMs = config.hawkSessionDuration * 1000;
   const sessions = new Sessions({ store, hawkIdSecret: config.hawkIdSecret, userMacSecret: config.userMacSecret, sessionTtlMs });
   const hawk = new HawkAuth({ store, sessionTtlMs, protocol: config.protocol, ...config.hawk, log, nowMs });
-  const context: LoopContext = { config, store, sessions, hawk, services, health, log };
+  const context: LoopContext = { config, store, roomStore, callState, sessions, hawk, services, health, log };
+  const notifyOwner = async (ownerKey: string, version: number) => {
+    const urls = await store.pushUrls(ownerKey, 'rooms').catch((err) => (log.warn({ err }, 'rooms push lookup failed'), []));
+    if (urls.length > 0) services.push.notify(urls, version);
+  };
+  const rooms = createRooms({
+    store: roomStore, settings: config.rooms, provider: services.provider, tokenDurationSec: config.external.tokBox.tokenDurationSec,
+    notifyOwner, userMac: (v) => sessions.userMac(v), nowMs, log,
+  }, timers);
 
   const router = new LoopRouter();
   registerServiceRoutes(router, context);
@@ -66,6 +85,8 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   registerCallRoutes(router, context);
   if (config.fxaOAuth.activated) registerOAuthRoutes(router, context);
   registerEventRoutes(router, context);
+  registerRoomRoutes(router, context, rooms);
+  rooms.expiry.start();
 
   const responder = new Responder(nowMs, config.retryAfter);
   const handler = loopDispatcher({ router, cors: new LoopCors(config.allowedOrigins), responder, log });
@@ -79,8 +100,11 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
     context,
     async stop() {
       timers.clearInterval(sweeper);
+      rooms.expiry.stop();
       await services.push.idle();
       await store.close();
+      await callState.close();
+      await roomStore.close();
     },
   };
 }

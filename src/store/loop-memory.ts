@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.ts';
 import type {
-  CallRecord, CallRole, CallUrlRecord, LoopStore, LoopStoreStats, PushTopic, PushUrls, SessionPatch, SessionRecord,
+  CallRecord, CallUrlRecord, LoopStore, LoopStoreStats, PushTopic, PushUrls, SessionPatch, SessionRecord,
 } from './loop-types.ts';
 
 /** Entry caps: lru-cache needs a `max`; the least recently used entry goes first beyond it. */
@@ -21,7 +21,7 @@ interface SessionEntry {
   record: SessionRecord;
 }
 interface CallEntry {
-  call: CallRecord;
+  readonly call: CallRecord;
   readonly users: readonly string[];
 }
 
@@ -171,21 +171,6 @@ export class MemoryLoopStore implements LoopStore {
   async deleteUserCalls(userKey: string): Promise<void> {
     for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) this.#calls.delete(callId);
     this.#userCalls.delete(userKey);
-  }
-
-  async setCallState(callId: string, markers: readonly string[], reason?: string): Promise<boolean> {
-    const entry = this.#calls.get(callId);
-    if (!entry) return false;
-    entry.call = { ...entry.call, markers: [...markers], ...(reason !== undefined ? { reason } : {}) };
-    return true;
-  }
-
-  async addCallDevice(callId: string, role: CallRole, delta: number): Promise<number | undefined> {
-    const entry = this.#calls.get(callId);
-    if (!entry) return undefined;
-    const count = Math.max(0, entry.call.devices[role] + delta);
-    entry.call = { ...entry.call, devices: { ...entry.call.devices, [role]: count } };
-    return count;
   }
 
   async claimNonce(nonceKey: string, ttlMs: number): Promise<boolean> {

@@ -37,10 +37,12 @@ export interface CallUrlRecord {
   readonly expires: number;
 }
 
-/** Role of a call-progress socket (§12.3). */
-export type CallRole = 'caller' | 'callee';
-
-/** A call (§7.2 step 5, §7.3), with what the call-progress machine (§12) keeps. */
+/**
+ * A call (§7.2 step 5, §7.3) as the REST layer stores it: what it was created
+ * with, never changed afterwards. Its progress state (markers, termination
+ * reason, device counters) belongs to the call-state store
+ * (src/loop/progress/state-store.ts), which is its one owner.
+ */
 export interface CallRecord {
   readonly callId: string;
   readonly callType: string;
@@ -58,12 +60,6 @@ export interface CallRecord {
   /** Present for calls placed through a call URL. */
   readonly callToken?: string;
   readonly urlCreationDate?: number;
-  /** §12.4 markers; `['init']` at creation, `[]` once terminated. */
-  readonly markers: readonly string[];
-  /** Termination reason, once one was given. */
-  readonly reason?: string;
-  /** Open call-progress sockets per role (§12.5, §12.9). */
-  readonly devices: Readonly<Record<CallRole, number>>;
 }
 
 export interface LoopStoreStats {
@@ -108,10 +104,6 @@ export interface LoopStore {
   listCalls(userKey: string): Promise<CallRecord[]>;
   /** Empties the user's call list and deletes those calls. */
   deleteUserCalls(userKey: string): Promise<void>;
-  /** Replaces the markers (and the reason, when given) of a live call; false when it is gone. */
-  setCallState(callId: string, markers: readonly string[], reason?: string): Promise<boolean>;
-  /** Adds `delta` to a role's device counter; the new count, or undefined when the call is gone. */
-  addCallDevice(callId: string, role: CallRole, delta: number): Promise<number | undefined>;
 
   /**
    * Replay protection (SET NX PX): records `nonceKey` for `ttlMs`; false when

@@ -10,7 +10,6 @@ const limits = { sessions: 100, callUrls: 100, calls: 100, nonces: 100 };
 const record = (userKey: string) => ({ key: 'k'.repeat(64), idHmac: userKey, userKey });
 const call = (callId: string): CallRecord => ({
   callId, callType: 'audio', timestamp: 1, apiKey: 'a', sessionId: 's', calleeToken: 't', wsCallerToken: 'w1', wsCalleeToken: 'w2',
-  markers: ['init'], devices: { caller: 0, callee: 0 },
 });
 
 test('§1/§3.3 a Hawk session lives 30 days after its last authenticated request', async () => {
@@ -91,15 +90,15 @@ test('memory store: sessions, their push URLs, call URLs, calls and nonces expir
   await store.putCallUrl({ token: 't1', userKey: 'u1', issuer: '', timestamp: 1, expires: 2 }, 1000);
   await store.addCall(call('c1'), ['u1', 'u2'], 1000);
   assert.equal((await store.listCalls('u2')).length, 1);
-  assert.equal(await store.setCallState('c1', [], 'busy'), true);
-  assert.equal(await store.addCallDevice('c1', 'callee', 1), 1);
-  assert.deepEqual((await store.getCall('c1'))?.markers, []);
-  assert.equal((await store.getCall('c1'))?.reason, 'busy');
-  time.advance(1001);
+  assert.deepEqual(await store.getCall('c1'), call('c1'));
+  time.advance(999);
+  assert.ok(await store.getCall('c1'), 'alive until its lifetime ends');
+  time.advance(2);
+  assert.equal(await store.getCall('c1'), undefined);
   await store.sweep();
   assert.deepEqual(await store.listCallUrls('u1'), []);
   assert.deepEqual(await store.listCalls('u1'), []);
-  assert.equal(await store.addCallDevice('c1', 'caller', 1), undefined);
+  assert.deepEqual(await store.listCalls('u2'), []);
 
   assert.equal(await store.claimNonce('n', 100), true);
   assert.equal(await store.claimNonce('n', 100), false);

@@ -36,8 +36,9 @@ export function progressUrl(ctx: LoopContext): string {
 
 /**
  * Creates the provider session and tokens, stores the call in each callee's
- * call list for `callDuration` (never extended) and sends each callee its
- * `calls` wake-up. The caller's provider token is returned, never stored.
+ * call list and its progress state (`init`), both for `callDuration` (never
+ * extended), and sends each callee its `calls` wake-up. The caller's provider
+ * token is returned, never stored.
  */
 export async function placeCall(
   ctx: LoopContext,
@@ -72,9 +73,10 @@ export async function placeCall(
     wsCallerToken: randomHex(16),
     wsCalleeToken: randomHex(16),
     ...(spec.callToken !== undefined ? { callToken: spec.callToken, urlCreationDate: spec.urlCreationDate } : {}),
-    markers: ['init'],
-    devices: { caller: 0, callee: 0 },
   };
+  // Both records live callDuration from now. The progress state first: once
+  // GET /calls lists the call, a callee's `hello` must find it.
+  await ctx.callState.create({ callId: call.callId, wsCallerToken: call.wsCallerToken, wsCalleeToken: call.wsCalleeToken });
   await ctx.store.addCall(call, calleeUserKeys, ctx.config.callDuration * 1000);
   for (const user of calleeUserKeys) {
     const urls = await ctx.store.pushUrls(user, 'calls');

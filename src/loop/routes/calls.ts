@@ -4,6 +4,7 @@ import type { LoopContext } from '../context.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
+import { deriveState } from '../progress/index.ts';
 import { placeCall, progressUrl } from './call-create.ts';
 import { hawkSession, negotiated, registeredSession } from './guards.ts';
 
@@ -74,6 +75,11 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
   const maxSubject = config.calls.maxSubjectSize;
   const progressURL = progressUrl(ctx);
   const urlOf = (token: string) => config.callUrls.webAppUrl.replace('{token}', token);
+  /** §7.4: terminated calls are not listed (their state lives in the call-state store). */
+  const isLive = async (callId: string) => {
+    const state = await ctx.callState.get(callId);
+    return state !== undefined && deriveState(state.markers) !== 'terminated';
+  };
 
   router.add('GET', '/calls/{token}', {
     async handler(ex) {
@@ -135,7 +141,10 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
       const version = ex.query.get('version');
       if (version === null) return ex.fail(loopErrors.missing(['version']));
       const since = Number(version); // '' is 0; a non-number matches nothing
-      const calls = (await store.listCalls(session.record.userKey)).filter((c) => c.markers.length > 0 && c.timestamp >= since);
+      const calls: CallRecord[] = [];
+      for (const call of await store.listCalls(session.record.userKey)) {
+        if (call.timestamp >= since && (await isLive(call.callId))) calls.push(call);
+      }
       calls.sort((a, b) => a.timestamp - b.timestamp);
       ex.json(200, { calls: calls.map((c) => calleeView(c, progressURL, urlOf)) });
     },

@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import type { LoopRoomStore, RoomRecord } from '../../store/loop-rooms-types.ts';
+import type { MediaProvider } from '../external/types.ts';
+import type { RoomSettings } from './validation.ts';
+import { roomUrlOf } from './views.ts';
+
+/** Who calls a room endpoint (§3.1, §3.10, §8.10). */
+export type RoomCaller =
+  /** A Hawk session: its participant key is the session's idHmac. */
+  | { readonly kind: 'hawk'; readonly participantKey: string; readonly userKey: string; readonly identity?: string }
+  /** A Basic participant token: its participant key is the token's HMAC; no user. */
+  | { readonly kind: 'token'; readonly participantKey: string }
+  | { readonly kind: 'none' };
+
+export interface RoomDeps {
+  readonly store: LoopRoomStore;
+  readonly settings: RoomSettings;
+  readonly provider: MediaProvider;
+  /** `tokBox.tokenDurationSec`: lifetime of the provider tokens handed out at join. */
+  readonly tokenDurationSec: number;
+  /** Sends the owner's `rooms` push wake-up (§11) with this version; never rejects. */
+  notifyOwner(ownerKey: string, version: number): Promise<void>;
+  /** HMAC(userMacSecret, value): the participant key of a provider token (§3.10). */
+  userMac(value: string): string;
+  /** Wall-clock ms since the epoch: every unix-second field (ctime, expiresAt, push versions). */
+  nowMs(): number;
+  readonly log: Logger;
+}
+
+const HOUR_SEC = 3600;
+
+/**
+ * What the owner and participant operations share: times, the room touch of
+ * §8.12, owner push wake-ups, and a per-room queue that makes a join's
+ * capacity check and write one step within this process.
+ */
+export class RoomCore {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  constructor(readonly deps: RoomDeps) {}
+
+  get store(): LoopRoomStore {
+    return this.deps.store;
+  }
+
+  get settings(): RoomSettings {
+    return this.deps.settings;
+  }
+
+  nowSec(): number {
+    return Math.floor(this.deps.nowMs() / 1000);
+  }
+
+  roomUrl(roomToken: string): string {
+    return roomUrlOf(this.deps.settings.webAppUrl, roomToken);
+  }
+
+  /** Store lifetime of a room that ends at `expiresAt` (unix s). */
+  ttlUntil(expiresAt: number): number {
+    return Math.max(1, expiresAt * 1000 - this.deps.nowMs());
+  }
+
+  /** `expiresAt` of a lifetime of `hours` starting now. */
+  expiresAfter(hours: number): number {
+    return this.nowSec() + hours * HOUR_SEC;
+  }
+
+  get participantTtlMs(): number {
+    return this.deps.settings.participantTTL * 1000;
+  }
+
+  /**
+   * §8.12 activity (join, leave, participant expiry): `ctime` ← now,
+   * `expiresAt` ← now + `rooms.extendTTL` hours whatever the owner asked for
+   * (quirk, reproduced), then the owner's `rooms` push with the new ctime.
+   */
+  async touch(roomToken: string): Promise<RoomRecord | undefined> {
+    const ctime = this.nowSec();
+    const expiresAt = ctime + this.deps.settings.extendTTL * HOUR_SEC;
+    const room = await this.store.updateRoom(roomToken, { ctime, expiresAt }, this.ttlUntil(expiresAt));
+    if (room) await this.deps.notifyOwner(room.ownerKey, room.ctime);
+    return room;
+  }
+
+  /** Runs `fn` after every earlier `serial` call for the same room has settled. */
+  serial<T>(roomToken: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#tails.get(roomToken) ?? Promise.resolve();
+    const result = prev.then(fn, fn);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(roomToken, tail);
+    void tail.then(() => {
+      if (this.#tails.get(roomToken) === tail) this.#tails.delete(roomToken);
+    });
+    return result;
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { ParticipantRecord, RoomRecord } from '../../store/loop-rooms-types.ts';
+import { field, missingFields, parseIntLoose, type LoopBody } from '../body.ts';
+import { loopErrors, type LoopError } from '../errors.ts';
+import { checkCapacity } from './capacity.ts';
+import type { RoomCaller, RoomCore } from './core.ts';
+import { roomErrors } from './errors.ts';
+
+export interface JoinAnswer {
+  readonly apiKey: string;
+  readonly sessionId: string;
+  readonly sessionToken: string;
+  /** Seconds: `rooms.participantTTL`. */
+  readonly expires: number;
+}
+
+/** The participant actions of §8.10 (the status checks live in status.ts). */
+export class RoomParticipantOps {
+  constructor(private readonly core: RoomCore) {}
+
+  /**
+   * §3.10: the caller a Basic token stands for in this room, or null when no
+   * live participant of the room holds it.
+   */
+  async tokenCaller(roomToken: string, token: string): Promise<RoomCaller | null> {
+    const key = this.core.deps.userMac(token);
+    const p = await this.core.store.getParticipant(roomToken, key);
+    return p?.tokenCredential ? { kind: 'token', participantKey: key } : null;
+  }
+
+  /** §8.10 join, steps 1–8; `body` already passed negotiation. */
+  async join(room: RoomRecord, caller: RoomCaller, body: LoopBody): Promise<JoinAnswer | LoopError> {
+    const missing = missingFields(body, ['displayName', 'clientMaxSize']);
+    if (missing.length > 0) return loopErrors.missing(missing);
+    const displayName = field(body, 'displayName');
+    if (typeof displayName !== 'string') return loopErrors.invalid('displayName should be a string');
+    const clientMaxSize = parseIntLoose(field(body, 'clientMaxSize'));
+    if (Number.isNaN(clientMaxSize)) return loopErrors.invalid('clientMaxSize should be a number.');
+    const { core } = this;
+    const { provider } = core.deps;
+    const userKey = caller.kind === 'hawk' ? caller.userKey : undefined;
+    let current = room;
+    let sessionToken: string;
+    try {
+      if (provider.currentApiKey(room.channel) !== room.apiKey) current = await this.#rotate(room);
+      const role = userKey === room.ownerKey ? 'moderator' : 'publisher';
+      sessionToken = provider.createToken(current.sessionId, current.channel, role, core.nowSec() + core.deps.tokenDurationSec);
+    } catch (err) {
+      core.deps.log.warn({ err }, 'media provider failed at a room join');
+      return loopErrors.backend();
+    }
+    // A Basic joiner keeps the key (and credential) of its first join; an unauthenticated one gets this token's.
+    const key = caller.kind === 'none' ? core.deps.userMac(sessionToken) : caller.participantKey;
+    const participant: ParticipantRecord = {
+      key,
+      roomConnectionId: randomUUID(),
+      displayName,
+      clientMaxSize,
+      ...(userKey !== undefined ? { userKey } : {}),
+      ...(caller.kind === 'hawk' && caller.identity !== undefined ? { account: caller.identity } : {}),
+      ...(caller.kind !== 'hawk' ? { tokenCredential: true } : {}),
+    };
+    const written = await core.serial(room.roomToken, async () => {
+      const full = checkCapacity(current, await core.store.listParticipants(room.roomToken), { userKey, clientMaxSize });
+      if (full) return full;
+      return (await core.store.putParticipant(room.roomToken, participant, core.participantTtlMs)) ? null : loopErrors.tokenNotFound();
+    });
+    if (written) return written;
+    await core.touch(room.roomToken);
+    return { apiKey: current.apiKey, sessionId: current.sessionId, sessionToken, expires: core.settings.participantTTL };
+  }
+
+  /** §8.10 refresh: the participant (and so its Basic credential) lives another participantTTL; no ctime change. */
+  async refresh(room: RoomRecord, caller: RoomCaller): Promise<{ expires: number } | LoopError> {
+    if (caller.kind === 'none') return roomErrors.actionNeedsAuth();
+    const ok = await this.core.store.touchParticipant(room.roomToken, caller.participantKey, this.core.participantTtlMs);
+    return ok ? { expires: this.core.settings.participantTTL } : roomErrors.participationExpired();
+  }
+
+  /** §8.10 leave: the record and its Basic credential go; the room is touched and its owner woken. */
+  async leave(room: RoomRecord, caller: RoomCaller): Promise<LoopError | null> {
+    if (caller.kind === 'none') return roomErrors.actionNeedsAuth();
+    if (!(await this.core.store.deleteParticipant(room.roomToken, caller.participantKey))) return roomErrors.leaveNotJoined();
+    await this.core.touch(room.roomToken);
+    return null;
+  }
+
+  /** Whether the caller is a current participant (status and logDomain). */
+  async isParticipant(room: RoomRecord, caller: RoomCaller): Promise<boolean> {
+    if (caller.kind === 'none') return false;
+    return (await this.core.store.getParticipant(room.roomToken, caller.participantKey)) !== undefined;
+  }
+
+  /** §8.10 join step 2: the channel's api key changed (rotation), so the room gets a new provider session. */
+  async #rotate(room: RoomRecord): Promise<RoomRecord> {
+    const { core } = this;
+    const session = await core.deps.provider.createSession(room.channel);
+    const patch = { apiKey: session.apiKey, sessionId: session.sessionId };
+    return (await core.store.updateRoom(room.roomToken, patch, core.ttlUntil(room.expiresAt))) ?? { ...room, ...patch };
+  }
+}

@@ -1,0 +1,51 @@
+import type { LoopContext } from '../context.ts';
+import { LoopError, loopErrors } from '../errors.ts';
+import type { Exchange } from '../exchange.ts';
+import { authScheme } from '../hawk-auth.ts';
+import type { RoomCaller, Rooms } from '../rooms/index.ts';
+import { roomErrors } from '../rooms/errors.ts';
+
+/**
+ * §3.1 / §3.10 for `/rooms/{token}`: Hawk, a Basic participant token of this
+ * room, or no credentials at all; any other scheme is 401 `Unsupported`.
+ * Returns the caller, or null once a failure was written.
+ */
+export async function roomCaller(ctx: LoopContext, rooms: Rooms, ex: Exchange, roomToken: string): Promise<RoomCaller | null> {
+  const authorization = ex.header('authorization');
+  const scheme = authScheme(authorization);
+  if (scheme === '') return { kind: 'none' };
+  if (scheme === 'hawk') {
+    const outcome = await ctx.hawk.verify(ex);
+    if (outcome instanceof LoopError) return fail(ex, outcome);
+    const { record } = outcome;
+    return {
+      kind: 'hawk',
+      participantKey: record.idHmac,
+      userKey: record.userKey,
+      ...(record.identity !== undefined ? { identity: record.identity } : {}),
+    };
+  }
+  if (scheme === 'basic') {
+    const token = basicToken(authorization);
+    if (token === null) return fail(ex, roomErrors.basicMalformed());
+    return (await rooms.participants.tokenCaller(roomToken, token)) ?? fail(ex, roomErrors.basicInvalid());
+  }
+  return fail(ex, loopErrors.unsupportedScheme('Basic,Hawk'));
+}
+
+/**
+ * §3.10: `Basic base64("<sessionToken>:")`. The header must be exactly two
+ * space-separated parts; one trailing ':' is removed after decoding, so a
+ * password makes the token wrong (it then matches nothing).
+ */
+export function basicToken(authorization: string): string | null {
+  const parts = authorization.split(' ');
+  if (parts.length !== 2) return null;
+  const decoded = Buffer.from(parts[1], 'base64').toString('utf8');
+  return decoded.endsWith(':') ? decoded.slice(0, -1) : decoded;
+}
+
+function fail(ex: Exchange, err: LoopError): null {
+  ex.fail(err);
+  return null;
+}

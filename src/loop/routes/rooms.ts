@@ -1,0 +1,48 @@
+import type { LoopContext } from '../context.ts';
+import { isLoopError } from '../errors.ts';
+import type { LoopRouter } from '../router.ts';
+import type { Rooms } from '../rooms/index.ts';
+import { hawkSession, negotiated } from './guards.ts';
+import { registerRoomActionRoutes } from './rooms-actions.ts';
+import { alertOnRoomName, registerRoomTokenRoutes } from './rooms-token.ts';
+
+/** §8: every rooms endpoint. */
+export function registerRoomRoutes(router: LoopRouter, ctx: LoopContext, rooms: Rooms): void {
+  registerRoomCollectionRoutes(router, ctx, rooms);
+  registerRoomTokenRoutes(router, ctx, rooms);
+  registerRoomActionRoutes(router, ctx, rooms);
+}
+
+/** §8.3–8.5: POST, GET and PATCH /rooms (Hawk). */
+function registerRoomCollectionRoutes(router: LoopRouter, ctx: LoopContext, rooms: Rooms): void {
+  router.add('POST', '/rooms', {
+    body: true,
+    async handler(ex) {
+      alertOnRoomName(ex);
+      const session = await hawkSession(ctx, ex);
+      if (!session || !negotiated(ex)) return;
+      const created = await rooms.owner.create(session.record.userKey, ex.body);
+      if (isLoopError(created)) return ex.fail(created);
+      ex.json(201, created);
+    },
+  });
+
+  router.add('GET', '/rooms', {
+    async handler(ex) {
+      const session = await hawkSession(ctx, ex);
+      if (!session) return;
+      ex.json(200, await rooms.owner.list(session.record.userKey, ex.query.get('version')));
+    },
+  });
+
+  router.add('PATCH', '/rooms', {
+    body: true,
+    async handler(ex) {
+      const session = await hawkSession(ctx, ex);
+      if (!session || !negotiated(ex)) return;
+      const outcome = await rooms.owner.removeMany(session.record.userKey, ex.body);
+      if (isLoopError(outcome)) return ex.fail(outcome);
+      ex.json(outcome.status, { responses: outcome.responses });
+    },
+  });
+}

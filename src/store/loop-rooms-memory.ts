@@ -1,0 +1,227 @@
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../clock.ts';
+import type {
+  DeletedRoomNotice, ExpiredParticipants, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomPatch, RoomRecord,
+} from './loop-rooms-types.ts';
+
+/** Entry caps: lru-cache needs a `max`; the least recently used entry goes first beyond it. */
+export interface LoopRoomMemoryLimits {
+  readonly rooms: number;
+  readonly deletedNotices: number;
+}
+
+export const ROOM_MEMORY_DEFAULTS: LoopRoomMemoryLimits = { rooms: 200_000, deletedNotices: 200_000 };
+
+export interface LoopRoomMemoryStoreOptions {
+  readonly clock: Clock;
+  readonly limits?: Partial<LoopRoomMemoryLimits>;
+}
+
+interface Participant {
+  record: ParticipantRecord;
+  expiresAtMs: number;
+}
+interface RoomEntry {
+  room: RoomRecord;
+  readonly participants: Map<string, Participant>;
+}
+interface NoticeEntry {
+  readonly ownerKey: string;
+  readonly notice: DeletedRoomNotice;
+}
+
+/** Width of a participant-expiry bucket: expired participants are found at most this late after a sweep. */
+const BUCKET_MS = 250;
+/** Separates room token and participant key in the expiry index (neither contains a space). */
+const SEP = ' ';
+
+function index(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+function unindex(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set && set.delete(value) && set.size === 0) map.delete(key);
+}
+
+/**
+ * The in-process room store. Rooms and deleted-room notices live in
+ * lru-caches with per-entry TTLs on the injected clock; a room's
+ * participants live inside its entry (so they vanish with it), each with its
+ * own expiry time. Participant expiries are also filed in time buckets of
+ * BUCKET_MS (the memory form of a Redis sorted set), so finding the expired
+ * ones costs only the buckets that came due, never a scan of every room.
+ */
+export class MemoryLoopRoomStore implements LoopRoomStore {
+  readonly #clock: Clock;
+  readonly #rooms: LRUCache<string, RoomEntry>;
+  readonly #notices: LRUCache<string, NoticeEntry>;
+  readonly #ownerRooms = new Map<string, Set<string>>();
+  readonly #ownerNotices = new Map<string, Set<string>>();
+  /** bucket number → "roomToken participantKey" entries that may expire in it (stale ones are skipped). */
+  readonly #expiries = new Map<number, Set<string>>();
+  /** Every bucket up to this one has been processed. */
+  #swept: number;
+
+  constructor(o: LoopRoomMemoryStoreOptions) {
+    const limits = { ...ROOM_MEMORY_DEFAULTS, ...o.limits };
+    this.#clock = o.clock;
+    // ttlResolution 0: read the injected clock every time. +1: lru-cache treats a start time of 0 as "no TTL".
+    const perf = { now: () => o.clock.now() + 1 };
+    const base = { perf, ttl: 1, ttlResolution: 0, noDisposeOnSet: true } as const;
+    this.#rooms = new LRUCache({
+      ...base, max: limits.rooms,
+      dispose: (v, token) => unindex(this.#ownerRooms, v.room.ownerKey, token),
+    });
+    this.#notices = new LRUCache({
+      ...base, max: limits.deletedNotices,
+      dispose: (v, key) => unindex(this.#ownerNotices, v.ownerKey, key),
+    });
+    this.#swept = Math.floor(o.clock.now() / BUCKET_MS);
+  }
+
+  async createRoom(room: RoomRecord, ttlMs: number): Promise<void> {
+    this.#rooms.set(room.roomToken, { room, participants: new Map() }, { ttl: Math.max(1, ttlMs) });
+    index(this.#ownerRooms, room.ownerKey, room.roomToken);
+  }
+
+  async getRoom(roomToken: string): Promise<RoomRecord | undefined> {
+    return this.#rooms.get(roomToken)?.room;
+  }
+
+  async updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): Promise<RoomRecord | undefined> {
+    const entry = this.#rooms.get(roomToken);
+    if (!entry) return undefined;
+    entry.room = { ...entry.room, ...patch };
+    this.#rooms.set(roomToken, entry, { ttl: Math.max(1, ttlMs) });
+    return entry.room;
+  }
+
+  async deleteRoom(roomToken: string): Promise<boolean> {
+    const live = this.#rooms.peek(roomToken) !== undefined;
+    this.#rooms.delete(roomToken); // dispose unindexes it; its participants go with the entry
+    return live;
+  }
+
+  async listRooms(ownerKey: string): Promise<RoomRecord[]> {
+    const out: RoomRecord[] = [];
+    for (const token of this.#ownerRooms.get(ownerKey) ?? []) {
+      const entry = this.#rooms.get(token);
+      if (entry) out.push(entry.room);
+    }
+    return out;
+  }
+
+  async putParticipant(roomToken: string, participant: ParticipantRecord, ttlMs: number): Promise<boolean> {
+    const entry = this.#rooms.get(roomToken);
+    if (!entry) return false;
+    const expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
+    entry.participants.set(participant.key, { record: participant, expiresAtMs });
+    this.#file(roomToken, participant.key, expiresAtMs);
+    return true;
+  }
+
+  async getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined> {
+    return this.#liveParticipant(roomToken, key)?.record;
+  }
+
+  async touchParticipant(roomToken: string, key: string, ttlMs: number): Promise<boolean> {
+    const p = this.#liveParticipant(roomToken, key);
+    if (!p) return false;
+    p.expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
+    this.#file(roomToken, key, p.expiresAtMs);
+    return true;
+  }
+
+  async deleteParticipant(roomToken: string, key: string): Promise<boolean> {
+    const live = this.#liveParticipant(roomToken, key) !== undefined;
+    this.#rooms.peek(roomToken)?.participants.delete(key);
+    return live;
+  }
+
+  async listParticipants(roomToken: string): Promise<ParticipantRecord[]> {
+    const entry = this.#rooms.get(roomToken);
+    if (!entry) return [];
+    const now = this.#clock.now();
+    const out: ParticipantRecord[] = [];
+    for (const p of entry.participants.values()) if (p.expiresAtMs > now) out.push(p.record);
+    return out;
+  }
+
+  async expireParticipants(): Promise<ExpiredParticipants[]> {
+    const now = this.#clock.now();
+    const due = Math.floor(now / BUCKET_MS);
+    const buckets: number[] = [];
+    if (due - this.#swept > this.#expiries.size) {
+      for (const b of this.#expiries.keys()) if (b <= due) buckets.push(b); // a long jump of the clock
+    } else {
+      for (let b = this.#swept + 1; b <= due; b++) if (this.#expiries.has(b)) buckets.push(b);
+    }
+    this.#swept = Math.max(this.#swept, due);
+    const byRoom = new Map<string, ParticipantRecord[]>();
+    for (const b of buckets) {
+      for (const item of this.#expiries.get(b)!) {
+        const [roomToken, key] = item.split(SEP) as [string, string];
+        const entry = this.#rooms.peek(roomToken);
+        const p = entry?.participants.get(key);
+        if (!entry || !p || p.expiresAtMs > now) continue; // room gone, participant left, or refreshed since
+        entry.participants.delete(key);
+        let list = byRoom.get(roomToken);
+        if (!list) byRoom.set(roomToken, (list = []));
+        list.push(p.record);
+      }
+      this.#expiries.delete(b);
+    }
+    return [...byRoom].map(([roomToken, participants]) => ({ roomToken, participants }));
+  }
+
+  async addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): Promise<void> {
+    const key = ownerKey + SEP + notice.roomToken;
+    this.#notices.set(key, { ownerKey, notice }, { ttl: Math.max(1, ttlMs) });
+    index(this.#ownerNotices, ownerKey, key);
+  }
+
+  async listDeletedNotices(ownerKey: string): Promise<DeletedRoomNotice[]> {
+    const out: DeletedRoomNotice[] = [];
+    for (const key of this.#ownerNotices.get(ownerKey) ?? []) {
+      const entry = this.#notices.get(key);
+      if (entry) out.push(entry.notice);
+    }
+    return out;
+  }
+
+  async sweep(): Promise<void> {
+    this.#rooms.purgeStale();
+    this.#notices.purgeStale();
+  }
+
+  async stats(): Promise<LoopRoomStoreStats> {
+    const now = this.#clock.now();
+    let participants = 0;
+    for (const entry of this.#rooms.values()) for (const p of entry.participants.values()) if (p.expiresAtMs > now) participants++;
+    return { rooms: this.#rooms.size, participants, deletedNotices: this.#notices.size };
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.#rooms.clear();
+    this.#notices.clear();
+    this.#expiries.clear();
+  }
+
+  #liveParticipant(roomToken: string, key: string): Participant | undefined {
+    const p = this.#rooms.get(roomToken)?.participants.get(key);
+    return p && p.expiresAtMs > this.#clock.now() ? p : undefined;
+  }
+
+  #file(roomToken: string, key: string, expiresAtMs: number): void {
+    const bucket = Math.ceil(expiresAtMs / BUCKET_MS);
+    let set = this.#expiries.get(bucket);
+    if (!set) this.#expiries.set(bucket, (set = new Set()));
+    set.add(roomToken + SEP + key);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The storage contract behind Loop rooms (loop-v1.md §8). Like the other
+ * stores: async, plain data only, shaped for Redis (a room hash with a TTL,
+ * a participants hash per room plus a sorted set of participant expiries,
+ * an owner set, deleted-room notices with their own TTL). Lifetimes are
+ * given in milliseconds by the caller; the store judges liveness on its own
+ * clock, and reads never return expired data.
+ */
+
+/** §8.1 `context`: stored and returned verbatim. */
+export type RoomContext = Readonly<Record<string, unknown>>;
+
+/** A room (§8.1). Times in unix seconds; `roomUrl` is computed, never stored. */
+export interface RoomRecord {
+  readonly roomToken: string;
+  readonly roomName?: string;
+  readonly context: RoomContext | null;
+  readonly roomOwner: string;
+  readonly maxSize: number;
+  /** Hours: the last lifetime asked for (or the default). */
+  readonly expiresIn: number;
+  readonly creationTime: number;
+  readonly ctime: number;
+  readonly expiresAt: number;
+  /** User key (§3.8) of the creator: every session of that user is the owner. */
+  readonly ownerKey: string;
+  readonly channel: string;
+  readonly apiKey: string;
+  readonly sessionId: string;
+}
+
+/** Fields an owner update or an activity touch replaces. */
+export type RoomPatch = Partial<
+  Pick<RoomRecord, 'roomName' | 'context' | 'roomOwner' | 'maxSize' | 'expiresIn' | 'ctime' | 'expiresAt' | 'apiKey' | 'sessionId'>
+>;
+
+/** A room participant (§8.10 join step 6). */
+export interface ParticipantRecord {
+  /** Participant key: the session's idHmac (Hawk) or the HMAC of its provider token (Basic, §3.10). */
+  readonly key: string;
+  readonly roomConnectionId: string;
+  readonly displayName: string;
+  readonly clientMaxSize: number;
+  /** The joiner's user key; absent for Basic and unauthenticated joiners. */
+  readonly userKey?: string;
+  /** Identity of a registered joiner. */
+  readonly account?: string;
+  /**
+   * true when `key` is the HMAC of a provider token that doubles as a Basic
+   * credential for this room (§3.10): the credential lives exactly as long
+   * as this record (join, refresh, leave, expiry, room deletion).
+   */
+  readonly tokenCredential?: boolean;
+}
+
+/** Participants whose lifetime ended, removed by `expireParticipants`, grouped by room. */
+export interface ExpiredParticipants {
+  readonly roomToken: string;
+  readonly participants: readonly ParticipantRecord[];
+}
+
+/** §8.4 / §8.9: a room deleted by its owner, reported by `GET /rooms?version=N`. */
+export interface DeletedRoomNotice {
+  readonly roomToken: string;
+  /** Unix seconds. */
+  readonly deletedAt: number;
+}
+
+export interface LoopRoomStoreStats {
+  readonly rooms: number;
+  readonly participants: number;
+  readonly deletedNotices: number;
+}
+
+export interface LoopRoomStore {
+  /** Stores a new room for `ttlMs` and indexes it under its owner. */
+  createRoom(room: RoomRecord, ttlMs: number): Promise<void>;
+  /** The live room. */
+  getRoom(roomToken: string): Promise<RoomRecord | undefined>;
+  /** Applies `patch` to a live room and restarts its lifetime at `ttlMs`; the new record, or undefined when it is gone. */
+  updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): Promise<RoomRecord | undefined>;
+  /** Deletes the room with its participants (and so their Basic credentials); false when it was not live. */
+  deleteRoom(roomToken: string): Promise<boolean>;
+  /** The live rooms of an owner, any order. */
+  listRooms(ownerKey: string): Promise<RoomRecord[]>;
+
+  /** Writes (or replaces, by key) a participant of a live room for `ttlMs`; false when the room is gone. */
+  putParticipant(roomToken: string, participant: ParticipantRecord, ttlMs: number): Promise<boolean>;
+  getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined>;
+  /** Restarts a live participant's lifetime at `ttlMs`; false when it is gone. */
+  touchParticipant(roomToken: string, key: string, ttlMs: number): Promise<boolean>;
+  /** Removes a participant; false when it was not live. */
+  deleteParticipant(roomToken: string, key: string): Promise<boolean>;
+  /** The live participants of a room, any order. */
+  listParticipants(roomToken: string): Promise<ParticipantRecord[]>;
+  /**
+   * Removes the participants of live rooms whose lifetime has ended and
+   * returns them (ZRANGEBYSCORE + ZREM on a shared store). Participants of
+   * rooms that expired themselves vanish silently and are not returned.
+   */
+  expireParticipants(): Promise<ExpiredParticipants[]>;
+
+  /** Records that the owner deleted a room, for `ttlMs`. */
+  addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): Promise<void>;
+  /** The owner's live notices, any order. */
+  listDeletedNotices(ownerKey: string): Promise<DeletedRoomNotice[]>;
+
+  /** Frees memory of expired entries (reads already ignore them). */
+  sweep(): Promise<void>;
+  stats(): Promise<LoopRoomStoreStats>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

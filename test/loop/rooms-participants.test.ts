@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { TestServer } from '../helpers/server.ts';
+import { hawkFetch, pushCapture, register, startLoopServer, type Creds } from '../helpers/loop.ts';
+import { basicOf, createRoom, nowSec, pushPath, pushesTo, roomGet, roomPost, versionOf, type Capture } from './rooms/fixtures.ts';
+
+let server: TestServer;
+let capture: Capture;
+before(async () => {
+  server = await startLoopServer();
+  capture = await pushCapture();
+});
+after(async () => {
+  await server.close();
+  await capture.close();
+});
+
+const act = (creds: Creds, token: string, body: unknown, headers: Record<string, string> = {}) =>
+  hawkFetch(server, creds, 'POST', `/v1/rooms/${token}`, { body, headers });
+const join = (creds: Creds, token: string, clientMaxSize: unknown = 5, displayName = 'Someone') =>
+  act(creds, token, { action: 'join', displayName, clientMaxSize });
+
+test('§17.54 a missing action is 400 errno 108, an unknown one 400 errno 107, same message', async () => {
+  const { creds } = await register(server);
+  const token = await createRoom(server, creds);
+  const message = 'action should be one of join, refresh, status, leave, logDomain';
+  assert.deepEqual((await roomPost(server, token, {})).json, { code: 400, errno: 108, error: message });
+  assert.deepEqual((await roomPost(server, token, { action: 'dance' })).json, { code: 400, errno: 107, error: message });
+  assert.deepEqual((await act(creds, token, { action: 42 })).json, { code: 400, errno: 107, error: message });
+  assert.deepEqual((await roomPost(server, 'AAAAAAAAAAA', { action: 'join' })).json, { code: 404, errno: 105, error: 'Token not found.' });
+});
+
+test('§17.55 an action other than join without credentials is 401 WWW-Authenticate: Token,Hawk; another scheme is Unsupported', async () => {
+  const { creds } = await register(server);
+  const token = await createRoom(server, creds);
+  for (const action of ['refresh', 'leave', 'status', 'logDomain']) {
+    const r = await roomPost(server, token, { action });
+    assert.equal(r.status, 401, action);
+    assert.equal(r.res.headers.get('www-authenticate'), 'Token,Hawk');
+    assert.deepEqual(r.json, { code: 401, errno: 110, error: 'Unauthorized' });
+  }
+  const other = await roomPost(server, token, { action: 'join' }, 'Bearer x');
+  assert.equal(other.res.headers.get('www-authenticate'), 'Basic,Hawk error="Unsupported"');
+});
+
+test('§17.56 join without clientMaxSize, or with a non-number, is 400', async () => {
+  const { creds } = await register(server);
+  const token = await createRoom(server, creds);
+  assert.deepEqual((await act(creds, token, { action: 'join', displayName: 'A' })).json, { code: 400, errno: 108, error: 'Missing: clientMaxSize' });
+  assert.deepEqual((await act(creds, token, { action: 'join' })).json, { code: 400, errno: 108, error: 'Missing: displayName, clientMaxSize' });
+  assert.deepEqual((await join(creds, token, 'abc')).json, { code: 400, errno: 107, error: 'clientMaxSize should be a number.' });
+  assert.equal((await act(creds, token, { action: 'join', displayName: 7, clientMaxSize: 2 })).json.errno, 107);
+  const html = await act(creds, token, { action: 'join', displayName: 'A', clientMaxSize: 2 }, { Accept: 'text/html' });
+  assert.equal(html.status, 406);
+});
+
+test('§17.57–58 an unauthenticated join gets a provider token that works as Basic for that room only', async () => {
+  const owner = await register(server);
+  const token = await createRoom(server, owner.creds);
+  const other = await createRoom(server, owner.creds);
+  const r = await roomPost(server, token, { action: 'join', displayName: 'Guest', clientMaxSize: '4' });
+  assert.equal(r.status, 200);
+  assert.deepEqual(Object.keys(r.json).sort(), ['apiKey', 'expires', 'sessionId', 'sessionToken']);
+  assert.equal(r.json.expires, 300);
+  const basic = basicOf(r.json.sessionToken);
+  const full = await roomGet(server, token, basic);
+  assert.equal(full.status, 200);
+  assert.equal(full.res.headers.get('server-authorization'), null);
+  assert.equal(full.json.participants.length, 1);
+  const [p] = full.json.participants;
+  assert.deepEqual(Object.keys(p).sort(), ['displayName', 'owner', 'roomConnectionId']);
+  assert.equal(p.displayName, 'Guest');
+  assert.equal(p.owner, false);
+  assert.equal(full.json.clientMaxSize, 4);
+
+  const elsewhere = await roomGet(server, other, basic);
+  assert.equal(elsewhere.status, 401);
+  assert.equal(elsewhere.res.headers.get('www-authenticate'), 'Basic error="Invalid token; it may have expired."');
+  assert.deepEqual(elsewhere.json, { code: 401, errno: 110, error: 'Invalid token; it may have expired.' });
+  // §3.10: a password after the colon makes the credential wrong; a header of three parts is malformed.
+  assert.equal((await roomGet(server, token, basicOf(r.json.sessionToken, 'pw'))).status, 401);
+  const malformed = await roomGet(server, token, `${basic} extra`);
+  assert.equal(malformed.res.headers.get('www-authenticate'), 'Basic');
+  assert.deepEqual(malformed.json, { code: 401, errno: 110, error: 'Unauthorized' });
+  // The Basic participant can refresh; a rejoin with Basic keeps its credential.
+  assert.deepEqual((await roomPost(server, token, { action: 'refresh' }, basic)).json, { expires: 300 });
+  const rejoin = await roomPost(server, token, { action: 'join', displayName: 'Guest2', clientMaxSize: 4 }, basic);
+  assert.equal(rejoin.status, 200);
+  assert.notEqual(rejoin.json.sessionToken, r.json.sessionToken);
+  const after = await roomGet(server, token, basic);
+  assert.deepEqual(after.json.participants.map((x: { displayName: string }) => x.displayName), ['Guest2']);
+  assert.notEqual(after.json.participants[0].roomConnectionId, p.roomConnectionId, 'a rejoin gets a new id');
+  assert.equal((await roomGet(server, token, basicOf(rejoin.json.sessionToken))).status, 401, 'only the first token is a credential');
+});
+
+test('§17.59 participants in the full view: account for registered joiners, owner flag, 36-char ids', async () => {
+  const owner = await register(server, { identity: 'owner59@example.com' });
+  const token = await createRoom(server, owner.creds, { maxSize: 4 });
+  const guest = await register(server, { identity: 'guest59@example.com' });
+  assert.equal((await join(guest.creds, token, 4, 'Guest')).status, 200);
+  const moderator = await join(owner.creds, token, 4, 'Owner');
+  assert.equal(moderator.status, 200);
+  const role = (t: string) => /role=(\w+)/.exec(Buffer.from(t.slice(4), 'base64').toString())?.[1];
+  assert.equal(role(moderator.json.sessionToken), 'moderator');
+  const full = await hawkFetch(server, guest.creds, 'GET', `/v1/rooms/${token}`);
+  assert.equal(full.status, 200, 'a participant sees the full view');
+  const byName = Object.fromEntries(full.json.participants.map((p: { displayName: string }) => [p.displayName, p]));
+  assert.equal(byName.Guest.account, 'guest59@example.com');
+  assert.equal(byName.Guest.owner, false);
+  assert.match(byName.Guest.roomConnectionId, /^[0-9a-f-]{36}$/);
+  assert.equal(byName.Owner.owner, true);
+  assert.equal(byName.Owner.account, 'owner59@example.com');
+  for (const p of full.json.participants) assert.deepEqual(Object.keys(p).sort(), ['account', 'displayName', 'owner', 'roomConnectionId']);
+  const anon = await register(server);
+  const anonJoin = await join(anon.creds, token, 4, 'Anon');
+  assert.equal(role(anonJoin.json.sessionToken), 'publisher');
+  const view = await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`);
+  assert.equal(view.json.participants.find((p: { displayName: string }) => p.displayName === 'Anon').account, undefined);
+});
+
+test('§17.60 maxSize 2: one stranger in, a second is refused as full, the owner still gets in', async () => {
+  const owner = await register(server);
+  const token = await createRoom(server, owner.creds, { maxSize: 2 });
+  const a = await register(server);
+  const b = await register(server);
+  assert.equal((await join(a.creds, token, 2)).status, 200);
+  assert.deepEqual((await join(b.creds, token, 2)).json, { code: 400, errno: 202, error: 'The room is full.' });
+  assert.deepEqual((await roomPost(server, token, { action: 'join', displayName: 'x', clientMaxSize: 2 })).json.errno, 202);
+  assert.equal((await join(owner.creds, token, 2)).status, 200);
+  assert.equal((await join(b.creds, token, 2)).json.errno, 202, 'past maxSize with the owner in');
+  assert.equal((await join(a.creds, token, 2)).status, 200, 'a participant rejoining with Hawk does not count against itself');
+});
+
+test('§17.61 a joiner whose clientMaxSize cannot hold the room is refused with errno 121', async () => {
+  const owner = await register(server);
+  const token = await createRoom(server, owner.creds, { maxSize: 3 });
+  assert.equal((await join(owner.creds, token, 5)).status, 200);
+  const other = await register(server);
+  assert.deepEqual((await join(other.creds, token, 1)).json, {
+    code: 400, errno: 121, error: 'Too many participants in the room for you to handle.',
+  });
+  assert.equal((await join(other.creds, token, 2)).status, 200);
+});
+
+test('§17.62 a join pushes the owner and moves ctime and expiresAt', async () => {
+  const path = pushPath('join');
+  const owner = await register(server, { push: { rooms: `${capture.url}${path}` } });
+  const token = await createRoom(server, owner.creds, { expiresIn: 1 });
+  const start = nowSec();
+  const guest = await register(server);
+  assert.equal((await join(guest.creds, token)).status, 200);
+  const pushes = await pushesTo(capture, path, 2);
+  assert.equal(pushes.length, 2);
+  const full = (await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`)).json;
+  assert.ok(full.ctime >= start);
+  assert.ok(full.expiresAt >= start + 1344 * 3600, 'a join stretches the room to extendTTL');
+  assert.equal(versionOf(pushes[1]), full.ctime);
+});
+
+test('§17.63 refresh by a participant is 200 {"expires":300}; by a Hawk user who never joined 410', async () => {
+  const owner = await register(server);
+  const token = await createRoom(server, owner.creds);
+  const guest = await register(server);
+  await join(guest.creds, token);
+  const before = (await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`)).json.ctime;
+  const r = await act(guest.creds, token, { action: 'refresh' });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json, { expires: 300 });
+  assert.equal((await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`)).json.ctime, before, 'refresh leaves ctime alone');
+  const never = await act(owner.creds, token, { action: 'refresh' });
+  assert.equal(never.status, 410);
+  assert.deepEqual(never.json, { code: 410, errno: 111, error: 'Participation has expired.' });
+});
+
+test('§17.64–65 leave by a Hawk or Basic participant is 204 and removes it; leaving twice is 400 errno 203', async () => {
+  const path = pushPath('leave');
+  const owner = await register(server, { push: { rooms: `${capture.url}${path}` } });
+  const token = await createRoom(server, owner.creds);
+  const guest = await register(server);
+  await join(guest.creds, token);
+  const anon = await roomPost(server, token, { action: 'join', displayName: 'Anon', clientMaxSize: 5 });
+  const basic = basicOf(anon.json.sessionToken);
+  assert.equal((await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`)).json.participants.length, 2);
+  const left = await act(guest.creds, token, { action: 'leave' });
+  assert.equal(left.status, 204);
+  assert.equal(left.text, '');
+  assert.deepEqual((await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`)).json.participants.map((p: { displayName: string }) => p.displayName), ['Anon']);
+  assert.deepEqual((await act(guest.creds, token, { action: 'leave' })).json, {
+    code: 400, errno: 203, error: 'Unable to leave a room you have not joined.',
+  });
+  assert.equal((await hawkFetch(server, guest.creds, 'GET', `/v1/rooms/${token}`)).status, 403, 'no longer a participant');
+  assert.equal((await roomPost(server, token, { action: 'leave' }, basic)).status, 204);
+  assert.equal((await roomGet(server, token, basic)).status, 401, 'the Basic credential died with the participant');
+  assert.equal((await roomPost(server, token, { action: 'refresh' }, basic)).status, 401);
+  assert.equal((await pushesTo(capture, path, 5)).length, 5, 'create, two joins, two leaves');
+});
+
+test('§17.66 status: 204 for a participant; missing field, negative count and non-participant are 400', async () => {
+  const owner = await register(server);
+  const token = await createRoom(server, owner.creds);
+  await join(owner.creds, token);
+  const full = { action: 'status', event: 'Session.connectionCreated', state: 'sendrecv', connections: 2, sendStreams: '1', recvStreams: 1 };
+  assert.equal((await act(owner.creds, token, full, { Accept: 'text/html' })).status, 204, 'status is not negotiated');
+  const { event: _e, ...noEvent } = full;
+  assert.deepEqual((await act(owner.creds, token, noEvent)).json, { code: 400, errno: 107, error: "'event' field is missing in body." });
+  const { recvStreams: _r, ...noRecv } = full;
+  assert.equal((await act(owner.creds, token, noRecv)).json.error, "'recvStreams' field is missing in body.");
+  assert.deepEqual((await act(owner.creds, token, { ...full, connections: -1 })).json, { code: 400, errno: 107, error: 'Invalid connections number.' });
+  assert.equal((await act(owner.creds, token, { ...full, sendStreams: 'x' })).json.error, 'Invalid sendStreams number.');
+  const stranger = await register(server);
+  assert.deepEqual((await act(stranger.creds, token, full)).json, { code: 400, errno: 203, error: "Can't update status for a room you aren't in." });
+});
+
+test('§17.67 logDomain: bad list 400 errno 107; a valid list by a participant 204; a non-participant 400 errno 203', async () => {
+  const owner = await register(server);
+  const token = await createRoom(server, owner.creds);
+  await join(owner.creds, token);
+  const message = 'Domains must be a list of objects with both a ``domain`` and ``count`` property.';
+  assert.deepEqual((await act(owner.creds, token, { action: 'logDomain', domains: [{ domain: 'a.org' }] })).json, { code: 400, errno: 107, error: message });
+  assert.equal((await act(owner.creds, token, { action: 'logDomain', domains: 'a.org' })).json.error, message);
+  assert.deepEqual((await act(owner.creds, token, { action: 'logDomain' })).json, { code: 400, errno: 108, error: 'Missing: domains' });
+  const ok = await act(owner.creds, token, { action: 'logDomain', domains: [{ domain: 'a.org', count: 3 }] });
+  assert.equal(ok.status, 204);
+  const stranger = await register(server);
+  assert.equal((await act(stranger.creds, token, { action: 'logDomain', domains: [{ domain: 'a.org', count: 3 }] })).json.errno, 203);
+});
+
+test('§8.9 deleting a room ends its participants and their Basic credentials', async () => {
+  const owner = await register(server);
+  const token = await createRoom(server, owner.creds);
+  const anon = await roomPost(server, token, { action: 'join', displayName: 'Anon', clientMaxSize: 5 });
+  assert.equal((await hawkFetch(server, owner.creds, 'DELETE', `/v1/rooms/${token}`)).status, 204);
+  assert.equal((await roomGet(server, token, basicOf(anon.json.sessionToken))).status, 404);
+  assert.equal((await roomPost(server, token, { action: 'refresh' }, basicOf(anon.json.sessionToken))).status, 404);
+});
