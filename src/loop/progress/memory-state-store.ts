@@ -105,6 +105,10 @@ export class MemoryCallStateStore implements CallStateStore {
     };
   }
 
+  async delete(callId: string): Promise<void> {
+    this.#calls.delete(callId);
+  }
+
   async close(): Promise<void> {
     this.#listeners.clear();
   }

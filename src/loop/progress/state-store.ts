@@ -83,5 +83,7 @@ export interface CallStateStore {
    * published from then on will be delivered, to the unsubscribe function.
    */
   subscribe(callId: string, listener: StateListener): Promise<() => void>;
+  /** Forgets the call at once (its owner's account was deleted): a later hello gets `bad callId`. */
+  delete(callId: string): Promise<void>;
   close(): Promise<void>;
 }

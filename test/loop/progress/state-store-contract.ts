@@ -33,6 +33,15 @@ export function callStateStoreContract(
     assert.equal(await store.decDevices('c1', 'caller'), undefined);
   });
 
+  test(`${name}: delete forgets a call at once; deleting an unknown call is harmless`, async () => {
+    const { store } = make();
+    await store.create(call);
+    await store.delete('c1');
+    assert.equal(await store.get('c1'), undefined);
+    assert.equal(await store.incDevices('c1', 'caller'), undefined);
+    await store.delete('never');
+  });
+
   test(`${name}: addMarker adds only from the allowed states and reports before/after`, async () => {
     const { store } = make();
     await store.create(call);
