@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AppError, errors } from '../errors.ts';
+import { FixedKeyHmacSha256 } from './hmac-sha256.ts';
 
 export const MAX_USERNAME = 256;
 export const MAX_PASSWORD_BYTES = 1024;
@@ -37,9 +38,9 @@ export interface Owner {
  * process unless a shared one is given (several nodes on one store).
  */
 export class CredentialHasher {
-  readonly #key: Buffer;
+  readonly #hmac: FixedKeyHmacSha256;
   constructor(key: Uint8Array = randomBytes(32)) {
-    this.#key = Buffer.from(key);
+    this.#hmac = new FixedKeyHmacSha256(key);
   }
 
   /**
@@ -53,8 +54,8 @@ export class CredentialHasher {
     const badPassword = passwordProblem(password);
     if (badPassword) return errors.invalidPassword(badPassword);
     const message = joined ?? Buffer.concat([Buffer.from(`${username}:`, 'latin1'), password]);
-    // 'binary' is latin1: one char per byte, the most compact string for a digest.
-    const secret = createHmac('sha256', this.#key).update(message).digest('binary');
+    // latin1: one char per byte, the most compact string for a digest.
+    const secret = this.#hmac.digestLatin1(message);
     return { name: username, secret };
   }
 }
