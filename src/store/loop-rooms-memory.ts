@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.ts';
+import { ExpiryBuckets } from './expiry-buckets.ts';
 import type {
   DeletedRoomNotice, ExpiredParticipants, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomPatch, RoomRecord,
 } from './loop-rooms-types.ts';
@@ -49,9 +50,9 @@ function unindex(map: Map<string, Set<string>>, key: string, value: string): voi
  * The in-process room store. Rooms and deleted-room notices live in
  * lru-caches with per-entry TTLs on the injected clock; a room's
  * participants live inside its entry (so they vanish with it), each with its
- * own expiry time. Participant expiries are also filed in time buckets of
- * BUCKET_MS (the memory form of a Redis sorted set), so finding the expired
- * ones costs only the buckets that came due, never a scan of every room.
+ * own expiry time. Participant expiries are also filed in time buckets
+ * (the memory form of a Redis sorted set), so finding the expired ones costs
+ * only the buckets that came due, never a scan of every room.
  */
 export class MemoryLoopRoomStore implements LoopRoomStore {
   readonly #clock: Clock;
@@ -59,10 +60,8 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   readonly #notices: LRUCache<string, NoticeEntry>;
   readonly #ownerRooms = new Map<string, Set<string>>();
   readonly #ownerNotices = new Map<string, Set<string>>();
-  /** bucket number → "roomToken participantKey" entries that may expire in it (stale ones are skipped). */
-  readonly #expiries = new Map<number, Set<string>>();
-  /** Every bucket up to this one has been processed. */
-  #swept: number;
+  /** "roomToken participantKey" by expiry time (stale entries are skipped when they come due). */
+  readonly #expiries: ExpiryBuckets;
 
   constructor(o: LoopRoomMemoryStoreOptions) {
     const limits = { ...ROOM_MEMORY_DEFAULTS, ...o.limits };
@@ -78,7 +77,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
       ...base, max: limits.deletedNotices,
       dispose: (v, key) => unindex(this.#ownerNotices, v.ownerKey, key),
     });
-    this.#swept = Math.floor(o.clock.now() / BUCKET_MS);
+    this.#expiries = new ExpiryBuckets(BUCKET_MS, o.clock.now());
   }
 
   async createRoom(room: RoomRecord, ttlMs: number): Promise<void> {
@@ -151,27 +150,16 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   async expireParticipants(): Promise<ExpiredParticipants[]> {
     const now = this.#clock.now();
-    const due = Math.floor(now / BUCKET_MS);
-    const buckets: number[] = [];
-    if (due - this.#swept > this.#expiries.size) {
-      for (const b of this.#expiries.keys()) if (b <= due) buckets.push(b); // a long jump of the clock
-    } else {
-      for (let b = this.#swept + 1; b <= due; b++) if (this.#expiries.has(b)) buckets.push(b);
-    }
-    this.#swept = Math.max(this.#swept, due);
     const byRoom = new Map<string, ParticipantRecord[]>();
-    for (const b of buckets) {
-      for (const item of this.#expiries.get(b)!) {
-        const [roomToken, key] = item.split(SEP) as [string, string];
-        const entry = this.#rooms.peek(roomToken);
-        const p = entry?.participants.get(key);
-        if (!entry || !p || p.expiresAtMs > now) continue; // room gone, participant left, or refreshed since
-        entry.participants.delete(key);
-        let list = byRoom.get(roomToken);
-        if (!list) byRoom.set(roomToken, (list = []));
-        list.push(p.record);
-      }
-      this.#expiries.delete(b);
+    for (const item of this.#expiries.due(now)) {
+      const [roomToken, key] = item.split(SEP) as [string, string];
+      const entry = this.#rooms.peek(roomToken);
+      const p = entry?.participants.get(key);
+      if (!entry || !p || p.expiresAtMs > now) continue; // room gone, participant left, or refreshed since
+      entry.participants.delete(key);
+      let list = byRoom.get(roomToken);
+      if (!list) byRoom.set(roomToken, (list = []));
+      list.push(p.record);
     }
     return [...byRoom].map(([roomToken, participants]) => ({ roomToken, participants }));
   }
@@ -219,9 +207,6 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   }
 
   #file(roomToken: string, key: string, expiresAtMs: number): void {
-    const bucket = Math.ceil(expiresAtMs / BUCKET_MS);
-    let set = this.#expiries.get(bucket);
-    if (!set) this.#expiries.set(bucket, (set = new Set()));
-    set.add(roomToken + SEP + key);
+    this.#expiries.file(roomToken + SEP + key, expiresAtMs);
   }
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TestServer } from '../helpers/server.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, pushCapture, register, startLoopServer } from '../helpers/loop.ts';
 import { basicOf, createRoom, pushPath, pushesTo, roomGet, roomPost, versionOf, type Capture } from './rooms/fixtures.ts';

@@ -87,3 +87,19 @@ test('memory room store: deleted-room notices per owner, with their own lifetime
   await store.close();
   assert.deepEqual(await store.listDeletedNotices('u2'), []);
 });
+
+test('expiry buckets: keys come out once, never before their time, at most one width late', async () => {
+  const { ExpiryBuckets } = await import('../../../src/store/expiry-buckets.ts');
+  const b = new ExpiryBuckets(250, 0);
+  b.file('a', 100);
+  b.file('b', 250);
+  b.file('c', 251);
+  assert.deepEqual(b.due(249), []);
+  assert.deepEqual(b.due(250).sort(), ['a', 'b']);
+  assert.deepEqual(b.due(499), []);
+  assert.deepEqual(b.due(500), ['c']);
+  b.file('late', 10); // filed for a time already swept: comes out at the next bucket
+  assert.deepEqual(b.due(750), ['late']);
+  b.file('far', 86_400_000);
+  assert.deepEqual(b.due(86_400_000), ['far'], 'a long jump walks the existing buckets');
+});
