@@ -30,7 +30,15 @@ export interface Measured {
  * Bounded: the generator is killed if it runs `timeoutSec` past its duration.
  */
 export function runLoad(spec: LoadSpec, serverPid: number, cores: Cores, timeoutSec = 120): Promise<Measured> {
-  const child = spawnNode(LOADGEN, [], { cpu: cores.loadCpu, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return runGenerator(LOADGEN, spec, serverPid, cores, timeoutSec);
+}
+
+/**
+ * runLoad with another generator script: it gets `spec` over IPC and answers
+ * with LoadMessages, as loadgen.ts does (e.g. the WebSocket call generator).
+ */
+export function runGenerator<S extends { readonly warmupSec: number; readonly durationSec: number }>(script: string, spec: S, serverPid: number, cores: Cores, timeoutSec = 120): Promise<Measured> {
+  const child = spawnNode(script, [], { cpu: cores.loadCpu, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const meter = new CpuMeter([serverPid, child.pid!], [cores.serverCpu, cores.loadCpu]);
   let usage: CpuUse | undefined;
   let result: LoadResult | undefined;

@@ -19,9 +19,9 @@ async function pooled<T>(count: number, task: (i: number) => Promise<T>): Promis
   return out;
 }
 
-async function expectOk(res: Response, what: string): Promise<string> {
+async function expectOk(res: Response, what: string, status = 200): Promise<string> {
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${text.slice(0, 200)}`);
+  if (res.status !== status) throw new Error(`${what}: ${res.status} ${text.slice(0, 200)}`);
   return text;
 }
 
@@ -39,13 +39,13 @@ export function registerSessions(server: ServerProcess, count: number): Promise<
 const nonceBase = randomBytes(4).toString('hex');
 let nonceCount = 0;
 
-/** A Hawk-signed JSON POST as the session of `token`; resolves to the parsed 200 body. */
-export async function hawkPost(server: ServerProcess, token: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+/** A Hawk-signed JSON POST as the session of `token`; resolves to the parsed body (of status `status`). */
+export async function hawkPost(server: ServerProcess, token: string, path: string, body: unknown, status = 200): Promise<Record<string, unknown>> {
   const authorization = hawkAuthorization(credentialsOfToken(token), {
     method: 'POST', resource: path, host: '127.0.0.1', port: server.port, ts: Math.floor(Date.now() / 1000), nonce: `s${nonceBase}${(nonceCount++).toString(36)}`,
   });
   const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return JSON.parse(await expectOk(res, `POST ${path}`)) as Record<string, unknown>;
+  return JSON.parse(await expectOk(res, `POST ${path}`, status)) as Record<string, unknown>;
 }
 
 /** Creates `perSession` call URLs for each session token (POST /v1/call-url); resolves to their call tokens. */

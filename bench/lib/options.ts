@@ -33,6 +33,8 @@ export interface BenchOptions {
   readonly cpuProfDir: string | undefined;
   /** BENCH_CPU_PROF_INTERVAL: sampling interval of those profiles, µs (V8's default: 1000). */
   readonly cpuProfIntervalUs: number;
+  /** BENCH_SERVER_FLAGS: extra node flags for the servers under test (space-separated, e.g. `--trace-gc`). */
+  readonly serverFlags: readonly string[];
   /** Where the JSON report goes (BENCH_OUT). */
   readonly outFile: string;
 }
@@ -71,6 +73,7 @@ export function loadBenchOptions(env: NodeJS.ProcessEnv, defaultOut: string): Be
     signedRate: Math.round(num(env, 'BENCH_SIGNED_RATE', 60_000, 100)),
     cpuProfDir: env.BENCH_CPU_PROF || undefined,
     cpuProfIntervalUs: Math.round(num(env, 'BENCH_CPU_PROF_INTERVAL', 1000, 50)),
+    serverFlags: Object.freeze((env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean)),
     outFile: env.BENCH_OUT ?? defaultOut,
   });
 }

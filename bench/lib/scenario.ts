@@ -37,6 +37,8 @@ export interface Row {
   readonly saturated?: boolean;
   /** true: other processes took a real share of either core; req/s is a lower bound, latencies pessimistic. */
   readonly contended?: boolean;
+  /** Once-only plans: the run ran out of requests this many seconds into the measured window. */
+  readonly exhaustedAfterSec?: number;
   readonly statusCodes?: Readonly<Record<string, number>>;
   readonly mismatches?: number;
   readonly errors?: number;
@@ -122,6 +124,7 @@ export function rowOf(scenario: string, run: string, m: { result: LoadResult; cp
     bound,
     saturated,
     contended,
+    exhaustedAfterSec: result.exhaustedAfterSec,
     statusCodes: result.statusCodes,
     mismatches: result.mismatches,
     errors: result.errors,
@@ -133,6 +136,9 @@ export function rowOf(scenario: string, run: string, m: { result: LoadResult; cp
 /** Why a run's figure may understate the server (null: a clean run). */
 export function doubt(row: Row | undefined): string | null {
   if (!row) return null;
+  if (row.exhaustedAfterSec !== undefined && row.exhaustedAfterSec < 1) {
+    return 'the run ran out of once-only requests almost at once (raise BENCH_SIGNED_RATE): figures unreliable';
+  }
   if (row.saturated) return 'load generator saturated: the real figure is better';
   if (row.contended) return 'other work on the machine took CPU: the real figure is better';
   return null;

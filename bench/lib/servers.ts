@@ -42,9 +42,10 @@ export interface SignalboxOptions {
  * LOG_LEVEL=warn, a long INBOX_TTL so no inbox expires mid-run, and room for
  * many inboxes.
  */
-export function startSignalbox(bench: Pick<BenchOptions, 'serverCpu' | 'cpuProfDir' | 'cpuProfIntervalUs'>, o: SignalboxOptions = {}): Promise<ServerProcess> {
+export function startSignalbox(bench: Pick<BenchOptions, 'serverCpu' | 'cpuProfDir' | 'cpuProfIntervalUs' | 'serverFlags'>, o: SignalboxOptions = {}): Promise<ServerProcess> {
   const env = { LOG_LEVEL: 'warn', INBOX_TTL: '3600', MAX_INBOXES: '5000000', ...o.env };
   const nodeArgs = [
+    ...bench.serverFlags,
     ...(o.gcHook ? ['--expose-gc', '--import', GC_HOOK] : []),
     ...(bench.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${bench.cpuProfDir}`, `--cpu-prof-interval=${bench.cpuProfIntervalUs}`] : []),
   ];

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { AppError, errors } from '../errors.ts';
-import { FixedKeyHmacSha256 } from './hmac-sha256.ts';
+import { hmacSha256 } from '../crypto/hmac.ts';
 
 export const MAX_USERNAME = 256;
 export const MAX_PASSWORD_BYTES = 1024;
@@ -38,9 +38,9 @@ export interface Owner {
  * process unless a shared one is given (several nodes on one store).
  */
 export class CredentialHasher {
-  readonly #hmac: FixedKeyHmacSha256;
+  readonly #key: Buffer;
   constructor(key: Uint8Array = randomBytes(32)) {
-    this.#hmac = new FixedKeyHmacSha256(key);
+    this.#key = Buffer.from(key);
   }
 
   /**
@@ -54,8 +54,7 @@ export class CredentialHasher {
     const badPassword = passwordProblem(password);
     if (badPassword) return errors.invalidPassword(badPassword);
     const message = joined ?? Buffer.concat([Buffer.from(`${username}:`, 'latin1'), password]);
-    // latin1: one char per byte, the most compact string for a digest.
-    const secret = this.#hmac.digestLatin1(message);
+    const secret = hmacSha256(this.#key, message, 'binary');
     return { name: username, secret };
   }
 }

@@ -27,8 +27,10 @@ class StoreFailure extends Error {}
 
 /** Text before the first space of an Authorization value, lower-cased ('' when none). */
 export function authScheme(authorization: string): string {
+  if (authorization === '') return '';
   const space = authorization.indexOf(' ');
-  return (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
+  const scheme = space < 0 ? authorization : authorization.slice(0, space);
+  return scheme === 'Hawk' ? 'hawk' : scheme.toLowerCase(); // the usual spelling, without a copy
 }
 
 /** The verified request as the hawk package's Server-Authorization signing wants it. */

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha256 } from '../crypto/hmac.ts';
 
 /**
  * The Hawk header MAC path written out for the common case (a well-formed
@@ -92,17 +93,20 @@ export function parseHawkHeader(header: string): HawkHeader | null {
 
 /**
  * hawk's calculateMac: HMAC-SHA256 keyed with the key string's bytes over
- * the normalized string of `type`. null when the resource does not start
- * with '/' (hawk would re-parse it as a URL first).
+ * the normalized string of `type` ('response' as server.header computes it:
+ * without hash and ext). null when the resource does not start with '/'
+ * (hawk would re-parse it as a URL first).
  */
 export function hawkMac(type: 'header' | 'response', key: string, m: MacInput): string | null {
   if (m.resource.charCodeAt(0) !== 47) return null;
-  let normalized = `hawk.1.${type}\n${m.ts}\n${m.nonce}\n${m.method.toUpperCase()}\n${m.resource}\n${m.host.toLowerCase()}\n${m.port}\n${m.hash || ''}\n`;
+  // A response MAC covers neither the request's hash nor its ext (server.header drops both).
+  const request = type === 'header';
+  let normalized = `hawk.1.${type}\n${m.ts}\n${m.nonce}\n${m.method.toUpperCase()}\n${m.resource}\n${m.host.toLowerCase()}\n${m.port}\n${(request && m.hash) || ''}\n`;
   // hawk escapes '\\' and newlines in ext; neither can pass its attribute check, so ext goes in as is.
-  if (m.ext) normalized += m.ext;
+  if (request && m.ext) normalized += m.ext;
   normalized += '\n';
   if (m.app) normalized += `${m.app}\n${m.dlg || ''}\n`;
-  return createHmac('sha256', key).update(normalized).digest('base64');
+  return hmacSha256(key, normalized, 'base64');
 }
 
 /** hawk's fixedTimeComparison of two MACs. */
@@ -116,6 +120,6 @@ export function sameMac(a: string, b: string): boolean {
  * response MAC (no hash, no ext; app and dlg kept). null when hawkMac is.
  */
 export function serverAuthorization(key: string, artifacts: MacInput): string | null {
-  const mac = hawkMac('response', key, { ...artifacts, hash: undefined, ext: undefined });
+  const mac = hawkMac('response', key, artifacts);
   return mac === null ? null : `Hawk mac="${mac}"`;
 }

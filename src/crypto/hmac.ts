@@ -1,0 +1,72 @@
+import { hash } from 'node:crypto';
+
+/*
+ * HMAC-SHA256 (RFC 2104) on crypto.hash one-shots, for the hot paths (inbox
+ * credentials on every request; Loop Hawk MACs and session minting). Same results as createHmac('sha256', key),
+ * but no native Hmac object per call: each of those carries a weak handle
+ * that every young-generation GC must process, and registration needs four
+ * HMACs per request, a Hawk request two. Synchronous: the module's scratch
+ * buffers are never held across an await.
+ */
+
+const BLOCK = 64;
+const ROOM = 4096;
+/** [key ⊕ ipad | message]: the inner hash's input. */
+const inner = Buffer.alloc(BLOCK + ROOM);
+/** [key ⊕ opad | inner digest]: the outer hash's input. */
+const outer = Buffer.alloc(BLOCK + 32);
+
+export type HmacKey = Buffer | string;
+/** 'binary' is latin1: one char per byte, the most compact string for a digest kept in memory. */
+export type HmacOutput = 'hex' | 'base64' | 'binary';
+
+/** Writes the two pads of `key` (its UTF-8 bytes when a string, like createHmac). */
+function pads(key: HmacKey): void {
+  let bytes: Buffer | undefined = typeof key === 'string' ? undefined : key;
+  if (typeof key === 'string') {
+    // ASCII keys (Hawk's hex keys) are used as they are, without a Buffer.
+    let ascii = key.length <= BLOCK;
+    for (let i = 0; ascii && i < key.length; i++) if (key.charCodeAt(i) > 127) ascii = false;
+    if (ascii) {
+      for (let i = 0; i < BLOCK; i++) {
+        const k = i < key.length ? key.charCodeAt(i) : 0;
+        inner[i] = k ^ 0x36;
+        outer[i] = k ^ 0x5c;
+      }
+      return;
+    }
+    bytes = Buffer.from(key, 'utf8');
+  }
+  if (bytes!.length > BLOCK) bytes = hash('sha256', bytes!, 'buffer');
+  for (let i = 0; i < BLOCK; i++) {
+    const k = i < bytes!.length ? bytes![i] : 0;
+    inner[i] = k ^ 0x36;
+    outer[i] = k ^ 0x5c;
+  }
+}
+
+/** HMAC-SHA256 of `message` (UTF-8 when a string, or bytes) under `key`, in `output` encoding. */
+export function hmacSha256(key: HmacKey, message: string | Uint8Array, output: HmacOutput): string {
+  return hash('sha256', outerInput(key, message), output);
+}
+
+/** HMAC-SHA256 as bytes (for keys of a next HMAC, as in HKDF). */
+export function hmacSha256Bytes(key: HmacKey, message: string | Uint8Array): Buffer {
+  return hash('sha256', outerInput(key, message), 'buffer');
+}
+
+function outerInput(key: HmacKey, message: string | Uint8Array): Buffer {
+  pads(key);
+  let input: Buffer;
+  if (typeof message === 'string' && message.length * 3 <= ROOM) {
+    input = inner.subarray(0, BLOCK + inner.write(message, BLOCK, 'utf8'));
+  } else if (typeof message !== 'string' && message.length <= ROOM) {
+    inner.set(message, BLOCK);
+    input = inner.subarray(0, BLOCK + message.length);
+  } else {
+    input = Buffer.concat([inner.subarray(0, BLOCK), typeof message === 'string' ? Buffer.from(message, 'utf8') : message]);
+  }
+  // 'binary' (latin1) strings carry the 32 digest bytes into the scratch buffer without an ArrayBuffer.
+  outer.write(hash('sha256', input, 'binary'), BLOCK, 'latin1');
+  return outer;
+}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { hmacSha256, hmacSha256Bytes } from '../../src/crypto/hmac.ts';
+
+test('RFC 4231 test case 2 (short key, text message)', () => {
+  assert.equal(hmacSha256('Jefe', 'what do ya want for nothing?', 'hex'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+});
+
+test('hmacSha256 equals createHmac for keys and messages of every shape', () => {
+  const keys: (Buffer | string)[] = [
+    Buffer.alloc(0), Buffer.alloc(32), randomBytes(16), randomBytes(64), randomBytes(65), randomBytes(200),
+    '', 'a'.repeat(64), randomBytes(32).toString('hex'), 'clé non-ASCII', 'k'.repeat(65), '\u{1F600}'.repeat(20),
+  ];
+  const messages: (Buffer | string)[] = [
+    '', 'hawk.1.header\n1\nn\nPOST\n/v1/x\nlocalhost\n5000\n\n\n', 'é/ü ✓ \u{1F600}', 'x'.repeat(1365), 'x'.repeat(1366), 'y'.repeat(5000),
+    Buffer.alloc(0), randomBytes(32), randomBytes(4096), randomBytes(4097),
+  ];
+  for (const key of keys) {
+    for (const message of messages) {
+      const expected = createHmac('sha256', key).update(message);
+      const digest = expected.digest();
+      const what = `key ${typeof key === 'string' ? JSON.stringify(key.slice(0, 10)) : key.length + ' bytes'}, message ${message.length}`;
+      assert.equal(hmacSha256(key, message, 'hex'), digest.toString('hex'), what);
+      assert.equal(hmacSha256(key, message, 'base64'), digest.toString('base64'), what);
+      assert.equal(hmacSha256(key, message, 'binary'), digest.toString('latin1'), what);
+      if (typeof message !== 'string') assert.equal(hmacSha256(key, new Uint8Array(message), 'hex'), digest.toString('hex'), `${what} (Uint8Array)`);
+      assert.deepEqual(hmacSha256Bytes(key, message), digest, what);
+    }
+  }
+});
