@@ -130,3 +130,19 @@ test("signalbox's own paths are never redirected", async () => {
   assert.equal(r.status, 404);
   assert.equal(r.json.errno, 999);
 });
+
+test('GET / from a browser (Accept lists text/html) redirects to the demo; */* and JSON get the Loop JSON', async () => {
+  const s = await startLoopServer();
+  try {
+    const page = await fetch(`${s.url}/`, { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, redirect: 'manual' });
+    assert.equal(page.status, 302);
+    assert.equal(page.headers.get('location'), '/demo/');
+    for (const accept of ['*/*', 'application/json']) {
+      const api = await fetch(`${s.url}/`, { headers: { Accept: accept }, redirect: 'manual' });
+      assert.equal(api.status, 200, accept);
+      assert.equal((await api.json()).name, 'mozilla-loop-server');
+    }
+  } finally {
+    await s.close();
+  }
+});
