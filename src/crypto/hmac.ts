@@ -1,27 +1,33 @@
 import { hash } from 'node:crypto';
 
 /*
- * HMAC-SHA256 (RFC 2104) on crypto.hash one-shots, for the hot paths (inbox
- * credentials on every request; Loop Hawk MACs and session minting). Same results as createHmac('sha256', key),
- * but no native Hmac object per call: each of those carries a weak handle
- * that every young-generation GC must process, and registration needs four
- * HMACs per request, a Hawk request two. Synchronous: the module's scratch
- * buffers are never held across an await.
+ * HMAC (RFC 2104) on crypto.hash one-shots, for the hot paths (inbox
+ * credentials on every request; Loop Hawk MACs and session minting; the fake
+ * provider's HMAC-SHA1 token signatures). Same results as createHmac(algo,
+ * key), but no native Hmac object per call: each of those carries a weak
+ * handle that every young-generation GC must process, and registration needs
+ * four HMACs per request, a Hawk request two. Synchronous: the module's
+ * scratch buffers are never held across an await.
  */
 
+/** Block size of SHA-1 and SHA-256. */
 const BLOCK = 64;
 const ROOM = 4096;
 /** [key ⊕ ipad | message]: the inner hash's input. */
 const inner = Buffer.alloc(BLOCK + ROOM);
-/** [key ⊕ opad | inner digest]: the outer hash's input. */
+/** [key ⊕ opad | inner digest]: the outer hash's input (room for the larger digest, SHA-256's). */
 const outer = Buffer.alloc(BLOCK + 32);
+/** The same memory, sized for SHA-1's 20-byte inner digest. */
+const outerSha1 = outer.subarray(0, BLOCK + 20);
+
+type Algorithm = 'sha256' | 'sha1';
 
 export type HmacKey = Buffer | string;
 /** 'binary' is latin1: one char per byte, the most compact string for a digest kept in memory. */
 export type HmacOutput = 'hex' | 'base64' | 'binary';
 
 /** Writes the two pads of `key` (its UTF-8 bytes when a string, like createHmac). */
-function pads(key: HmacKey): void {
+function pads(algorithm: Algorithm, key: HmacKey): void {
   let bytes: Buffer | undefined = typeof key === 'string' ? undefined : key;
   if (typeof key === 'string') {
     // ASCII keys (Hawk's hex keys) are used as they are, without a Buffer.
@@ -37,7 +43,7 @@ function pads(key: HmacKey): void {
     }
     bytes = Buffer.from(key, 'utf8');
   }
-  if (bytes!.length > BLOCK) bytes = hash('sha256', bytes!, 'buffer');
+  if (bytes!.length > BLOCK) bytes = hash(algorithm, bytes!, 'buffer');
   for (let i = 0; i < BLOCK; i++) {
     const k = i < bytes!.length ? bytes![i] : 0;
     inner[i] = k ^ 0x36;
@@ -47,16 +53,21 @@ function pads(key: HmacKey): void {
 
 /** HMAC-SHA256 of `message` (UTF-8 when a string, or bytes) under `key`, in `output` encoding. */
 export function hmacSha256(key: HmacKey, message: string | Uint8Array, output: HmacOutput): string {
-  return hash('sha256', outerInput(key, message), output);
+  return hash('sha256', outerInput('sha256', key, message), output);
 }
 
 /** HMAC-SHA256 as bytes (for keys of a next HMAC, as in HKDF). */
 export function hmacSha256Bytes(key: HmacKey, message: string | Uint8Array): Buffer {
-  return hash('sha256', outerInput(key, message), 'buffer');
+  return hash('sha256', outerInput('sha256', key, message), 'buffer');
 }
 
-function outerInput(key: HmacKey, message: string | Uint8Array): Buffer {
-  pads(key);
+/** HMAC-SHA1 of `message` under `key` (the OpenTok T1 token signature), in `output` encoding. */
+export function hmacSha1(key: HmacKey, message: string | Uint8Array, output: HmacOutput): string {
+  return hash('sha1', outerInput('sha1', key, message), output);
+}
+
+function outerInput(algorithm: Algorithm, key: HmacKey, message: string | Uint8Array): Buffer {
+  pads(algorithm, key);
   let input: Buffer;
   if (typeof message === 'string' && message.length * 3 <= ROOM) {
     input = inner.subarray(0, BLOCK + inner.write(message, BLOCK, 'utf8'));
@@ -66,7 +77,7 @@ function outerInput(key: HmacKey, message: string | Uint8Array): Buffer {
   } else {
     input = Buffer.concat([inner.subarray(0, BLOCK), typeof message === 'string' ? Buffer.from(message, 'utf8') : message]);
   }
-  // 'binary' (latin1) strings carry the 32 digest bytes into the scratch buffer without an ArrayBuffer.
-  outer.write(hash('sha256', input, 'binary'), BLOCK, 'latin1');
-  return outer;
+  // 'binary' (latin1) strings carry the digest bytes into the scratch buffer without an ArrayBuffer.
+  outer.write(hash(algorithm, input, 'binary'), BLOCK, 'latin1');
+  return algorithm === 'sha256' ? outer : outerSha1;
 }

@@ -44,7 +44,7 @@ function take(n: number): [number, number] {
   return [start, used];
 }
 
-function random(n: number, encoding: 'hex' | 'base64url'): string {
+function random(n: number, encoding: 'hex' | 'base64url' | 'base64'): string {
   const [start, end] = take(n);
   return pool.toString(encoding, start, end);
 }
@@ -67,4 +67,9 @@ export function newUrlToken(bytes: number): string {
 /** `n` CSPRNG bytes as hex (callId, WebSocket tokens, OAuth state). */
 export function randomHex(bytes: number): string {
   return random(bytes, 'hex');
+}
+
+/** `n` CSPRNG bytes as standard base64 with padding (the fake provider's session ids). */
+export function randomBase64(bytes: number): string {
+  return random(bytes, 'base64');
 }

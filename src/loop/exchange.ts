@@ -7,6 +7,7 @@ import { serverAuthorization, type MacInput } from './hawk-mac.ts';
 import type { SessionRecord } from '../store/loop-types.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const CONTENT_TYPE_JSON: readonly [string, string] = ['Content-Type', JSON_TYPE];
 const EMPTY_BODY: LoopBody = Object.freeze({}) as LoopBody;
 
 /** What a successful Hawk check leaves behind: enough to sign the response (§3.5). */
@@ -42,16 +43,17 @@ export class Responder {
     return Math.floor(this.nowMs() / 1000);
   }
 
-  headers(ex: Exchange, status: number, extra: HeaderList, hasBody: boolean): [string, string][] {
-    const out: [string, string][] = [];
-    if (hasBody) out.push(['Content-Type', JSON_TYPE]);
-    if (status === 200 || status === 401) out.push([...this.#timestamp()]);
-    else if (status === 503 || status === 429) out.push([...this.#retryAfter]);
+  /** The response's headers; shared pairs go in as they are (Reply only reads them). */
+  headers(ex: Exchange, status: number, extra: HeaderList, hasBody: boolean): (readonly [string, string])[] {
+    const out: (readonly [string, string])[] = [];
+    if (hasBody) out.push(CONTENT_TYPE_JSON);
+    if (status === 200 || status === 401) out.push(this.#timestamp());
+    else if (status === 503 || status === 429) out.push(this.#retryAfter);
     if (ex.hawk) out.push(['Server-Authorization', serverAuthorizationOf(ex.hawk)]);
     if (ex.mintedToken) {
       out.push(['Hawk-Session-Token', ex.mintedToken], ['Access-Control-Expose-Headers', 'Hawk-Session-Token']);
     }
-    for (const h of extra) out.push([h[0], h[1]]);
+    for (const h of extra) out.push(h);
     return out;
   }
 

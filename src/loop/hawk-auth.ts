@@ -47,6 +47,9 @@ export class HawkAuth {
   readonly #o: HawkAuthOptions;
   readonly #hosts = new Map<string, Host>();
 
+  /** One handler for every request's fire-and-forget session touch (no closure per request). */
+  readonly #touchFailed = (err: unknown): void => this.#o.log.warn({ err }, 'session touch failed');
+
   constructor(o: HawkAuthOptions) {
     this.#o = o;
   }
@@ -111,7 +114,7 @@ export class HawkAuth {
   #pass(ex: Exchange, session: AuthedSession, key: string, artifacts: Artifacts): AuthedSession {
     ex.hawk = { credentials: { id: session.id, key, algorithm: 'sha256' } as unknown as Hawk.server.Credentials, artifacts };
     ex.session = session;
-    this.#o.store.touchSession(session.id, this.#o.sessionTtlMs).catch((err) => this.#o.log.warn({ err }, 'session touch failed'));
+    this.#o.store.touchSession(session.id, this.#o.sessionTtlMs).catch(this.#touchFailed);
     return session;
   }
 

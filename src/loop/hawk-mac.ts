@@ -50,14 +50,33 @@ const VALUE_CHAR = (() => {
   return ok;
 })();
 
-const KNOWN = new Set(['id', 'ts', 'nonce', 'mac', 'hash', 'ext']);
+/**
+ * Index of the attribute name spanning header[at, end) among those the fast
+ * path reads (0 id, 1 ts, 2 nonce, 3 mac, 4 hash, 5 ext), or -1; no
+ * substring is made.
+ */
+function nameIndex(header: string, at: number, end: number): number {
+  switch (end - at) {
+    case 2:
+      return header.startsWith('id', at) ? 0 : header.startsWith('ts', at) ? 1 : -1;
+    case 3:
+      return header.startsWith('mac', at) ? 3 : header.startsWith('ext', at) ? 5 : -1;
+    case 4:
+      return header.startsWith('hash', at) ? 4 : -1;
+    case 5:
+      return header.startsWith('nonce', at) ? 2 : -1;
+    default:
+      return -1;
+  }
+}
 
 /**
  * Parses `Hawk id="…", ts="…", nonce="…", mac="…"[, hash="…"][, ext="…"]`
  * (attributes in any order, separated by a comma and optional spaces).
  * null for anything else: other schemes, app/dlg, unknown or repeated
  * attributes, empty or odd values, tabs, a trailing comma, a missing
- * required attribute.
+ * required attribute. Runs on every Hawk request: names are matched in
+ * place and values kept in one fixed-size array.
  */
 export function parseHawkHeader(header: string): HawkHeader | null {
   if (header.length > MAX_HEADER || header.length < 6) return null;
@@ -66,12 +85,12 @@ export function parseHawkHeader(header: string): HawkHeader | null {
   let at = 4;
   if (header.charCodeAt(at) !== 32) return null;
   while (header.charCodeAt(at) === 32) at++;
-  const out: Record<string, string> = {};
+  const values: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   for (;;) {
     const eq = header.indexOf('="', at);
     if (eq < 0) return null;
-    const name = header.slice(at, eq);
-    if (!KNOWN.has(name) || out[name] !== undefined) return null;
+    const name = nameIndex(header, at, eq);
+    if (name < 0 || values[name] !== undefined) return null;
     const start = eq + 2;
     const end = header.indexOf('"', start);
     if (end <= start) return null;
@@ -79,7 +98,7 @@ export function parseHawkHeader(header: string): HawkHeader | null {
       const c = header.charCodeAt(i);
       if (c >= 128 || VALUE_CHAR[c] === 0) return null;
     }
-    out[name] = header.slice(start, end);
+    values[name] = header.slice(start, end);
     at = end + 1;
     while (header.charCodeAt(at) === 32) at++;
     if (at === header.length) break;
@@ -87,8 +106,13 @@ export function parseHawkHeader(header: string): HawkHeader | null {
     at++;
     while (header.charCodeAt(at) === 32) at++;
   }
-  if (out.id === undefined || out.ts === undefined || out.nonce === undefined || out.mac === undefined) return null;
-  return out as unknown as HawkHeader;
+  const [id, ts, nonce, mac, hash, ext] = values;
+  if (id === undefined || ts === undefined || nonce === undefined || mac === undefined) return null;
+  // Only the attributes present, as hawk's parser gives them.
+  const out: { -readonly [K in keyof HawkHeader]: HawkHeader[K] } = { id, ts, nonce, mac };
+  if (hash !== undefined) out.hash = hash;
+  if (ext !== undefined) out.ext = ext;
+  return out;
 }
 
 /**
@@ -109,10 +133,27 @@ export function hawkMac(type: 'header' | 'response', key: string, m: MacInput): 
   return hmacSha256(key, normalized, 'base64');
 }
 
-/** hawk's fixedTimeComparison of two MACs. */
+/** Length of a base64 HMAC-SHA256: the MACs compared on every request. */
+const MAC_CHARS = 44;
+/** Room for the UTF-8 bytes of any 44-char string (at most 3 bytes per UTF-16 unit). */
+const scratchA = Buffer.alloc(3 * MAC_CHARS);
+const scratchB = Buffer.alloc(3 * MAC_CHARS);
+const macA = scratchA.subarray(0, MAC_CHARS);
+const macB = scratchB.subarray(0, MAC_CHARS);
+
+/**
+ * hawk's fixedTimeComparison of two MACs: timingSafeEqual of their UTF-8
+ * bytes. SHA-256 MACs (44 chars, ASCII) are compared in fixed scratch
+ * buffers, without allocating; anything else as hawk does.
+ */
 export function sameMac(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  if (a.length === MAC_CHARS && scratchA.write(a) === MAC_CHARS && scratchB.write(b) === MAC_CHARS) {
+    return timingSafeEqual(macA, macB);
+  }
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**

@@ -4,7 +4,8 @@
  * filed in a bucket that has come due, costing only those buckets (or, after
  * a long jump of the clock, one pass over the buckets that exist). Keys are
  * candidates: a key filed again later (a refresh) stays in its old bucket
- * too, so the caller checks the real expiry of what it gets.
+ * too unless the caller takes it out with `unfile`, so the caller checks the
+ * real expiry of what it gets.
  */
 export class ExpiryBuckets {
   readonly #buckets = new Map<number, Set<string>>();
@@ -18,13 +19,35 @@ export class ExpiryBuckets {
     this.#swept = Math.floor(nowMs / widthMs);
   }
 
-  /** Files `key` to come due at or after `atMs` (at most one bucket width late). */
-  file(key: string, atMs: number): void {
+  /**
+   * Files `key` to come due at or after `atMs` (at most one bucket width
+   * late). Returns the bucket it went into, for `unfile`.
+   */
+  file(key: string, atMs: number): number {
     // ceil: a bucket is due once its end has passed, so no key comes out early.
     const bucket = Math.max(this.#swept + 1, Math.ceil(atMs / this.widthMs));
     let set = this.#buckets.get(bucket);
     if (!set) this.#buckets.set(bucket, (set = new Set()));
     set.add(key);
+    return bucket;
+  }
+
+  /**
+   * Takes `key` out of `bucket` (as `file` returned it) when its expiry moved
+   * or ended, so the index holds only what can still come due: under steady
+   * joins and refreshes, stale keys would otherwise pile up for a whole
+   * lifetime each. A bucket already handed out is simply not there.
+   */
+  unfile(key: string, bucket: number): void {
+    const set = this.#buckets.get(bucket);
+    if (set && set.delete(key) && set.size === 0) this.#buckets.delete(bucket);
+  }
+
+  /** Keys filed and not yet handed out or unfiled. */
+  get size(): number {
+    let n = 0;
+    for (const set of this.#buckets.values()) n += set.size;
+    return n;
   }
 
   /** Removes and returns the keys of every bucket due at `nowMs`. */

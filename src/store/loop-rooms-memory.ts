@@ -21,6 +21,8 @@ export interface LoopRoomMemoryStoreOptions {
 interface Participant {
   record: ParticipantRecord;
   expiresAtMs: number;
+  /** Its expiry bucket in #expiries (taken out again on refresh and leave). */
+  bucket: number;
 }
 interface RoomEntry {
   room: RoomRecord;
@@ -116,8 +118,9 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const entry = this.#rooms.get(roomToken);
     if (!entry) return false;
     const expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
-    entry.participants.set(participant.key, { record: participant, expiresAtMs });
-    this.#file(roomToken, participant.key, expiresAtMs);
+    const previous = entry.participants.get(participant.key);
+    if (previous) this.#unfile(roomToken, participant.key, previous.bucket);
+    entry.participants.set(participant.key, { record: participant, expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
     return true;
   }
 
@@ -129,13 +132,19 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const p = this.#liveParticipant(roomToken, key);
     if (!p) return false;
     p.expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
-    this.#file(roomToken, key, p.expiresAtMs);
+    this.#unfile(roomToken, key, p.bucket);
+    p.bucket = this.#file(roomToken, key, p.expiresAtMs);
     return true;
   }
 
   async deleteParticipant(roomToken: string, key: string): Promise<boolean> {
     const live = this.#liveParticipant(roomToken, key) !== undefined;
-    this.#rooms.peek(roomToken)?.participants.delete(key);
+    const participants = this.#rooms.peek(roomToken)?.participants;
+    const p = participants?.get(key);
+    if (p) {
+      participants!.delete(key);
+      this.#unfile(roomToken, key, p.bucket);
+    }
     return live;
   }
 
@@ -206,7 +215,16 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return p && p.expiresAtMs > this.#clock.now() ? p : undefined;
   }
 
-  #file(roomToken: string, key: string, expiresAtMs: number): void {
-    this.#expiries.file(roomToken + SEP + key, expiresAtMs);
+  #file(roomToken: string, key: string, expiresAtMs: number): number {
+    return this.#expiries.file(roomToken + SEP + key, expiresAtMs);
+  }
+
+  #unfile(roomToken: string, key: string, bucket: number): void {
+    this.#expiries.unfile(roomToken + SEP + key, bucket);
+  }
+
+  /** Participant keys waiting in the expiry index (tests: it holds only live participants). */
+  get filedExpiries(): number {
+    return this.#expiries.size;
   }
 }

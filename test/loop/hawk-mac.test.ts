@@ -37,6 +37,13 @@ const REFUSED = [
   'Hawk id="é", ts="1", nonce="n", mac="m"',
   'Hawk id="a", ts="1", nonce="n", mac="m" x',
   `Hawk id="${'a'.repeat(4100)}", ts="1", nonce="n", mac="m"`,
+  // Names that only look like known ones (matched in place, by length and text).
+  'Hawk id="a", tss="1", nonce="n", mac="m"',
+  'Hawk id="a", ts="1", nonces="n", mac="m"',
+  'Hawk id="a", ts="1", nonce="n", mac="m", Hash="h"',
+  'Hawk ix="a", ts="1", nonce="n", mac="m"',
+  'Hawk id="a", ts="1", nonce="n", mac="m", ext="x", ext="y"',
+  'Hawk id="a", ts ="1", nonce="n", mac="m"',
 ];
 
 test('parseHawkHeader: accepts clean headers with the attributes the hawk package reads', () => {
@@ -81,6 +88,16 @@ test('sameMac: equal strings only', () => {
   assert.equal(sameMac('abc=', 'abc='), true);
   assert.equal(sameMac('abc=', 'abd='), false);
   assert.equal(sameMac('abc=', 'abc'), false);
+  // 44 chars, the SHA-256 MAC length compared in the fixed scratch buffers.
+  const mac = 'o/TlnlTOtLSjzvTo6irpGJkP5YM4zVspd4Ga78JvtRI=';
+  assert.equal(sameMac(mac, mac.slice()), true);
+  assert.equal(sameMac(mac, 'o/TlnlTOtLSjzvTo6irpGJkP5YM4zVspd4Ga78JvtRJ='), false);
+  assert.equal(sameMac(mac, 'O/TlnlTOtLSjzvTo6irpGJkP5YM4zVspd4Ga78JvtRI='), false);
+  // Non-ASCII of the same length: bytes differ (no truncation to latin1), and a later equal pair still compares right.
+  assert.equal(sameMac(mac, 'Ā' + mac.slice(1)), false);
+  assert.equal(sameMac('\u0100' + mac.slice(1), '\u0000' + mac.slice(1)), false);
+  assert.equal(sameMac('é' + mac.slice(1), 'é' + mac.slice(1)), true);
+  assert.equal(sameMac(mac, mac), true);
 });
 
 test('end to end: ext and hash attributes pass (fast path), an app attribute still passes (hawk package), both signed', async (t) => {

@@ -51,15 +51,16 @@ export class RoomParticipantOps {
     }
     // A Basic joiner keeps the key (and credential) of its first join; an unauthenticated one gets this token's.
     const key = caller.kind === 'none' ? core.deps.userMac(sessionToken) : caller.participantKey;
-    const participant: ParticipantRecord = {
+    // Optional fields assigned only when present (no conditional spreads: every join builds one).
+    const participant: { -readonly [K in keyof ParticipantRecord]: ParticipantRecord[K] } = {
       key,
       roomConnectionId: randomUUID(),
       displayName,
       clientMaxSize,
-      ...(userKey !== undefined ? { userKey } : {}),
-      ...(caller.kind === 'hawk' && caller.identity !== undefined ? { account: caller.identity } : {}),
-      ...(caller.kind !== 'hawk' ? { tokenCredential: true } : {}),
     };
+    if (userKey !== undefined) participant.userKey = userKey;
+    if (caller.kind === 'hawk' && caller.identity !== undefined) participant.account = caller.identity;
+    if (caller.kind !== 'hawk') participant.tokenCredential = true;
     const written = await core.serial(room.roomToken, async () => {
       const full = checkCapacity(current, await core.store.listParticipants(room.roomToken), { userKey, clientMaxSize });
       if (full) return full;

@@ -3,6 +3,8 @@ import type { LoopContext } from '../context.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
 import { randomHex } from '../credentials.ts';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** What a new call carries besides its provider session and tokens (§7.2 step 5, §7.3). */
 export interface CallSpec {
   readonly channel: string;
@@ -60,20 +62,25 @@ export async function placeCall(
     ctx.log.warn({ err }, 'media provider failed to create a call session');
     return loopErrors.backend();
   }
-  const call: CallRecord = {
+  // Built by assignment rather than conditional spreads: this runs on every
+  // call, and absent optional fields must stay absent (not undefined).
+  const call: Mutable<CallRecord> = {
     callId: randomHex(16),
     callType: spec.callType,
-    ...(spec.subject !== undefined ? { subject: spec.subject } : {}),
     timestamp: nowSec,
-    ...(spec.callerId !== undefined ? { callerId: spec.callerId } : {}),
-    ...(spec.calleeFriendlyName !== undefined ? { calleeFriendlyName: spec.calleeFriendlyName } : {}),
     apiKey: session.apiKey,
     sessionId: session.sessionId,
     calleeToken,
     wsCallerToken: randomHex(16),
     wsCalleeToken: randomHex(16),
-    ...(spec.callToken !== undefined ? { callToken: spec.callToken, urlCreationDate: spec.urlCreationDate } : {}),
   };
+  if (spec.subject !== undefined) call.subject = spec.subject;
+  if (spec.callerId !== undefined) call.callerId = spec.callerId;
+  if (spec.calleeFriendlyName !== undefined) call.calleeFriendlyName = spec.calleeFriendlyName;
+  if (spec.callToken !== undefined) {
+    call.callToken = spec.callToken;
+    call.urlCreationDate = spec.urlCreationDate;
+  }
   // Both records live callDuration from now. The progress state first: once
   // GET /calls lists the call, a callee's `hello` must find it.
   await ctx.callState.create({ callId: call.callId, wsCallerToken: call.wsCallerToken, wsCalleeToken: call.wsCalleeToken });

@@ -18,12 +18,10 @@ export async function roomCaller(ctx: LoopContext, rooms: Rooms, ex: Exchange, r
     const outcome = await ctx.hawk.verify(ex);
     if (outcome instanceof LoopError) return fail(ex, outcome);
     const { record } = outcome;
-    return {
-      kind: 'hawk',
-      participantKey: record.idHmac,
-      userKey: record.userKey,
-      ...(record.identity !== undefined ? { identity: record.identity } : {}),
-    };
+    // Two literals rather than a conditional spread (every Hawk room request makes one).
+    return record.identity !== undefined
+      ? { kind: 'hawk', participantKey: record.idHmac, userKey: record.userKey, identity: record.identity }
+      : { kind: 'hawk', participantKey: record.idHmac, userKey: record.userKey };
   }
   if (scheme === 'basic') {
     const token = basicToken(authorization);

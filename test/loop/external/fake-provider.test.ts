@@ -84,3 +84,17 @@ test('fake flag, api key for every channel, ping, and simulated failures', async
   await assert.rejects(p.createSession('default'));
   assert.ok((await p.createSession('default')).sessionId.startsWith('1_'));
 });
+
+test('tokens and session ids decode to their exact text, for long and non-ASCII inputs too', async () => {
+  const p = new FakeMediaProvider({ fakeApiKey: 'clé-ü', fakeApiSecret: 'sekrit', nowMs: () => NOW_MS });
+  const { sessionId } = await p.createSession('default');
+  assert.match(Buffer.from(sessionId.slice(2), 'base64url').toString('utf8'), /^1~clé-ü~~1700000123456~[A-Za-z0-9+/]{24}~$/);
+  for (const id of [sessionId, 'x'.repeat(5000)]) {
+    const token = p.createToken(id, 'default', 'publisher', 1_700_086_523);
+    const { partner, sig, data, fields } = decodeToken(token);
+    assert.equal(partner, 'clé-ü');
+    assert.equal(fields.get('session_id'), id);
+    assert.equal(sig, createHmac('sha1', 'sekrit').update(data).digest('hex'));
+    assert.equal(token, 'T1==' + Buffer.from(`partner_id=clé-ü&sig=${sig}:${data}`).toString('base64'));
+  }
+});

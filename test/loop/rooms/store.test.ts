@@ -103,3 +103,42 @@ test('expiry buckets: keys come out once, never before their time, at most one w
   b.file('far', 86_400_000);
   assert.deepEqual(b.due(86_400_000), ['far'], 'a long jump walks the existing buckets');
 });
+
+test('expiry buckets: unfile takes a key out of the bucket file returned; other keys and buckets stay', async () => {
+  const { ExpiryBuckets } = await import('../../../src/store/expiry-buckets.ts');
+  const b = new ExpiryBuckets(250, 0);
+  const ba = b.file('a', 100);
+  const bb = b.file('b', 100);
+  assert.equal(ba, bb);
+  const bc = b.file('c', 600);
+  assert.equal(b.size, 3);
+  b.unfile('a', ba);
+  b.unfile('c', bc); // its bucket is now empty and goes
+  b.unfile('c', bc); // twice: nothing there
+  b.unfile('b', bc); // wrong bucket: b stays where it is
+  assert.equal(b.size, 1);
+  assert.deepEqual(b.due(1000), ['b']);
+  b.unfile('b', bb); // a bucket already handed out
+  assert.equal(b.size, 0);
+});
+
+test('memory room store: the expiry index holds only live participants (refresh, re-join and leave take old entries out)', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopRoomStore({ clock: time });
+  await store.createRoom(room('r1'), 100_000);
+  await store.putParticipant('r1', person('a'), 1000);
+  await store.putParticipant('r1', person('b'), 1000);
+  assert.equal(store.filedExpiries, 2);
+  for (let i = 0; i < 10; i++) {
+    time.advance(300);
+    assert.equal(await store.touchParticipant('r1', 'a', 1000), true);
+  }
+  await store.putParticipant('r1', person('b'), 5000); // joins again
+  assert.equal(store.filedExpiries, 2, 'one entry per participant, however often refreshed');
+  assert.equal(await store.deleteParticipant('r1', 'b'), true);
+  assert.equal(store.filedExpiries, 1);
+  time.advance(1250); // a's last refresh has run out
+  assert.deepEqual((await store.expireParticipants()).map((e) => e.participants.map((p) => p.key)), [['a']]);
+  assert.equal(store.filedExpiries, 0);
+  assert.deepEqual(await store.expireParticipants(), []);
+});
