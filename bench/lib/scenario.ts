@@ -134,8 +134,17 @@ export function rowOf(scenario: string, run: string, m: { result: LoadResult; cp
 }
 
 /** Why a run's figure may understate the server (null: a clean run). */
+/** Prefix of a doubt that makes a run's figures invalid: no target counts as met on it. */
+const INVALID = 'invalid: ';
+
 export function doubt(row: Row | undefined): string | null {
   if (!row) return null;
+  const failed = (row.mismatches ?? 0) + (row.errors ?? 0);
+  const answered = Object.values(row.statusCodes ?? {}).reduce((a, b) => a + b, 0);
+  // A few requests cut off at the end of a run are normal; more means the figure measures failures.
+  if (failed > Math.max(10, answered * 0.001)) {
+    return `${INVALID}${failed} requests failed or got an unexpected status (of ${answered}): the figure does not measure the scenario`;
+  }
   if (row.exhaustedAfterSec !== undefined && row.exhaustedAfterSec < 1) {
     return 'the run ran out of once-only requests almost at once (raise BENCH_SIGNED_RATE): figures unreliable';
   }
@@ -147,6 +156,7 @@ export function doubt(row: Row | undefined): string | null {
 /** A "value ≥ target" check; a miss on a doubtful run is unknown, not a failure. */
 export function atLeast(scenario: string, what: string, value: number | null, target: number, shown: string, doubtful: string | null): TargetCheck {
   if (value === null) return { scenario, what, target: shown, value, met: null, note: 'not measured' };
+  if (doubtful?.startsWith(INVALID)) return { scenario, what, target: shown, value, met: null, note: doubtful };
   if (value >= target) return { scenario, what, target: shown, value, met: true, note: doubtful ?? undefined };
   return doubtful ? { scenario, what, target: shown, value, met: null, note: doubtful } : { scenario, what, target: shown, value, met: false };
 }
@@ -154,6 +164,7 @@ export function atLeast(scenario: string, what: string, value: number | null, ta
 /** A "value < limit" check; a miss on a doubtful run is unknown, not a failure. */
 export function below(scenario: string, what: string, value: number | null, limit: number, shown: string, doubtful: string | null = null): TargetCheck {
   if (value === null) return { scenario, what, target: shown, value, met: null, note: 'not measured' };
+  if (doubtful?.startsWith(INVALID)) return { scenario, what, target: shown, value, met: null, note: doubtful };
   if (value < limit) return { scenario, what, target: shown, value, met: true, note: doubtful ?? undefined };
   return doubtful ? { scenario, what, target: shown, value, met: null, note: doubtful } : { scenario, what, target: shown, value, met: false };
 }
