@@ -1,5 +1,5 @@
 import { AppError, errors } from '../errors.ts';
-import { statusLine } from './status.ts';
+import { statusLineBytes } from './status.ts';
 import type { HttpResponse } from './uws.ts';
 
 export type HeaderList = readonly (readonly [string, string])[];
@@ -7,7 +7,30 @@ export type HeaderList = readonly (readonly [string, string])[];
 /** Called once per finished response, for metrics. */
 export type ReplyObserver = (route: string, status: number, startedMs: number) => void;
 
-const JSON_TYPE: HeaderList = [['Content-Type', 'application/json']];
+/**
+ * Header lists that live as long as the server (CORS, caching), with their
+ * bytes encoded once: uWS converts every string argument to UTF-8 in a fresh
+ * allocation, while byte arrays it reads in place. Measured at ~0.3 µs per
+ * request on GET /inbox.
+ */
+const ENCODED = new WeakMap<HeaderList, readonly Uint8Array[]>();
+
+/** Freezes a header list (its bytes must stay true to it) and registers it to be written pre-encoded. Returns it. */
+export function constantHeaders(list: HeaderList): HeaderList {
+  for (const pair of list) Object.freeze(pair);
+  Object.freeze(list);
+  ENCODED.set(list, list.flatMap(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')]));
+  return list;
+}
+
+function writeHeaders(res: HttpResponse, list: HeaderList): void {
+  if (list.length === 0) return;
+  const bytes = ENCODED.get(list);
+  if (bytes) for (let i = 0; i < bytes.length; i += 2) res.writeHeader(bytes[i], bytes[i + 1]);
+  else for (const [k, v] of list) res.writeHeader(k, v);
+}
+
+const JSON_TYPE = constantHeaders([['Content-Type', 'application/json']]);
 
 /**
  * One HTTP response on uWS, with the lifetime rules kept in this one place:
@@ -70,9 +93,9 @@ export class Reply {
     const res = this.res;
     const close = this.#bodyPending;
     res.cork(() => {
-      res.writeStatus(statusLine(status));
-      for (const [k, v] of this.common) res.writeHeader(k, v);
-      for (const [k, v] of headers) res.writeHeader(k, v);
+      res.writeStatus(statusLineBytes(status));
+      writeHeaders(res, this.common);
+      writeHeaders(res, headers);
       // endWithoutBody() alone sends no Content-Length (right for 204); given
       // arguments it would announce a bogus length, so a closing 204 uses end().
       // A HEAD answer has no body (a body would be read as the next response).

@@ -32,6 +32,8 @@ export interface RouteOptions {
 }
 
 const BODY_HEADERS = ['content-length', 'transfer-encoding'];
+/** Shared by the routes without `:param` segments (most): no array per request. */
+const NO_PARAMS: readonly string[] = Object.freeze([]);
 
 /**
  * The thin layer over uWS: routes get a plain RequestInfo and a Reply.
@@ -53,11 +55,13 @@ export class HttpServer {
 
   route(method: Method, pattern: string, label: string, options: RouteOptions, handler: Handler): this {
     const names = [...BODY_HEADERS, ...(options.headers ?? [])];
+    // Asked for as bytes: uWS reads byte arrays in place, but converts each string argument in a fresh allocation.
+    const keys = names.map((name) => Buffer.from(name, 'latin1'));
     const paramCount = options.params ?? 0;
     const common = options.common;
     this.app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
       const started = performance.now();
-      const info = readRequest(req, names, paramCount);
+      const info = readRequest(req, names, keys, paramCount);
       const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
       reply.headOnly = info.method === 'HEAD';
@@ -109,11 +113,15 @@ export class HttpServer {
   }
 }
 
-function readRequest(req: HttpRequest, names: readonly string[], paramCount: number): RequestInfo {
+function readRequest(req: HttpRequest, names: readonly string[], keys: readonly Uint8Array[], paramCount: number): RequestInfo {
   const headers: Record<string, string> = {};
-  for (const name of names) headers[name] = req.getHeader(name);
-  const params: string[] = [];
-  for (let i = 0; i < paramCount; i++) params.push(req.getParameter(i));
+  for (let i = 0; i < names.length; i++) headers[names[i]] = req.getHeader(keys[i]);
+  let params = NO_PARAMS;
+  if (paramCount > 0) {
+    const list: string[] = [];
+    for (let i = 0; i < paramCount; i++) list.push(req.getParameter(i));
+    params = list;
+  }
   const cl = headers['content-length'];
   return {
     method: req.getCaseSensitiveMethod().toUpperCase(),

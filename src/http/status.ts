@@ -19,3 +19,15 @@ export function statusLine(status: number): string {
   }
   return line;
 }
+
+const BYTES = new Map<number, Uint8Array>();
+
+/** The status line as bytes, encoded once per status (uWS reads bytes without converting them). */
+export function statusLineBytes(status: number): Uint8Array {
+  let bytes = BYTES.get(status);
+  if (bytes === undefined) {
+    bytes = Buffer.from(statusLine(status), 'latin1');
+    BYTES.set(status, bytes);
+  }
+  return bytes;
+}

@@ -50,8 +50,9 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     allowHeaders: 'Authorization, Content-Type, Prefer',
     exposeHeaders: 'X-From',
     maxAgeSec: 600,
+    extra: NO_STORE,
   });
-  const common = (req: RequestInfo): HeaderList => [...cors.headers(req.headers.origin), ...NO_STORE];
+  const common = (req: RequestInfo): HeaderList => cors.headers(req.headers.origin);
   const { service, hasher } = o;
 
   http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', 'origin'], common }, async (req, reply) => {
@@ -90,7 +91,7 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
   });
 
   http.route('options', '/inbox', 'OPTIONS /inbox', { headers: ['origin'] }, (req, reply) => {
-    reply.send(204, [...cors.preflight(req.headers.origin), ...NO_STORE]);
+    reply.send(204, cors.preflight(req.headers.origin));
   });
 
   http.route('any', '/inbox', 'other /inbox', { headers: ['origin'], common }, (_req, reply) => {

@@ -72,3 +72,12 @@ test('each malformed header gives a reason string', () => {
     assert.match(r as string, reason, header);
   }
 });
+
+test('the scheme must be exactly "Basic" in any case: longer, shorter or other schemes are refused', () => {
+  const ok = parseBasicAuth(`bAsIc ${b64('a:b')}`);
+  assert.ok(typeof ok !== 'string');
+  assert.equal(ok.username, 'a');
+  for (const h of [`Basics ${b64('a:b')}`, `Basi ${b64('a:b')}`, `Bearer ${b64('a:b')}`, `Basic`, ` Basic ${b64('a:b')}`, `Basic:${b64('a:b')}`]) {
+    assert.equal(parseBasicAuth(h), 'the Authorization scheme is not Basic', h);
+  }
+});

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { isError } from '../../src/errors.ts';
 import { CredentialHasher, MAX_PASSWORD_BYTES, MAX_USERNAME, passwordProblem, usernameProblem } from '../../src/inbox/identity.ts';
@@ -65,6 +66,17 @@ test('the hash is keyed: another key gives another secret; the name is bound in'
   const r2 = new CredentialHasher().owner('u', Buffer.from('p'));
   assert.ok(!isError(r1) && !isError(r2));
   assert.notEqual(r1.secret, r2.secret);
+});
+
+test('the secret is HMAC-SHA-256(key, "name:password"), with a short key and one longer than a block', () => {
+  for (const key of [Buffer.alloc(32, 9), Buffer.alloc(100, 3)]) {
+    const h = new CredentialHasher(key);
+    for (const [name, password] of [['alice', 'hunter2'], ['b', 'ü'.repeat(300)]]) {
+      const o = h.owner(name, Buffer.from(password));
+      assert.ok(!isError(o));
+      assert.equal(o.secret, createHmac('sha256', key).update(`${name}:${password}`).digest('binary'));
+    }
+  }
 });
 
 test('the hasher answers 400 errors with stable codes for bad names and passwords', () => {
