@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestServer } from '../helpers/server.ts';
-import { hawkFetch, pushCapture, register, startLoopServer, type Creds } from '../helpers/loop.ts';
-import { basicOf, createRoom, nowSec, pushPath, pushesTo, roomGet, roomPost, versionOf, type Capture } from './rooms/fixtures.ts';
+import { hawkFetch, pushCapture, register, startLoopServer } from '../helpers/loop.ts';
+import { basicOf, createRoom, nowSec, pushPath, pushesTo, roomGet, roomPost, versionOf, roomAct, roomJoin, type Capture } from './rooms/fixtures.ts';
 
 let server: TestServer;
 let capture: Capture;
@@ -15,10 +15,6 @@ after(async () => {
   await capture.close();
 });
 
-const act = (creds: Creds, token: string, body: unknown, headers: Record<string, string> = {}) =>
-  hawkFetch(server, creds, 'POST', `/v1/rooms/${token}`, { body, headers });
-const join = (creds: Creds, token: string, clientMaxSize: unknown = 5, displayName = 'Someone') =>
-  act(creds, token, { action: 'join', displayName, clientMaxSize });
 
 test('§17.54 a missing action is 400 errno 108, an unknown one 400 errno 107, same message', async () => {
   const { creds } = await register(server);
@@ -26,7 +22,7 @@ test('§17.54 a missing action is 400 errno 108, an unknown one 400 errno 107, s
   const message = 'action should be one of join, refresh, status, leave, logDomain';
   assert.deepEqual((await roomPost(server, token, {})).json, { code: 400, errno: 108, error: message });
   assert.deepEqual((await roomPost(server, token, { action: 'dance' })).json, { code: 400, errno: 107, error: message });
-  assert.deepEqual((await act(creds, token, { action: 42 })).json, { code: 400, errno: 107, error: message });
+  assert.deepEqual((await roomAct(server, creds, token, { action: 42 })).json, { code: 400, errno: 107, error: message });
   assert.deepEqual((await roomPost(server, 'AAAAAAAAAAA', { action: 'join' })).json, { code: 404, errno: 105, error: 'Token not found.' });
 });
 
@@ -46,11 +42,11 @@ test('§17.55 an action other than join without credentials is 401 WWW-Authentic
 test('§17.56 join without clientMaxSize, or with a non-number, is 400', async () => {
   const { creds } = await register(server);
   const token = await createRoom(server, creds);
-  assert.deepEqual((await act(creds, token, { action: 'join', displayName: 'A' })).json, { code: 400, errno: 108, error: 'Missing: clientMaxSize' });
-  assert.deepEqual((await act(creds, token, { action: 'join' })).json, { code: 400, errno: 108, error: 'Missing: displayName, clientMaxSize' });
-  assert.deepEqual((await join(creds, token, 'abc')).json, { code: 400, errno: 107, error: 'clientMaxSize should be a number.' });
-  assert.equal((await act(creds, token, { action: 'join', displayName: 7, clientMaxSize: 2 })).json.errno, 107);
-  const html = await act(creds, token, { action: 'join', displayName: 'A', clientMaxSize: 2 }, { Accept: 'text/html' });
+  assert.deepEqual((await roomAct(server, creds, token, { action: 'join', displayName: 'A' })).json, { code: 400, errno: 108, error: 'Missing: clientMaxSize' });
+  assert.deepEqual((await roomAct(server, creds, token, { action: 'join' })).json, { code: 400, errno: 108, error: 'Missing: displayName, clientMaxSize' });
+  assert.deepEqual((await roomJoin(server, creds, token, 'abc')).json, { code: 400, errno: 107, error: 'clientMaxSize should be a number.' });
+  assert.equal((await roomAct(server, creds, token, { action: 'join', displayName: 7, clientMaxSize: 2 })).json.errno, 107);
+  const html = await roomAct(server, creds, token, { action: 'join', displayName: 'A', clientMaxSize: 2 }, { Accept: 'text/html' });
   assert.equal(html.status, 406);
 });
 
@@ -97,8 +93,8 @@ test('§17.59 participants in the full view: account for registered joiners, own
   const owner = await register(server, { identity: 'owner59@example.com' });
   const token = await createRoom(server, owner.creds, { maxSize: 4 });
   const guest = await register(server, { identity: 'guest59@example.com' });
-  assert.equal((await join(guest.creds, token, 4, 'Guest')).status, 200);
-  const moderator = await join(owner.creds, token, 4, 'Owner');
+  assert.equal((await roomJoin(server, guest.creds, token, 4, 'Guest')).status, 200);
+  const moderator = await roomJoin(server, owner.creds, token, 4, 'Owner');
   assert.equal(moderator.status, 200);
   const role = (t: string) => /role=(\w+)/.exec(Buffer.from(t.slice(4), 'base64').toString())?.[1];
   assert.equal(role(moderator.json.sessionToken), 'moderator');
@@ -112,7 +108,7 @@ test('§17.59 participants in the full view: account for registered joiners, own
   assert.equal(byName.Owner.account, 'owner59@example.com');
   for (const p of full.json.participants) assert.deepEqual(Object.keys(p).sort(), ['account', 'displayName', 'owner', 'roomConnectionId']);
   const anon = await register(server);
-  const anonJoin = await join(anon.creds, token, 4, 'Anon');
+  const anonJoin = await roomJoin(server, anon.creds, token, 4, 'Anon');
   assert.equal(role(anonJoin.json.sessionToken), 'publisher');
   const view = await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`);
   assert.equal(view.json.participants.find((p: { displayName: string }) => p.displayName === 'Anon').account, undefined);
@@ -123,23 +119,23 @@ test('§17.60 maxSize 2: one stranger in, a second is refused as full, the owner
   const token = await createRoom(server, owner.creds, { maxSize: 2 });
   const a = await register(server);
   const b = await register(server);
-  assert.equal((await join(a.creds, token, 2)).status, 200);
-  assert.deepEqual((await join(b.creds, token, 2)).json, { code: 400, errno: 202, error: 'The room is full.' });
+  assert.equal((await roomJoin(server, a.creds, token, 2)).status, 200);
+  assert.deepEqual((await roomJoin(server, b.creds, token, 2)).json, { code: 400, errno: 202, error: 'The room is full.' });
   assert.deepEqual((await roomPost(server, token, { action: 'join', displayName: 'x', clientMaxSize: 2 })).json.errno, 202);
-  assert.equal((await join(owner.creds, token, 2)).status, 200);
-  assert.equal((await join(b.creds, token, 2)).json.errno, 202, 'past maxSize with the owner in');
-  assert.equal((await join(a.creds, token, 2)).status, 200, 'a participant rejoining with Hawk does not count against itself');
+  assert.equal((await roomJoin(server, owner.creds, token, 2)).status, 200);
+  assert.equal((await roomJoin(server, b.creds, token, 2)).json.errno, 202, 'past maxSize with the owner in');
+  assert.equal((await roomJoin(server, a.creds, token, 2)).status, 200, 'a participant rejoining with Hawk does not count against itself');
 });
 
 test('§17.61 a joiner whose clientMaxSize cannot hold the room is refused with errno 121', async () => {
   const owner = await register(server);
   const token = await createRoom(server, owner.creds, { maxSize: 3 });
-  assert.equal((await join(owner.creds, token, 5)).status, 200);
+  assert.equal((await roomJoin(server, owner.creds, token, 5)).status, 200);
   const other = await register(server);
-  assert.deepEqual((await join(other.creds, token, 1)).json, {
+  assert.deepEqual((await roomJoin(server, other.creds, token, 1)).json, {
     code: 400, errno: 121, error: 'Too many participants in the room for you to handle.',
   });
-  assert.equal((await join(other.creds, token, 2)).status, 200);
+  assert.equal((await roomJoin(server, other.creds, token, 2)).status, 200);
 });
 
 test('§17.62 a join pushes the owner and moves ctime and expiresAt', async () => {
@@ -148,7 +144,7 @@ test('§17.62 a join pushes the owner and moves ctime and expiresAt', async () =
   const token = await createRoom(server, owner.creds, { expiresIn: 1 });
   const start = nowSec();
   const guest = await register(server);
-  assert.equal((await join(guest.creds, token)).status, 200);
+  assert.equal((await roomJoin(server, guest.creds, token)).status, 200);
   const pushes = await pushesTo(capture, path, 2);
   assert.equal(pushes.length, 2);
   const full = (await hawkFetch(server, owner.creds, 'GET', `/v1/rooms/${token}`)).json;

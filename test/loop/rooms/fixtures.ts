@@ -53,3 +53,11 @@ export async function roomGet(server: TestServer, roomToken: string, authorizati
   const text = await res.text();
   return { res, status: res.status, text, json: text === '' ? undefined : JSON.parse(text) };
 }
+
+/** A Hawk-signed participant action: POST /v1/rooms/<token> with `body`. */
+export const roomAct = (server: TestServer, creds: Creds, token: string, body: unknown, headers: Record<string, string> = {}) =>
+  hawkFetch(server, creds, 'POST', `/v1/rooms/${token}`, { body, headers });
+
+/** A Hawk-signed join. */
+export const roomJoin = (server: TestServer, creds: Creds, token: string, clientMaxSize: unknown = 5, displayName = 'Someone') =>
+  roomAct(server, creds, token, { action: 'join', displayName, clientMaxSize });
