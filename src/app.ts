@@ -10,6 +10,7 @@ import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inb
 import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
+import { hostForClients } from './http/listening.ts';
 import { timingsFromSeconds } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
 import { Metrics } from './metrics.ts';
@@ -39,11 +40,21 @@ export interface AppDeps {
   readonly nowMs?: () => number;
 }
 
+export interface AppUrls {
+  readonly api: string;
+  readonly inboxWebSocket: string;
+  readonly loopWebSocket: string;
+  readonly demo: string;
+  readonly metrics: string;
+}
+
 export interface App {
   readonly core: LoadedCore;
   readonly log: Logger;
-  /** Binds config.host:config.port (port 0: a free one); resolves to the port. */
+  /** Binds config.host:config.port (port 0: a free one); resolves to the port. Rejects with a ListenError that says why. */
   listen(): Promise<number>;
+  /** The URLs a client on this machine uses, once listening. */
+  urls(): AppUrls;
   /** Graceful stop: refuse new connections, answer waiting readers, close everything. */
   close(): Promise<void>;
 }
@@ -65,14 +76,18 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     longPolls: () => service.readerCount,
     websockets: () => inboxWs.count + progressWs.count,
   });
-  const http = new HttpServer(core, log, metrics.observe);
+  const http = new HttpServer(core, log, metrics.observe, config.accessLog);
+  const clientHost = hostForClients(config.host);
+  let port = config.port;
   let accepting = true;
 
   registerServiceRoutes(http, metrics);
   const hasher = new CredentialHasher();
   registerInboxRoutes(http, { service, hasher, ...config });
   const inboxWs = registerInboxWebSocket(http.app, {
-    ...WS_DEFAULTS, ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes,
+    ...WS_DEFAULTS,
+    authTimeoutMs: config.wsAuthTimeoutMs, idleTimeoutSec: config.wsIdleTimeoutSec, highWaterBytes: config.wsHighWaterBytes,
+    ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes,
   });
   const turn = deps.turn === undefined ? config.turn : (deps.turn ?? undefined);
   registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins });
@@ -80,7 +95,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({
     config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
-    health: { inboxStorePing: () => store.ping(), accepting: () => accepting },
+    health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`,
   });
   // The Loop call-progress WebSocket (§12), before the catch-all.
   const progressWs = registerProgressWebSocket(http.app, {
@@ -96,7 +111,18 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   return {
     core,
     log,
-    listen: () => http.listen(config.host, config.port),
+    async listen() {
+      port = await http.listen(config.host, config.port, config.reusePort);
+      loop.context.urls.listeningOn(`${clientHost}:${port}`);
+      return port;
+    },
+    urls() {
+      const base = `${clientHost}:${port}`;
+      return {
+        api: `http://${base}/`, inboxWebSocket: `ws://${base}/inbox/ws`, loopWebSocket: `ws://${base}${config.loop.progressURLEndpoint}`,
+        demo: `http://${base}/demo/`, metrics: `http://${base}/__metrics__`,
+      };
+    },
     async close() {
       accepting = false;
       http.stopListening();

@@ -1,10 +1,11 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ConfigError } from './config-error.ts';
+import { readConfigFile, CONFIG_ENV, CONFIG_FLAG } from './config-file.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
 import type { TurnSettings } from './turn/credentials.ts';
-import { turnSettingsFromEnv } from './turn/settings.ts';
+import { turnSettingsFrom } from './turn/settings.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
 
 /** The one typed, frozen configuration. Times carry their unit in the name. */
@@ -13,6 +14,8 @@ export interface Config {
   readonly port: number;
   /** Address to bind. Default 0.0.0.0. */
   readonly host: string;
+  /** Let other processes listen on the same port (SO_REUSEPORT). Default false: the port is exclusive. */
+  readonly reusePort: boolean;
   /** Idle lifetime of an inbox after its owner's last read. Default 60 s. */
   readonly inboxTtlMs: number;
   /** Longest long-poll. Default 30 s. */
@@ -27,8 +30,18 @@ export interface Config {
   readonly maxInboxes: number;
   /** Origins allowed by CORS on the inbox surface; ['*'] allows any. */
   readonly corsOrigins: readonly string[];
+  /** /inbox/ws: time allowed to send the `auth` frame. Default 5 s. */
+  readonly wsAuthTimeoutMs: number;
+  /** /inbox/ws: a socket silent this long is pinged, and closed if it does not answer. Default 32 s. */
+  readonly wsIdleTimeoutSec: number;
+  /** /inbox/ws: bytes buffered for a socket above which messages stay queued. Default 65536. */
+  readonly wsHighWaterBytes: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
+  /** json, pretty, or auto (pretty when stdout is a terminal). */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
+  /** One log line per HTTP request (method, route, status, duration, bytes, client address). */
+  readonly accessLog: boolean;
   /** Start even when the native uWS core failed to load (slow JS fallback). */
   readonly allowUwsFallback: boolean;
   /** The Loop v1 layer (loop-v1.md §15), from the `loop`-level keys of the JSON config file. */
@@ -37,89 +50,92 @@ export interface Config {
   readonly turn: TurnSettings | undefined;
 }
 
-export { ConfigError };
+export { ConfigError, CONFIG_ENV, CONFIG_FLAG };
 
 type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean';
 
-interface Setting {
-  key: keyof Config;
-  env: string;
-  flag: string;
-  kind: Kind;
-  schema: TSchema;
-  fallback: string;
+/** Where a setting is listed in --help and docs/configuration.md. */
+export type Group = 'server' | 'inbox' | 'websocket' | 'turn' | 'limits' | 'storage' | 'logging' | 'loop';
+
+/** Settings read from env/flags/file that are not a Config field of their own (they build one). */
+type RawKey = 'turnSecret' | 'turnUrls' | 'turnTtlSec';
+
+export interface Setting {
+  readonly key: keyof Config | RawKey;
+  readonly env: string;
+  readonly flag: string;
+  readonly kind: Kind;
+  readonly schema: TSchema;
+  /** The default, as a user would write it ('' = unset). */
+  readonly fallback: string;
+  /** One line of meaning, for --help and docs/configuration.md. */
+  readonly doc: string;
+  readonly group: Group;
+  /** What is allowed, when the schema alone cannot say it well. */
+  readonly allowed?: string;
+  /** Never printed or logged (see config-secrets.ts). */
+  readonly secret?: boolean;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const oneOf = (values: readonly string[]) => Type.Union(values.map((l) => Type.Literal(l)));
 const seconds = (opts: object) => Type.Number(opts);
+const HOST_PATTERN = '^[A-Za-z0-9.:\\-\\[\\]%]+$';
 
 /** Every setting: its env variable, its flag, its schema (in the unit the user writes) and its default. */
-const SETTINGS: readonly Setting[] = [
-  { key: 'port', env: 'PORT', flag: '--port', kind: 'integer', schema: Type.Integer({ minimum: 0, maximum: 65535 }), fallback: '5000' },
-  { key: 'host', env: 'HOST', flag: '--host', kind: 'string', schema: Type.String({ minLength: 1 }), fallback: '0.0.0.0' },
-  { key: 'inboxTtlMs', env: 'INBOX_TTL', flag: '--inbox-ttl', kind: 'seconds', schema: seconds({ exclusiveMinimum: 0, maximum: 86400 }), fallback: '60' },
-  { key: 'maxWaitMs', env: 'MAX_WAIT', flag: '--max-wait', kind: 'seconds', schema: seconds({ minimum: 0, maximum: 3600 }), fallback: '30' },
-  { key: 'defaultWaitMs', env: 'DEFAULT_WAIT', flag: '--default-wait', kind: 'seconds', schema: seconds({ minimum: 0, maximum: 3600 }), fallback: '0' },
-  { key: 'inboxCapacity', env: 'INBOX_CAPACITY', flag: '--inbox-capacity', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }), fallback: '100' },
-  { key: 'maxMessageBytes', env: 'MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 }), fallback: '65536' },
-  { key: 'maxInboxes', env: 'MAX_INBOXES', flag: '--max-inboxes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 100_000_000 }), fallback: '1000000' },
-  { key: 'corsOrigins', env: 'CORS_ORIGINS', flag: '--cors-origins', kind: 'list', schema: Type.Array(Type.String({ minLength: 1, pattern: '^(\\*|https?://[^\\s,/]+)$' }), { minItems: 1 }), fallback: '*' },
-  { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))), fallback: 'info' },
-  { key: 'allowUwsFallback', env: 'ALLOW_UWS_FALLBACK', flag: '--allow-uws-fallback', kind: 'boolean', schema: Type.Boolean(), fallback: '0' },
+export const SETTINGS: readonly Setting[] = [
+  { key: 'port', env: 'PORT', flag: '--port', kind: 'integer', schema: Type.Integer({ minimum: 0, maximum: 65535 }), fallback: '5000', group: 'server', doc: 'TCP port for HTTP and WebSocket; 0 picks a free one.' },
+  { key: 'host', env: 'HOST', flag: '--host', kind: 'string', schema: Type.String({ minLength: 1, pattern: HOST_PATTERN }), fallback: '0.0.0.0', group: 'server', allowed: 'an IP address (0.0.0.0 or :: for every interface) or a host name', doc: 'Address to listen on.' },
+  { key: 'reusePort', env: 'REUSE_PORT', flag: '--reuse-port', kind: 'boolean', schema: Type.Boolean(), fallback: 'false', group: 'server', doc: 'Share the port with other processes on this machine (SO_REUSEPORT); only with a shared store.' },
+  { key: 'allowUwsFallback', env: 'ALLOW_UWS_FALLBACK', flag: '--allow-uws-fallback', kind: 'boolean', schema: Type.Boolean(), fallback: 'false', group: 'server', doc: 'Start even when the native uWebSockets.js core did not load (slow pure-JS fallback).' },
+  { key: 'corsOrigins', env: 'CORS_ORIGINS', flag: '--cors-origins', kind: 'list', schema: Type.Array(Type.String({ minLength: 1, pattern: '^(\\*|https?://[^\\s,/]+)$' }), { minItems: 1 }), fallback: '*', group: 'server', allowed: '"*" or a comma list of origins such as https://app.example', doc: 'Origins allowed by CORS on the inbox surface; * allows any.' },
+  { key: 'inboxTtlMs', env: 'INBOX_TTL', flag: '--inbox-ttl', kind: 'seconds', schema: seconds({ exclusiveMinimum: 0, maximum: 86400 }), fallback: '60', group: 'inbox', doc: 'Seconds an inbox lives after the end of its owner\'s last read.' },
+  { key: 'maxWaitMs', env: 'MAX_WAIT', flag: '--max-wait', kind: 'seconds', schema: seconds({ minimum: 0, maximum: 3600 }), fallback: '30', group: 'inbox', doc: 'Longest long-poll in seconds (Prefer: wait=N and ?wait=N are capped to it).' },
+  { key: 'defaultWaitMs', env: 'DEFAULT_WAIT', flag: '--default-wait', kind: 'seconds', schema: seconds({ minimum: 0, maximum: 3600 }), fallback: '0', group: 'inbox', doc: 'Seconds a GET /inbox waits when it asks for no wait.' },
+  { key: 'inboxCapacity', env: 'INBOX_CAPACITY', flag: '--inbox-capacity', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }), fallback: '100', group: 'inbox', doc: 'Messages an inbox holds; a send past it is 503 with Retry-After.' },
+  { key: 'maxMessageBytes', env: 'MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 }), fallback: '65536', group: 'inbox', doc: 'Largest message body in bytes; larger is 413.' },
+  { key: 'maxInboxes', env: 'MAX_INBOXES', flag: '--max-inboxes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 100_000_000 }), fallback: '1000000', group: 'inbox', doc: 'Live inboxes; a request that would create one more is 503 with Retry-After.' },
+  { key: 'wsAuthTimeoutMs', env: 'WS_AUTH_TIMEOUT', flag: '--ws-auth-timeout', kind: 'seconds', schema: seconds({ exclusiveMinimum: 0, maximum: 300 }), fallback: '5', group: 'websocket', doc: 'Seconds an /inbox/ws socket has to send its auth frame (then close 4408).' },
+  { key: 'wsIdleTimeoutSec', env: 'WS_IDLE_TIMEOUT', flag: '--ws-idle-timeout', kind: 'integer', schema: Type.Integer({ minimum: 8, maximum: 960 }), fallback: '32', group: 'websocket', doc: 'Seconds of silence after which an /inbox/ws socket is pinged, and closed if it does not answer.' },
+  { key: 'wsHighWaterBytes', env: 'WS_HIGH_WATER', flag: '--ws-high-water', kind: 'integer', schema: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }), fallback: '65536', group: 'websocket', doc: 'Bytes buffered for an /inbox/ws socket above which its messages wait in the queue.' },
+  { key: 'turnSecret', env: 'TURN_SECRET', flag: '--turn-secret', kind: 'string', schema: Type.String(), fallback: '', group: 'turn', secret: true, doc: 'coturn static-auth-secret; set it to turn on GET /turn-credentials.' },
+  { key: 'turnUrls', env: 'TURN_URLS', flag: '--turn-urls', kind: 'list', schema: Type.Array(Type.String({ pattern: '^(turns?|stuns?):[^\\s,]+$' })), fallback: '', group: 'turn', allowed: 'a comma list of turn:, turns:, stun: or stuns: URIs', doc: 'TURN/STUN URIs handed out with the credentials (required with TURN_SECRET).' },
+  { key: 'turnTtlSec', env: 'TURN_TTL', flag: '--turn-ttl', kind: 'integer', schema: Type.Integer({ minimum: 60, maximum: 7 * 86400 }), fallback: '86400', group: 'turn', doc: 'Seconds TURN credentials stay valid.' },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: oneOf(LOG_LEVELS), fallback: 'info', group: 'logging', doc: 'Least severe level logged.' },
+  { key: 'logFormat', env: 'LOG_FORMAT', flag: '--log-format', kind: 'string', schema: oneOf(['auto', 'json', 'pretty']), fallback: 'auto', group: 'logging', doc: 'json (one object a line), pretty (readable text), or auto: pretty on a terminal, json otherwise.' },
+  { key: 'accessLog', env: 'ACCESS_LOG', flag: '--access-log', kind: 'boolean', schema: Type.Boolean(), fallback: 'false', group: 'logging', doc: 'Log one line per HTTP request: method, route, status, duration, bytes, client address (never credentials or bodies).' },
 ];
 
-/** The names users see, for `--help` and the README. */
-export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag, default: s.fallback }));
+/** A setting's key in the JSON config file: its env name in camelCase (INBOX_TTL → inboxTtl). */
+export const fileKey = (s: Setting): string => s.env.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** The flags that are commands, not settings. */
+export const COMMAND_FLAGS = ['--help', '-h', '--version', '-v', '--check-config'] as const;
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if ((COMMAND_FLAGS as readonly string[]).includes(arg)) continue;
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     if (flag === CONFIG_FLAG) {
       const path = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (path === undefined) throw new ConfigError(flag, 'needs a value');
+      if (path === undefined) throw new ConfigError(flag, 'needs a value (a path to a JSON file)');
       out.set(flag, path);
       continue;
     }
     const setting = SETTINGS.find((s) => s.flag === flag);
-    if (!setting) throw new ConfigError(arg, 'unknown command-line flag');
+    if (!setting) {
+      const what = arg.startsWith('-') ? 'unknown command-line flag' : 'unexpected argument (flags are --name value or --name=value)';
+      throw new ConfigError(arg, `${what}; see --help for the list`);
+    }
     if (eq > 0) out.set(flag, arg.slice(eq + 1));
     else if (setting.kind === 'boolean') out.set(flag, '1');
     else if (i + 1 < argv.length) out.set(flag, argv[++i]);
-    else throw new ConfigError(flag, 'needs a value');
+    else throw new ConfigError(flag, `needs a value: ${allowedText(setting)}`);
   }
   return out;
-}
-
-const CONFIG_FLAG = '--config';
-const CONFIG_ENV = 'SIGNALBOX_CONFIG';
-
-/** A setting's key in the JSON config file: its env name in camelCase (INBOX_TTL → inboxTtl). */
-const fileKey = (s: Setting) => s.env.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-
-/**
- * Reads the JSON config file: an object whose keys are the camelCase inbox
- * settings (in the units their env variables use), `ip` (same as `host`), and
- * the Loop settings of §15 under their spec names (dotted = nested).
- */
-function readConfigFile(path: string | undefined): Record<string, unknown> {
-  if (path === undefined || path === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(CONFIG_ENV, `cannot read ${path}: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(CONFIG_ENV, `${path} must hold a JSON object`);
-  }
-  const known = new Set([...SETTINGS.map(fileKey), 'ip', ...LOOP_KEYS]);
-  for (const key of Object.keys(parsed)) {
-    if (!known.has(key)) throw new ConfigError(key, `unknown key in ${path}`);
-  }
-  return parsed as Record<string, unknown>;
 }
 
 /** A file value in the form convert() takes: strings as is, numbers/booleans/lists as text. */
@@ -170,14 +186,33 @@ function convert(setting: Setting, raw: string): unknown {
   }
 }
 
+/** What a setting accepts, in words: "one of a, b", "a whole number from 1 to 10". */
+export function allowedText(s: Setting): string {
+  if (s.allowed) return s.allowed;
+  const schema = s.schema as TSchema & { anyOf?: { const: unknown }[]; minimum?: number; maximum?: number; exclusiveMinimum?: number };
+  if (schema.anyOf) return `one of ${schema.anyOf.map((o) => String(o.const)).join(', ')}`;
+  const low = schema.exclusiveMinimum !== undefined ? `more than ${schema.exclusiveMinimum}` : `from ${schema.minimum}`;
+  switch (s.kind) {
+    case 'boolean':
+      return 'true or false (also 1/0, yes/no, on/off)';
+    case 'integer':
+      return `a whole number ${low} to ${schema.maximum}`;
+    case 'seconds':
+      return `a number of seconds ${low} up to ${schema.maximum} (fractions allowed)`;
+    default:
+      return 'a non-empty text';
+  }
+}
+
 /**
- * Builds the config from command-line flags (which win) and environment
- * variables. Throws ConfigError naming the setting on any bad value; this is
- * the only reader of process.env.
+ * Builds the config from command-line flags (which win), environment
+ * variables, the JSON config file and the defaults. Throws ConfigError naming
+ * the setting and what it allows on any bad value; this is the only reader
+ * of process.env.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, argv: readonly string[] = []): Config {
   const flags = parseFlags(argv);
-  const file = readConfigFile(flags.get(CONFIG_FLAG) ?? env[CONFIG_ENV]);
+  const file = readConfigFile(flags.get(CONFIG_FLAG) ?? env[CONFIG_ENV], [...SETTINGS.map(fileKey), 'ip', ...LOOP_KEYS]);
   const values: Record<string, unknown> = {};
   for (const s of SETTINGS) {
     const fromFlag = flags.get(s.flag);
@@ -185,25 +220,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const name = fromFlag !== undefined ? s.flag : env[s.env] !== undefined || fromFile === undefined ? s.env : fileKey(s);
     const raw = fromFlag ?? env[s.env] ?? fromFile ?? s.fallback;
     const value = convert(s, raw);
-    if (!Value.Check(s.schema, value)) {
-      const first = Value.Errors(s.schema, value).First();
-      const detail = first ? `${JSON.stringify(raw)}: ${first.message}` : JSON.stringify(raw);
-      throw new ConfigError(name, detail);
-    }
+    const shown = s.secret ? '(hidden)' : JSON.stringify(raw);
+    if (!Value.Check(s.schema, value)) throw new ConfigError(name, `must be ${allowedText(s)}, not ${shown}`);
     values[s.key] = s.kind === 'seconds' ? Math.round((value as number) * 1000) : value;
     // A positive time that rounds to 0 ms would silently mean "no TTL" / "no wait".
-    if (values[s.key] === 0 && value !== 0) throw new ConfigError(name, `${JSON.stringify(raw)}: less than 1 ms`);
+    if (values[s.key] === 0 && value !== 0) throw new ConfigError(name, `must be at least 0.001 s, not ${shown}`);
   }
-  const config = values as unknown as Config;
+  const { turnSecret, turnUrls, turnTtlSec, ...config } = values as unknown as Config & Record<RawKey, never>;
   if (config.defaultWaitMs > config.maxWaitMs) throw new ConfigError('DEFAULT_WAIT', 'must not exceed MAX_WAIT');
   if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
     throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
+  }
+  if (isIP(config.host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(config.host)) {
+    throw new ConfigError('HOST', `must be ${SETTINGS[1].allowed}, not ${JSON.stringify(config.host)}`);
   }
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
     loop: asConfigError(() => loadLoop(file)),
-    turn: turnSettingsFromEnv(env),
+    turn: turnSettingsFrom({ secret: turnSecret, urls: turnUrls, ttlSec: turnTtlSec }),
   });
 }
 
@@ -215,22 +250,4 @@ function asConfigError<T>(load: () => T): T {
     if (err instanceof ExternalOptionsError) throw new ConfigError(err.setting, err.detail);
     throw err;
   }
-}
-
-/** The config as printed at start-up (seconds for times, like the user wrote them). */
-export function describeConfig(config: Config): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const s of SETTINGS) {
-    const v = config[s.key];
-    out[s.env] = s.kind === 'seconds' ? (v as number) / 1000 : v;
-  }
-  out.TURN = config.turn ? { urls: config.turn.urls, ttlSec: config.turn.ttlSec, secret: '(hidden)' } : 'off';
-  return out;
-}
-
-/** The Loop section as printed at start-up, secrets hidden. */
-export function describeLoopConfig(config: Config): Record<string, unknown> {
-  const loop = config.loop;
-  const hidden = '(hidden)';
-  return { ...loop, hawkIdSecret: hidden, userMacSecret: hidden, fxaOAuth: { ...loop.fxaOAuth, client_secret: loop.fxaOAuth.client_secret && hidden } };
 }

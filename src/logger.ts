@@ -1,7 +1,19 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
-/** JSON lines on stdout, written synchronously; credentials are never logged. */
-export function createLogger(level: string): Logger {
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * Logs on stdout, written synchronously: JSON lines, or readable text
+ * (pino-pretty) when `format` is pretty, or auto and stdout is a terminal.
+ * Credentials are never logged; the configuration is logged only through
+ * describeConfig, which hides secrets.
+ */
+export function createLogger(level: string, format: LogFormat = 'json', isTty = Boolean(process.stdout.isTTY)): Logger {
+  const readable = format === 'pretty' || (format === 'auto' && isTty);
+  const destination: DestinationStream = readable
+    ? pretty({ sync: true, colorize: isTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+    : pino.destination({ sync: true });
   return pino(
     {
       level,
@@ -9,6 +21,6 @@ export function createLogger(level: string): Logger {
       redact: ['req.headers.authorization', 'password', '*.password'],
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    pino.destination({ sync: true }),
+    destination,
   );
 }

@@ -1,27 +1,45 @@
 import closeWithGrace from 'close-with-grace';
+import { readFileSync } from 'node:fs';
 import { createApp } from './app.ts';
-import { ConfigError, SETTING_NAMES, describeConfig, describeLoopConfig, loadConfig } from './config.ts';
-import { ExternalOptionsError } from './loop/external/options.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { describeConfig, helpText } from './config-describe.ts';
+import { ListenError } from './http/listening.ts';
 import { loadUwsCore } from './http/uws.ts';
 import { createLogger } from './logger.ts';
+import { ExternalOptionsError } from './loop/external/options.ts';
+
+/** A refusal to start: one line on stderr and exit status 2 (bad settings, port in use). */
+function refuse(message: string): never {
+  console.error(`signalbox: ${message}`);
+  process.exit(2);
+}
 
 const argv = process.argv.slice(2);
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: npm start -- [--flag value]...\n');
-  for (const s of SETTING_NAMES) console.log(`  ${s.flag.padEnd(22)} env ${s.env.padEnd(19)} default ${s.default}`);
+  console.log(helpText(version));
+  process.exit(0);
+}
+if (argv.includes('--version') || argv.includes('-v')) {
+  console.log(`signalbox ${version}`);
   process.exit(0);
 }
 
-let config;
+let config: Config;
 try {
   config = loadConfig(process.env, argv);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
-  console.error(`signalbox: ${err.message}`);
-  process.exit(2);
+  refuse(`${err.message} (see --help)`);
 }
 
-const log = createLogger(config.logLevel);
+if (argv.includes('--check-config')) {
+  console.log(JSON.stringify(describeConfig(config), null, 2));
+  console.error('signalbox: the configuration is valid');
+  process.exit(0);
+}
+
+const log = createLogger(config.logLevel, config.logFormat);
 const core = loadUwsCore();
 if (!core.native && !config.allowUwsFallback) {
   log.fatal({ core: core.description }, 'refusing to start on the slow fallback core; set ALLOW_UWS_FALLBACK=1 to allow it');
@@ -34,16 +52,19 @@ try {
 } catch (err) {
   // Some settings (e.g. tokBox credentials for the opentok provider) are checked when their service is built.
   if (!(err instanceof ExternalOptionsError)) throw err;
-  console.error(`signalbox: ${err.message}`);
-  process.exit(2);
+  refuse(err.message);
 }
-const port = await app.listen().catch((err: Error) => {
-  log.fatal({ err }, 'cannot listen');
-  process.exit(1);
-});
+try {
+  await app.listen();
+} catch (err) {
+  if (!(err instanceof ListenError)) throw err;
+  refuse(err.message);
+}
+const urls = app.urls();
+log.info({ config: describeConfig(config) }, 'configuration');
 log.info(
-  { core: core.description, native: core.native, config: describeConfig(config), loop: describeLoopConfig(config), port },
-  'signalbox started',
+  { version, core: core.description, urls },
+  `signalbox ${version} listening on ${urls.api} (demo ${urls.demo}, inbox WebSocket ${urls.inboxWebSocket}, Loop WebSocket ${urls.loopWebSocket}, metrics ${urls.metrics})`,
 );
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

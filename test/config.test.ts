@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, SETTING_NAMES, describeConfig, loadConfig, type Config } from '../src/config.ts';
+import { ConfigError, SETTINGS, loadConfig, type Config } from '../src/config.ts';
+import { describeConfig } from '../src/config-describe.ts';
 
 /** The inbox-level settings (the Loop section, config.loop, has its own tests). */
 const DEFAULTS: Omit<Config, 'loop'> = {
@@ -16,21 +17,33 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   logLevel: 'info',
   allowUwsFallback: false,
   turn: undefined,
+  reusePort: false,
+  wsAuthTimeoutMs: 5000,
+  wsIdleTimeoutSec: 32,
+  wsHighWaterBytes: 65_536,
+  logFormat: 'auto',
+  accessLog: false,
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
 const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, unknown][] = [
   ['port', 'PORT', '--port', '8080', 8080],
   ['host', 'HOST', '--host', '127.0.0.1', '127.0.0.1'],
+  ['reusePort', 'REUSE_PORT', '--reuse-port', 'yes', true],
+  ['allowUwsFallback', 'ALLOW_UWS_FALLBACK', '--allow-uws-fallback', 'true', true],
+  ['corsOrigins', 'CORS_ORIGINS', '--cors-origins', 'https://a.example, http://b.example:8080', ['https://a.example', 'http://b.example:8080']],
   ['inboxTtlMs', 'INBOX_TTL', '--inbox-ttl', '90', 90_000],
   ['maxWaitMs', 'MAX_WAIT', '--max-wait', '45', 45_000],
   ['defaultWaitMs', 'DEFAULT_WAIT', '--default-wait', '5', 5_000],
   ['inboxCapacity', 'INBOX_CAPACITY', '--inbox-capacity', '7', 7],
   ['maxMessageBytes', 'MAX_MESSAGE_BYTES', '--max-message-bytes', '1024', 1024],
   ['maxInboxes', 'MAX_INBOXES', '--max-inboxes', '50', 50],
-  ['corsOrigins', 'CORS_ORIGINS', '--cors-origins', 'https://a.example, http://b.example:8080', ['https://a.example', 'http://b.example:8080']],
+  ['wsAuthTimeoutMs', 'WS_AUTH_TIMEOUT', '--ws-auth-timeout', '2.5', 2500],
+  ['wsIdleTimeoutSec', 'WS_IDLE_TIMEOUT', '--ws-idle-timeout', '60', 60],
+  ['wsHighWaterBytes', 'WS_HIGH_WATER', '--ws-high-water', '4096', 4096],
   ['logLevel', 'LOG_LEVEL', '--log-level', 'debug', 'debug'],
-  ['allowUwsFallback', 'ALLOW_UWS_FALLBACK', '--allow-uws-fallback', 'true', true],
+  ['logFormat', 'LOG_FORMAT', '--log-format', 'json', 'json'],
+  ['accessLog', 'ACCESS_LOG', '--access-log', 'on', true],
 ];
 
 function configError(fn: () => unknown): ConfigError {
@@ -69,12 +82,14 @@ test('every setting is read from its flag, as "--flag value" and "--flag=value"'
   }
 });
 
-test('SETTING_NAMES lists every env name and flag with its default', () => {
+test('SETTINGS lists every env name and flag with its default, a meaning and a group', () => {
+  const turn = [['TURN_SECRET', '--turn-secret'], ['TURN_URLS', '--turn-urls'], ['TURN_TTL', '--turn-ttl']];
   assert.deepEqual(
-    SETTING_NAMES.map((s) => [s.env, s.flag]),
-    EVERY.map(([, env, flag]) => [env, flag]),
+    SETTINGS.map((s) => [s.env, s.flag]).sort(),
+    [...EVERY.map(([, env, flag]) => [env, flag]), ...turn].sort(),
   );
-  assert.equal(SETTING_NAMES.find((s) => s.env === 'INBOX_TTL')?.default, '60');
+  assert.equal(SETTINGS.find((s) => s.env === 'INBOX_TTL')?.fallback, '60');
+  for (const s of SETTINGS) assert.ok(s.doc.length > 10 && s.group, s.env);
 });
 
 test('flags win over environment variables', () => {
@@ -128,7 +143,7 @@ test('each bad value stops with a ConfigError naming the setting', () => {
   for (const [env, raw] of bad) {
     const err = configError(() => loadConfig({ [env]: raw }, []));
     assert.equal(err.setting, env, `${env}=${JSON.stringify(raw)}`);
-    assert.match(err.message, new RegExp(`invalid setting ${env}`));
+    assert.match(err.message, new RegExp(`^${env} must be `));
   }
 });
 
@@ -140,7 +155,7 @@ test('a bad flag value names the flag', () => {
 
 test('unknown flags and flags without a value are refused', () => {
   assert.equal(configError(() => loadConfig({}, ['--inbox-tll', '5'])).setting, '--inbox-tll');
-  assert.match(configError(() => loadConfig({}, ['--inbox-tll', '5'])).message, /unknown command-line flag/);
+  assert.match(configError(() => loadConfig({}, ['--inbox-tll', '5'])).message, /unknown command-line flag; see --help/);
   assert.equal(configError(() => loadConfig({}, ['--port'])).setting, '--port');
   assert.match(configError(() => loadConfig({}, ['--port'])).message, /needs a value/);
   assert.equal(configError(() => loadConfig({}, ['5000'])).setting, '5000');
@@ -167,9 +182,22 @@ test('a time too small to be a whole millisecond is refused rather than rounded 
   assert.equal(configError(() => loadConfig({ INBOX_TTL: '0.0004' }, [])).setting, 'INBOX_TTL');
 });
 
+test('an error says what the setting allows', () => {
+  assert.equal(configError(() => loadConfig({ LOG_LEVEL: 'loud' }, [])).message, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "loud"');
+  assert.equal(configError(() => loadConfig({ PORT: 'http' }, [])).message, 'PORT must be a whole number from 0 to 65535, not "http"');
+  assert.match(configError(() => loadConfig({ INBOX_TTL: '0' }, [])).message, /^INBOX_TTL must be a number of seconds more than 0 up to 86400/);
+  assert.match(configError(() => loadConfig({ ALLOW_UWS_FALLBACK: 'maybe' }, [])).message, /must be true or false/);
+  assert.match(configError(() => loadConfig({ HOST: 'not a host' }, [])).message, /^HOST must be an IP address .* or a host name/);
+  assert.match(configError(() => loadConfig({ HOST: 'bad..name-' }, [])).message, /^HOST must be/);
+  assert.equal(loadConfig({ HOST: '::1' }, []).host, '::1');
+  assert.equal(loadConfig({ HOST: 'localhost' }, []).host, 'localhost');
+  // a secret's value is never repeated in an error
+  assert.doesNotMatch(configError(() => loadConfig({ TURN_SECRET: 'hunter2', TURN_URLS: 'http://x' }, [])).message, /hunter2/);
+});
+
 test('describeConfig prints every setting by env name, times in seconds as written', () => {
   const d = describeConfig(loadConfig({ INBOX_TTL: '1.5' }, []));
-  assert.deepEqual(Object.keys(d), [...EVERY.map(([, env]) => env), 'TURN']);
+  assert.deepEqual(Object.keys(d).sort(), [...EVERY.map(([, env]) => env), 'TURN', 'loop'].sort());
   assert.equal(d.INBOX_TTL, 1.5);
   assert.equal(d.MAX_WAIT, 30);
   assert.deepEqual(d.CORS_ORIGINS, ['*']);
@@ -180,5 +208,5 @@ test('TURN_* variables land in config.turn (TURN off without a secret); bad ones
   const on = loadConfig({ TURN_SECRET: 's3cret', TURN_URLS: 'turn:t.example:3478', TURN_TTL: '600' });
   assert.deepEqual(on.turn, { secret: 's3cret', urls: ['turn:t.example:3478'], ttlSec: 600 });
   assert.equal(configError(() => loadConfig({ TURN_SECRET: 's3cret' })).setting, 'TURN_URLS');
-  assert.deepEqual(describeConfig(on).TURN, { urls: ['turn:t.example:3478'], ttlSec: 600, secret: '(hidden)' });
+  assert.deepEqual(describeConfig(on).TURN, { TURN_URLS: ['turn:t.example:3478'], TURN_TTL: 600, TURN_SECRET: '(hidden)' });
 });

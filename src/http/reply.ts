@@ -4,8 +4,8 @@ import type { HttpResponse } from './uws.ts';
 
 export type HeaderList = readonly (readonly [string, string])[];
 
-/** Called once per finished response, for metrics. */
-export type ReplyObserver = (route: string, status: number, startedMs: number) => void;
+/** Called once per finished response, for metrics and the access log (`body` as sent; none for HEAD, 204, 304). */
+export type ReplyObserver = (route: string, status: number, startedMs: number, reply: Reply, body: string | Uint8Array | undefined) => void;
 
 /**
  * Header lists that live as long as the server (CORS, caching), with their
@@ -53,6 +53,8 @@ export class Reply {
   route: string;
   /** A HEAD request: responses carry the headers only. */
   headOnly = false;
+  /** Method and client address, set only when the access log is on. */
+  access: { readonly method: string; readonly client: string } | undefined;
 
   constructor(
     private readonly res: HttpResponse,
@@ -92,18 +94,18 @@ export class Reply {
     this.#done = true;
     const res = this.res;
     const close = this.#bodyPending;
+    // A HEAD answer has no body (a body would be read as the next response).
+    const sent = body === undefined || status === 204 || status === 304 || this.headOnly ? undefined : body;
     res.cork(() => {
       res.writeStatus(statusLineBytes(status));
       writeHeaders(res, this.common);
       writeHeaders(res, headers);
       // endWithoutBody() alone sends no Content-Length (right for 204); given
       // arguments it would announce a bogus length, so a closing 204 uses end().
-      // A HEAD answer has no body (a body would be read as the next response).
-      const noBody = body === undefined || status === 204 || status === 304 || this.headOnly;
-      if (noBody && !close) res.endWithoutBody();
-      else res.end(noBody ? undefined : body, close);
+      if (sent === undefined && !close) res.endWithoutBody();
+      else res.end(sent, close);
     });
-    this.observe(this.route, status, this.startedMs);
+    this.observe(this.route, status, this.startedMs, this, sent);
     return true;
   }
 
@@ -151,3 +153,4 @@ export class Reply {
     });
   }
 }
+

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { errors } from '../errors.ts';
+import { ListenError, whyCannotListen } from './listening.ts';
 import { Reply, type HeaderList, type ReplyObserver } from './reply.ts';
 import type { HttpRequest, HttpResponse, LoadedCore, TemplatedApp, us_listen_socket } from './uws.ts';
 
@@ -32,6 +33,9 @@ export interface RouteOptions {
 }
 
 const BODY_HEADERS = ['content-length', 'transfer-encoding'];
+/** uWS ListenOptions (a const enum in its typings). */
+const LIBUS_LISTEN_DEFAULT = 0;
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 /** Shared by the routes without `:param` segments (most): no array per request. */
 const NO_PARAMS: readonly string[] = Object.freeze([]);
 
@@ -46,10 +50,14 @@ export class HttpServer {
   readonly #observe: ReplyObserver;
   #listenSocket: us_listen_socket | null = null;
 
-  constructor(core: LoadedCore, log: Logger, observe: ReplyObserver) {
+  readonly #accessLog: boolean;
+
+  /** `accessLog`: one info line per response (method, route, status, duration, bytes, client; no credentials, no bodies). */
+  constructor(core: LoadedCore, log: Logger, observe: ReplyObserver, accessLog = false) {
     this.#core = core;
     this.#log = log;
-    this.#observe = observe;
+    this.#accessLog = accessLog;
+    this.#observe = accessLog ? withAccessLog(observe, log) : observe;
     this.app = core.uws.App();
   }
 
@@ -65,6 +73,7 @@ export class HttpServer {
       const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
       reply.headOnly = info.method === 'HEAD';
+      if (this.#accessLog) reply.access = { method: info.method, client: remoteAddress(res) };
       if (common) reply.common = common(info);
       if (Number.isNaN(info.contentLength)) {
         reply.json(400, { code: 400, error: 'bad_content_length', message: 'Content-Length is not a number.' });
@@ -85,13 +94,22 @@ export class HttpServer {
     return this.route('any', '/*', 'not_found', { common }, (_req, reply) => void reply.error(errors.notFound()));
   }
 
-  listen(host: string, port: number): Promise<number> {
+  /**
+   * Binds host:port (port 0: a free one) and resolves to the port. The port is
+   * exclusive unless `reusePort`: uWS would otherwise set SO_REUSEPORT and let
+   * a second server split the traffic silently. Rejects with a ListenError that
+   * says why.
+   */
+  listen(host: string, port: number, reusePort = false): Promise<number> {
+    const options = reusePort ? LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT;
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
-        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+      const done = (socket: us_listen_socket | false) => {
+        if (!socket) return void whyCannotListen(host, port).then((why) => reject(new ListenError(why)));
         this.#listenSocket = socket;
         resolve(this.#core.uws.us_socket_local_port(socket));
-      });
+      };
+      // The typings lack the (host, port, options, cb) form; the native core has it.
+      (this.app.listen as unknown as (h: string, p: number, o: number, cb: typeof done) => void)(host, port, options, done);
     });
   }
 
@@ -130,5 +148,19 @@ function readRequest(req: HttpRequest, names: readonly string[], keys: readonly 
     headers,
     params,
     contentLength: cl === '' ? undefined : /^\d+$/.test(cl) ? Number(cl) : NaN,
+  };
+}
+
+function remoteAddress(res: HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
+}
+
+function withAccessLog(observe: ReplyObserver, log: Logger): ReplyObserver {
+  const access = log.child({ log: 'access' });
+  return (route, status, startedMs, reply, body) => {
+    observe(route, status, startedMs, reply, body);
+    const bytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    const ms = Math.round((performance.now() - startedMs) * 1000) / 1000;
+    access.info({ method: reply.access?.method, route, status, ms, bytes, client: reply.access?.client }, 'request');
   };
 }

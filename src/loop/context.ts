@@ -3,6 +3,7 @@ import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
 import type { LoopStore } from '../store/loop-types.ts';
 import type { ExternalServices } from './external/index.ts';
 import type { HawkAuth } from './hawk-auth.ts';
+import type { PublicUrls } from './public-urls.ts';
 import type { CallStateStore } from './progress/index.ts';
 import type { Sessions } from './sessions.ts';
 import type { LoopConfig } from './settings.ts';
@@ -18,6 +19,8 @@ export interface LoopHealth {
 /** Everything an endpoint module needs; built once by the composition root. */
 export interface LoopContext {
   readonly config: LoopConfig;
+  /** The addresses handed out to clients (progressURL, call and room URLs). */
+  readonly urls: PublicUrls;
   readonly store: LoopStore;
   /** The one owner of call progress state (§12.4 markers, reason, devices); the REST store keeps the rest of a call. */
   readonly callState: CallStateStore;

@@ -12,6 +12,7 @@ import { Responder } from './exchange.ts';
 import { createExternalServices, type ExternalServices } from './external/index.ts';
 import { HawkAuth } from './hawk-auth.ts';
 import { MemoryCallStateStore, type CallStateStore } from './progress/index.ts';
+import { PublicUrls } from './public-urls.ts';
 import { LoopRouter } from './router.ts';
 import { registerCallUrlRoutes } from './routes/call-url.ts';
 import { registerCallRoutes } from './routes/calls.ts';
@@ -33,6 +34,8 @@ export interface LoopLayerDeps {
   /** Wall-clock ms since the epoch (Timestamp headers, unix-second fields). Default Date.now. */
   readonly nowMs?: () => number;
   readonly health: LoopHealth;
+  /** host:port the server is reached at until it reports the real one (PublicUrls.listeningOn). */
+  readonly listening: string;
   readonly store?: LoopStore;
   /** Room storage (§8); default in memory on `clock`. */
   readonly roomStore?: LoopRoomStore;
@@ -68,14 +71,15 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   const sessionTtlMs = config.hawkSessionDuration * 1000;
   const sessions = new Sessions({ store, hawkIdSecret: config.hawkIdSecret, userMacSecret: config.userMacSecret, sessionTtlMs });
   const hawk = new HawkAuth({ store, sessionTtlMs, protocol: config.protocol, ...config.hawk, log, nowMs });
-  const context: LoopContext = { config, store, roomStore, callState, sessions, hawk, services, health, log };
+  const urls = new PublicUrls(config, deps.listening);
+  const context: LoopContext = { config, urls, store, roomStore, callState, sessions, hawk, services, health, log };
   const notifyOwner = async (ownerKey: string, version: number) => {
     const urls = await store.pushUrls(ownerKey, 'rooms').catch((err) => (log.warn({ err }, 'rooms push lookup failed'), []));
     if (urls.length > 0) services.push.notify(urls, version);
   };
   const rooms = createRooms({
     store: roomStore, settings: config.rooms, provider: services.provider, tokenDurationSec: config.external.tokBox.tokenDurationSec,
-    notifyOwner, userMac: (v) => sessions.userMac(v), nowMs, log,
+    notifyOwner, userMac: (v) => sessions.userMac(v), roomUrl: (token) => urls.roomUrl(token), nowMs, log,
   }, timers);
 
   const router = new LoopRouter();

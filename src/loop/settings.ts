@@ -23,7 +23,7 @@ const Lit = <T extends string>(values: readonly T[], def: T) =>
 export const LoopSettingsSchema = Type.Object(
   {
     /** host[:port] clients reach us at: progressURL and /api-specs. */
-    publicServerAddress: Str('localhost:5000'),
+    publicServerAddress: Type.Optional(Type.String({ minLength: 1 })),
     /** `https` when TLS ends in front: wss://…:443 progress URL, Hawk port 443. */
     protocol: Lit(['http', 'https'] as const, 'http'),
     /** Overrides of the host and port Hawk MACs are checked against (proxies). */
@@ -44,7 +44,7 @@ export const LoopSettingsSchema = Type.Object(
       /** Hours; default and largest call-URL lifetime. */
       timeout: Int(720),
       maxTimeout: Int(720),
-      webAppUrl: Url('http://localhost:3000/c/{token}'),
+      webAppUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
       allowCreate: Bool(true),
     }),
     calls: Section({ maxSubjectSize: Int(124) }),
@@ -61,7 +61,7 @@ export const LoopSettingsSchema = Type.Object(
       maxRoomNameSize: Int(100),
       maxRoomOwnerSize: Int(255),
       tokenSize: Int(8, 4, 64),
-      webAppUrl: Url('http://localhost:3000/{token}'),
+      webAppUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     }),
     /** CORS of the Loop surface; "*" allows every origin. */
     allowedOrigins: Type.Array(Type.String({ minLength: 1 }), { default: ['http://localhost:3000'] }),

@@ -21,7 +21,8 @@ test('§17.30 POST /call-url creates a call URL; without callerId 400 108; disab
   const r = await hawkFetch(server, creds, 'POST', '/v1/call-url', { body: { callerId: 'alice' } });
   assert.equal(r.status, 200, r.text);
   assert.match(r.json.callToken, /^[A-Za-z0-9_-]{11}$/);
-  assert.equal(r.json.callUrl, `http://localhost:3000/c/${r.json.callToken}`);
+  // no callUrls.webAppUrl set: call URLs point at the address the server listens on
+  assert.equal(r.json.callUrl, `${server.url}/c/${r.json.callToken}`);
   assert.equal(r.json.call_url, r.json.callUrl);
   assert.ok(Math.abs(r.json.expiresAt - (nowSec() + 720 * 3600)) <= 5);
   const missing = await hawkFetch(server, creds, 'POST', '/v1/call-url', { body: {} });

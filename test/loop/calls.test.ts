@@ -70,7 +70,7 @@ test('§17.38–41 a direct call: caller view, push to the callee, callee view, 
   assert.equal(typeof r.json.sessionId, 'string');
   assert.equal(typeof r.json.sessionToken, 'string');
   assert.equal(typeof r.json.apiKey, 'string');
-  assert.equal(r.json.progressURL, 'ws://localhost:5000/websocket');
+  assert.equal(r.json.progressURL, `ws://127.0.0.1:${server.port}/websocket`, 'follows the port the server listens on');
 
   const pushes = (await capture.waitFor(capture.requests.length + 1)).filter((p) => p.path === b.path);
   assert.equal(pushes.length, 1);
@@ -129,7 +129,7 @@ test('POST /calls/{token}: the call-URL owner gets the call with the URL fields 
   const call = listed.json.calls.find((c: { callId: string }) => c.callId === r.json.callId);
   assert.ok(call);
   assert.equal(call.callToken, token);
-  assert.equal(call.callUrl, `http://localhost:3000/c/${token}`);
+  assert.equal(call.callUrl, `${server.url}/c/${token}`);
   assert.equal(call.call_url, call.callUrl);
   assert.equal(call.callerId, 'web caller');
   assert.equal(typeof call.urlCreationDate, 'number');

@@ -23,13 +23,14 @@ function settingOf(fn: () => unknown): string {
 
 test('§15 defaults of the loop section, with random secrets per load', () => {
   const { loop } = loadConfig({}, []);
-  assert.equal(loop.publicServerAddress, 'localhost:5000');
+  assert.equal(loop.publicServerAddress, undefined, 'default: the address the server listens on');
   assert.equal(loop.protocol, 'http');
   assert.equal(loop.hawkSessionDuration, 2_592_000);
   assert.equal(loop.callDuration, 60);
   assert.deepEqual({ ...loop.timers }, { supervisoryDuration: 10, ringingDuration: 30, connectionDuration: 10 });
   assert.equal(loop.callUrls.allowCreate, true);
-  assert.equal(loop.callUrls.webAppUrl, 'http://localhost:3000/c/{token}');
+  assert.equal(loop.callUrls.webAppUrl, undefined);
+  assert.equal(loop.rooms.webAppUrl, undefined);
   assert.equal(loop.rooms.maxSize, 5);
   assert.equal(loop.rooms.participantTTL, 300);
   assert.deepEqual([...loop.allowedOrigins], ['http://localhost:3000']);

@@ -77,7 +77,7 @@ test('§17.7 /push-server-config gives one configured URI', async () => {
 test('/api-specs lists the resources with plain location and version', async () => {
   const r = await send(server, 'GET', '/v1/api-specs');
   assert.equal(r.status, 200);
-  assert.equal(r.json.service.location, 'http://localhost:5000');
+  assert.equal(r.json.service.location, server.url);
   assert.equal(r.json.service.videur_version, '0.1');
   assert.ok(r.json.service.resources['/call-url'].POST.limits);
   assert.deepEqual(Object.keys(r.json.service.resources['regexp:/rooms/[a-zA-Z0-9_-]{11}']), ['PATCH', 'DELETE', 'GET', 'POST']);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError } from '../../src/config.ts';
-import { turnSettingsFromEnv } from '../../src/turn/settings.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const turnSettingsFromEnv = (env: Record<string, string>) => loadConfig(env, []).turn;
 
 test('no TURN_SECRET (or an empty one): TURN is off', () => {
   assert.equal(turnSettingsFromEnv({}), undefined);

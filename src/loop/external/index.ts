@@ -69,7 +69,8 @@ export function createExternalServices(
     if (fxaOAuth.activated) log.warn('fxaOAuth.provider is "fake": any "fake:<email>" code logs in as that email (tests and demos only)');
     fxa = new FakeFxaOAuthClient(fxaOAuth);
   } else {
-    if (fxaOAuth.activated && !(fxaOAuth.client_id && fxaOAuth.client_secret)) {
+    // Only a half-given pair is a mistake worth a warning; neither set is the default (the endpoint answers 503).
+    if (fxaOAuth.activated && Boolean(fxaOAuth.client_id) !== Boolean(fxaOAuth.client_secret)) {
       log.warn('fxaOAuth.client_id / client_secret are not set: POST /fxa-oauth/token will answer 503');
     }
     fxa = new RemoteFxaOAuthClient(fxaOAuth, log);

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { LoopRoomStore, RoomRecord } from '../../store/loop-rooms-types.ts';
 import type { MediaProvider } from '../external/types.ts';
 import type { RoomSettings } from './validation.ts';
-import { roomUrlOf } from './views.ts';
 
 /** Who calls a room endpoint (§3.1, §3.10, §8.10). */
 export type RoomCaller =
@@ -22,6 +21,8 @@ export interface RoomDeps {
   notifyOwner(ownerKey: string, version: number): Promise<void>;
   /** HMAC(userMacSecret, value): the participant key of a provider token (§3.10). */
   userMac(value: string): string;
+  /** §8.1 roomUrl of a token (the `rooms.webAppUrl` template, or this server's address). */
+  roomUrl(roomToken: string): string;
   /** Wall-clock ms since the epoch: every unix-second field (ctime, expiresAt, push versions). */
   nowMs(): number;
   readonly log: Logger;
@@ -52,7 +53,7 @@ export class RoomCore {
   }
 
   roomUrl(roomToken: string): string {
-    return roomUrlOf(this.deps.settings.webAppUrl, roomToken);
+    return this.deps.roomUrl(roomToken);
   }
 
   /** Store lifetime of a room that ends at `expiresAt` (unix s). */

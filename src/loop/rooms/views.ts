@@ -1,8 +1,5 @@
 import type { ParticipantRecord, RoomRecord } from '../../store/loop-rooms-types.ts';
 
-/** §8.1 roomUrl: the `rooms.webAppUrl` template with `{token}` replaced. */
-export const roomUrlOf = (template: string, roomToken: string): string => template.replace('{token}', roomToken);
-
 /** §8.7: the smallest of `maxSize` and every participant's `clientMaxSize`. */
 export function clientMaxSize(room: RoomRecord, participants: readonly ParticipantRecord[]): number {
   let size = room.maxSize;

@@ -26,16 +26,6 @@ export interface CallerView {
   readonly progressURL: string;
 }
 
-/** §7.5: progressURL from configuration, never from the request. */
-export function progressUrl(ctx: LoopContext): string {
-  const c = ctx.config;
-  if (c.protocol === 'https') {
-    const host = new URL(`https://${c.publicServerAddress}`).hostname;
-    return `wss://${host}:443${c.progressURLEndpoint}`;
-  }
-  return `ws://${c.publicServerAddress}${c.progressURLEndpoint}`;
-}
-
 /**
  * Creates the provider session and tokens, stores the call in each callee's
  * call list and its progress state (`init`), both for `callDuration` (never

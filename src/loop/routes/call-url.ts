@@ -44,8 +44,8 @@ function listed(r: CallUrlRecord): Record<string, unknown> {
 /** §6: call URLs. */
 export function registerCallUrlRoutes(router: LoopRouter, ctx: LoopContext, nowMs: () => number): void {
   const { store, config } = ctx;
-  const { timeout, maxTimeout, tokenSize, webAppUrl, allowCreate } = config.callUrls;
-  const urlOf = (token: string) => webAppUrl.replace('{token}', token);
+  const { timeout, maxTimeout, tokenSize, allowCreate } = config.callUrls;
+  const urlOf = (token: string) => ctx.urls.callUrl(token);
   const ttlMs = (expires: number) => expires * 1000 - nowMs();
 
   router.add('POST', '/call-url', {

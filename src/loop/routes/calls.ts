@@ -5,7 +5,7 @@ import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
 import { deriveState } from '../progress/index.ts';
-import { placeCall, progressUrl } from './call-create.ts';
+import { placeCall } from './call-create.ts';
 import { hawkSession, negotiated, registeredSession } from './guards.ts';
 
 const CALL_TYPES = new Set(['audio', 'audio-video']);
@@ -73,8 +73,7 @@ function calleeView(call: CallRecord, progressURL: string, urlOf: (t: string) =>
 export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
   const { store, sessions, config } = ctx;
   const maxSubject = config.calls.maxSubjectSize;
-  const progressURL = progressUrl(ctx);
-  const urlOf = (token: string) => config.callUrls.webAppUrl.replace('{token}', token);
+  const urlOf = (token: string) => ctx.urls.callUrl(token);
   /** §7.4: terminated calls are not listed (their state lives in the call-state store). */
   const isLive = async (callId: string) => {
     const state = await ctx.callState.get(callId);
@@ -108,7 +107,7 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
         callToken: url.token,
         urlCreationDate: url.timestamp,
       };
-      const answer = await placeCall(ctx, spec, [url.userKey], ex.nowSec(), progressURL);
+      const answer = await placeCall(ctx, spec, [url.userKey], ex.nowSec(), ctx.urls.progressUrl);
       if (isLoopError(answer)) return ex.fail(answer);
       ex.json(200, answer);
     },
@@ -128,7 +127,7 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
       }
       if (reached.length === 0) return ex.fail(loopErrors.userUnavailable());
       const spec = { ...fields, callerId: session.record.identity };
-      const answer = await placeCall(ctx, spec, reached, ex.nowSec(), progressURL);
+      const answer = await placeCall(ctx, spec, reached, ex.nowSec(), ctx.urls.progressUrl);
       if (isLoopError(answer)) return ex.fail(answer);
       ex.json(200, answer);
     },
@@ -146,7 +145,7 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
         if (call.timestamp >= since && (await isLive(call.callId))) calls.push(call);
       }
       calls.sort((a, b) => a.timestamp - b.timestamp);
-      ex.json(200, { calls: calls.map((c) => calleeView(c, progressURL, urlOf)) });
+      ex.json(200, { calls: calls.map((c) => calleeView(c, ctx.urls.progressUrl, urlOf)) });
     },
   });
 }

@@ -94,6 +94,5 @@ export function registerServiceRoutes(router: LoopRouter, ctx: LoopContext): voi
     },
   });
 
-  const specs = apiSpecs(`${c.protocol}://${c.publicServerAddress}`, VERSION);
-  router.add('GET', '/api-specs', { handler: (ex) => ex.json(200, specs) });
+  router.add('GET', '/api-specs', { handler: (ex) => ex.json(200, apiSpecs(ctx.urls.origin, VERSION)) });
 }

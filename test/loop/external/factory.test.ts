@@ -91,12 +91,16 @@ test('bad settings are refused naming the setting', () => {
 test('the factory builds what the options choose, and warns about risky choices', async () => {
   const { log, lines } = captureLog();
   const quiet = createExternalServices(DEFAULT_EXTERNAL_SERVICES_OPTIONS, log);
+  // Neither client_id nor client_secret given is the default: no warning at start (the endpoint answers 503).
+  assert.equal(lines.filter((l) => Number(l.level) >= 40).length, 0);
   assert.equal(quiet.provider.fake, true);
   assert.equal(quiet.browserId.mode, 'off');
   assert.equal(quiet.fxa.mode, 'remote');
   assert.deepEqual(await quiet.fxa.exchange('code'), { ok: false, status: 503, errno: 201, error: 'Service Unavailable' });
   quiet.push.notify([], 1);
   await quiet.push.idle();
+  lines.length = 0;
+  createExternalServices(parseExternalServicesOptions({ fxaOAuth: { client_id: 'only-the-id' } }), log);
   assert.equal(lines.filter((l) => String(l.msg).includes('client_secret are not set')).length, 1);
 
   lines.length = 0;

@@ -11,7 +11,7 @@ import { FakeTime } from '../../helpers/fake-time.ts';
 const EPOCH_MS = 1_700_000_000_000;
 const settings = {
   defaultTTL: 1344, maxTTL: 1344, extendTTL: 1344, participantTTL: 300, deletedTTL: 1620, maxSize: 5,
-  maxRoomNameSize: 100, maxRoomOwnerSize: 255, tokenSize: 8, webAppUrl: 'http://rooms.test/{token}',
+  maxRoomNameSize: 100, maxRoomOwnerSize: 255, tokenSize: 8,
 } as RoomSettings;
 
 /** A provider whose api key can be rotated; tokens say their role and session. */
@@ -40,6 +40,7 @@ function setup() {
     store, settings, provider, tokenDurationSec: 86400, log: pino({ level: 'silent' }),
     notifyOwner: async (owner, version) => void pushes.push([owner, version]),
     userMac: (v) => `mac(${v})`,
+    roomUrl: (token) => `http://rooms.test/${token}`,
     nowMs: () => EPOCH_MS + time.now(),
   }, time);
   const nowSec = () => Math.floor((EPOCH_MS + time.now()) / 1000);

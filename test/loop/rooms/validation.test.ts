@@ -6,7 +6,7 @@ import { domainCounts, statusReport } from '../../../src/loop/rooms/status.ts';
 
 const settings = {
   defaultTTL: 1344, maxTTL: 1344, extendTTL: 1344, participantTTL: 300, deletedTTL: 1620, maxSize: 5,
-  maxRoomNameSize: 100, maxRoomOwnerSize: 255, tokenSize: 8, webAppUrl: 'http://localhost:3000/{token}',
+  maxRoomNameSize: 100, maxRoomOwnerSize: 255, tokenSize: 8,
 } as RoomSettings;
 const CONTEXT = { value: 'v', alg: 'a', wrappedKey: 'k' };
 const error = (body: Record<string, unknown>) => {

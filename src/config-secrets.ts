@@ -1,0 +1,31 @@
+/**
+ * The one list of secret settings. Whatever is printed or logged about the
+ * configuration goes through hideSecrets, which replaces the value of any of
+ * these keys, at any depth, with "(hidden)". A setting marked `secret` in
+ * src/config.ts is hidden by its env name as well.
+ */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'TURN_SECRET', // coturn static-auth-secret
+  'SHARED_SECRET', // deployment-wide key material (scale-out)
+  'hawkIdSecret', // Loop: encrypts Hawk ids at rest
+  'userMacSecret', // Loop: HMAC key of user identities
+  'client_secret', // Loop: fxaOAuth.client_secret
+  'apiSecret', // Loop: tokBox.credentials.<channel>.apiSecret
+  'fakeApiSecret', // Loop: tokBox.fakeApiSecret
+  'secret', // TURN settings as held in memory
+]);
+
+export const HIDDEN = '(hidden)';
+
+export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);
+
+/** A deep copy of `value` with every secret key's value (when set) replaced by "(hidden)". */
+export function hideSecrets(value: unknown, secret: (key: string) => boolean = isSecretKey): unknown {
+  if (Array.isArray(value)) return value.map((v) => hideSecrets(v, secret));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = secret(k) && v !== undefined && v !== '' ? HIDDEN : hideSecrets(v, secret);
+  }
+  return out;
+}
