@@ -1,0 +1,26 @@
+# signalbox on Node 20. Debian, not Alpine: the native uWebSockets.js binary
+# needs glibc (on musl it would not load, and signalbox refuses to start).
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=5000
+
+WORKDIR /app
+RUN chown node:node /app
+USER node
+
+# Dependencies first, so that this layer is reused while only the code changes.
+# The README's install; dev dependencies (tests, type checker, benchmarks) are left out.
+COPY --chown=node:node package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+COPY --chown=node:node . .
+
+EXPOSE 5000
+# The load balancers' check: 200 while the process accepts work, 503 while it stops.
+HEALTHCHECK --interval=10s --timeout=3s \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/__lbheartbeat__').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+
+# SIGTERM (docker stop) reaches signalbox through npm and tsx; it stops within 10 s.
+CMD ["npm", "start"]
