@@ -58,8 +58,10 @@ export function runPage(connect: Connect): void {
     },
     onState(state, remote, reason) {
       ui.render({ call: state, remote });
+      if (state === 'answering' && remote) ui.peer = remote; // so that "Call" calls them back later
       if (state === 'failed' && reason) ui.showError('call', reason);
       else if (reason) ui.notice(reason);
+      if (state === 'open') ui.notice(`Connected to ${remote}`);
     },
     onChat: (from, text) => ui.chat(from, text),
     onLocalStream: (s) => ui.showLocal(s),
@@ -157,7 +159,7 @@ export function runPage(connect: Connect): void {
   addEventListener('pagehide', () => connection?.close());
 
   const saved = tabSession.read();
-  ui.name = saved?.name ?? randomToken();
+  ui.name = params.get('name') ?? saved?.name ?? randomToken();
   if (invitedBy !== null) {
     ui.peer = invitedBy;
     ui.invite(invitedBy);

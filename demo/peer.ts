@@ -1,4 +1,5 @@
 import { stopStream } from './media.ts';
+import { describeRoute } from './route.ts';
 import type { Signal } from './signal.ts';
 
 /** idle → calling | answering → open (chat channel open) → closed | failed. */
@@ -115,6 +116,15 @@ export class CallPeer {
     }
     const pc = this.#open(from, 'answering');
     pc.ondatachannel = (e) => this.#attach(e.channel);
+    try {
+      await this.#accept(pc, from, sdp);
+    } catch (err) {
+      if (this.#pc === pc) this.#close('failed', `Could not answer ${from}'s call.`);
+      throw err;
+    }
+  }
+
+  async #accept(pc: RTCPeerConnection, from: string, sdp: string): Promise<void> {
     await pc.setRemoteDescription({ type: 'offer', sdp });
     await this.#flushEarly(pc);
     const stream = await this.#takeMedia(pc);
@@ -170,7 +180,7 @@ export class CallPeer {
     pc.onconnectionstatechange = () => {
       if (this.#pc !== pc) return;
       this.#o.log(`connection ${pc.connectionState}`);
-      if (pc.connectionState === 'connected') void this.#logRoute(pc);
+      if (pc.connectionState === 'connected') void describeRoute(pc).then((route) => this.#o.log(`route: ${route}`));
       if (pc.connectionState === 'failed') {
         this.#close('failed', `No network path to ${remote} was found (a TURN server helps behind strict firewalls).`);
       }
@@ -194,21 +204,6 @@ export class CallPeer {
 
   #bye(remote: string | null): void {
     if (remote) void this.#o.send(remote, { type: 'bye' }).catch(() => undefined);
-  }
-
-  /** Logs the candidate pair in use: the proof that the call goes peer to peer. */
-  async #logRoute(pc: RTCPeerConnection): Promise<void> {
-    const stats = await pc.getStats();
-    let pairId: string | undefined;
-    stats.forEach((s) => {
-      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-    });
-    const pair = pairId ? stats.get(pairId) : undefined;
-    const local = pair ? stats.get(pair.localCandidateId) : undefined;
-    const remote = pair ? stats.get(pair.remoteCandidateId) : undefined;
-    const show = (c: { address?: string; port?: number; candidateType?: string } | undefined) =>
-      c ? `${c.address ?? '?'}:${c.port ?? '?'} (${c.candidateType ?? '?'})` : '?';
-    this.#o.log(`route: ${show(local)} <-> ${show(remote)}`);
   }
 
   async #flushEarly(pc: RTCPeerConnection): Promise<void> {

@@ -19,6 +19,15 @@ export interface View {
   readonly starting: boolean;
 }
 
+const STAGE_TEXT: Record<CallState, (remote: string) => string> = {
+  idle: () => 'Your call shows up here.',
+  calling: (r) => `Calling ${r}…`,
+  answering: (r) => `${r} is calling…`,
+  open: (r) => `Connected to ${r}, without video. Chat below.`,
+  closed: () => 'Your call shows up here.',
+  failed: () => 'Your call shows up here.',
+};
+
 const STATE_TEXT: Record<CallState, (remote: string) => string> = {
   idle: () => 'Ready',
   calling: (r) => `Calling ${r}…`,
@@ -38,7 +47,7 @@ export function bindUi() {
     share: el<HTMLInputElement>('share-link'), copy: el<HTMLButtonElement>('copy-link'),
     callForm: el<HTMLFormElement>('call-form'), peer: el<HTMLInputElement>('peer'), useMedia: el<HTMLInputElement>('use-media'),
     call: el<HTMLButtonElement>('call'), hangUp: el<HTMLButtonElement>('hang-up'), state: el('state'), remote: el('remote'),
-    invite: el('invite'), status: el('status'), statusText: el('status-text'), transport: el('transport'),
+    invite: el('invite'), stageText: el('stage-text'), status: el('status'), statusText: el('status-text'), transport: el('transport'),
     remoteVideo: el<HTMLVideoElement>('remote-video'), localVideo: el<HTMLVideoElement>('local-video'), unmute: el<HTMLButtonElement>('unmute'),
     chatForm: el<HTMLFormElement>('chat-form'), text: el<HTMLInputElement>('text'), send: el<HTMLButtonElement>('send'),
     messages: el<HTMLOListElement>('messages'), log: el<HTMLOListElement>('log'),
@@ -62,6 +71,7 @@ export function bindUi() {
     $.send.disabled = view.call !== 'open' || $.text.value === '';
     $.state.textContent = STATE_TEXT[view.call](view.remote ?? '');
     $.remote.textContent = view.remote ?? '';
+    $.stageText.textContent = STAGE_TEXT[view.call](view.remote ?? '');
     $.status.dataset.online = online ? 'yes' : 'no';
     if (!online) $.statusText.textContent = view.phase === 'signing-in' ? 'Connecting…' : 'Offline';
     if (online) document.body.dataset.signedIn = 'yes';

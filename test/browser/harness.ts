@@ -67,6 +67,8 @@ export interface PeerOptions {
   readonly media?: boolean;
   /** Open in this context (same localStorage: another tab of the same browser) instead of a new one. */
   readonly context?: BrowserContext;
+  /** Script run in the page before its own (to break an API on purpose). */
+  readonly initScript?: string;
 }
 
 /** Wide enough for the two-column layout of the page. */
@@ -79,6 +81,7 @@ export async function openPeer(browser: Browser, origin: string, path: string, n
   // tsx (esbuild keepNames) wraps named functions in test code with __name(); functions run in the page need it too.
   await context.addInitScript('globalThis.__name ??= (f) => f;');
   const page = await context.newPage();
+  if (options.initScript) await page.addInitScript(options.initScript);
   const peer: BrowserPeer = { page, context, name, websockets: [], inboxAuth: [], pageErrors: [], consoleErrors: [] };
   page.on('websocket', (ws) => peer.websockets.push(ws.url()));
   page.on('pageerror', (err) => peer.pageErrors.push(String(err)));
