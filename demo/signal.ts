@@ -4,9 +4,11 @@
  * InboxClient page speak exactly this, so either can call the other.
  */
 export type Signal =
-  | { readonly type: 'offer' | 'answer'; readonly sdp: string }
+  | { readonly type: 'offer'; readonly sdp: string }
+  | { readonly type: 'answer'; readonly sdp: string }
   | { readonly type: 'candidate'; readonly candidate: RTCIceCandidateInit }
-  | { readonly type: 'bye' };
+  /** The call is over; `busy`: the callee is in another call. */
+  | { readonly type: 'bye'; readonly reason?: 'busy' };
 
 /** The parsed signal, or null for anything else (someone else's message, garbage). */
 export function parseSignal(text: string): Signal | null {
@@ -22,7 +24,7 @@ export function parseSignal(text: string): Signal | null {
   if (v.type === 'candidate' && typeof v.candidate === 'object' && v.candidate !== null) {
     return { type: 'candidate', candidate: v.candidate as RTCIceCandidateInit };
   }
-  if (v.type === 'bye') return { type: 'bye' };
+  if (v.type === 'bye') return v.reason === 'busy' ? { type: 'bye', reason: 'busy' } : { type: 'bye' };
   return null;
 }
 

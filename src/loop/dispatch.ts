@@ -17,7 +17,7 @@ export const LOOP_HEADERS = [
  * Paths of signalbox's own surfaces: never redirected to /v1 (§2.1), so a
  * wrong method there gets a 404 rather than a 307.
  */
-const OWN_PREFIXES = ['/inbox', '/__metrics__', '/turn-credentials', '/demo/'];
+const OWN_PREFIXES = ['/inbox', '/__metrics__', '/turn-credentials', '/demo/', '/favicon.ico'];
 
 export interface DispatchOptions {
   readonly router: LoopRouter;

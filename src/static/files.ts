@@ -19,9 +19,10 @@ interface FileSpec {
 const HTML = 'text/html; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 const JS = 'text/javascript; charset=utf-8';
+const SVG = 'image/svg+xml';
 
 /**
- * Every URL served under /demo/, by exact path. Anything else is a 404: there
+ * Every URL served under /demo/ (and /favicon.ico), by exact path. Anything else is a 404: there
  * is no path joining, so no request can name a file outside this table
  * (`..`, encoded slashes and the like simply match no key).
  */
@@ -32,6 +33,9 @@ const FILES: ReadonlyMap<string, FileSpec> = new Map([
   ['/demo/style.css', { source: { file: 'style.css' }, contentType: CSS }],
   ['/demo/app.js', { source: { bundle: 'app.ts' }, contentType: JS }],
   ['/demo/plain.js', { source: { bundle: 'plain.ts' }, contentType: JS }],
+  ['/demo/favicon.svg', { source: { file: 'favicon.svg' }, contentType: SVG }],
+  // Browsers ask for /favicon.ico on their own; an SVG under that name is what they get (they go by Content-Type).
+  ['/favicon.ico', { source: { file: 'favicon.svg' }, contentType: SVG }],
 ]);
 
 /** Where the demo's sources live: `demo/` at the repository root. */

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { AppError, errors } from '../errors.ts';
 import type { HeaderList } from '../http/reply.ts';
-import type { HttpServer } from '../http/server.ts';
+import type { Handler, HttpServer } from '../http/server.ts';
 import type { StaticFiles } from './files.ts';
 
 const PREFIX = '/demo';
+const FAVICON = '/favicon.ico';
 const ALLOW = 'GET';
 
 /** Revalidate every time (cheap with the ETag): the files change whenever the server is redeployed. */
@@ -22,7 +23,7 @@ const demoUnavailable = () =>
   new AppError(503, 'demo_unavailable', 'The demo page could not be built on this server; see its log.', [['Retry-After', '5']]);
 
 /**
- * Serves the demo under /demo/ from the fixed table of StaticFiles. Unknown
+ * Serves the demo under /demo/ (and its icon as /favicon.ico) from the fixed table of StaticFiles. Unknown
  * paths under the prefix are a JSON 404 (never handed to the Loop layer's
  * redirect), `/demo` redirects to `/demo/` so relative links resolve.
  */
@@ -33,7 +34,7 @@ export function registerStaticRoutes(http: HttpServer, files: StaticFiles, log: 
     reply.send(301, [['Location', location], ...COMMON], '');
   });
 
-  http.route('get', `${PREFIX}/*`, 'GET /demo/*', { headers: ['if-none-match'] }, async (req, reply) => {
+  const serveFile: Handler = async (req, reply) => {
     if (!files.has(req.path)) return void reply.error(errors.notFound());
     let asset;
     try {
@@ -47,9 +48,12 @@ export function registerStaticRoutes(http: HttpServer, files: StaticFiles, log: 
     if (etagMatches(req.headers['if-none-match'], asset.etag)) return void reply.send(304, headers);
     const extra = asset.contentType.startsWith('text/html') ? HTML_ONLY : [];
     reply.send(200, [['Content-Type', asset.contentType], ...headers, ...extra], asset.body);
-  });
+  };
+  http.route('get', `${PREFIX}/*`, 'GET /demo/*', { headers: ['if-none-match'] }, serveFile);
+  // Browsers ask for it on every site; without this route the Loop catch-all would redirect it to /v1/.
+  http.route('get', FAVICON, 'GET /favicon.ico', { headers: ['if-none-match'] }, serveFile);
 
-  for (const pattern of [PREFIX, `${PREFIX}/*`]) {
+  for (const pattern of [PREFIX, `${PREFIX}/*`, FAVICON]) {
     http.route('any', pattern, 'other /demo', {}, (_req, reply) => void reply.error(errors.methodNotAllowed(ALLOW)));
   }
 }

@@ -21,10 +21,12 @@ export function browserSkipReason(): string | undefined {
 
 /**
  * Headless Debian Chromium, set up so two pages on this machine connect over
- * loopback (see /work/shared/notes/chromium-webrtc-loopback.md):
- * `--allow-loopback-in-peer-connection` plus camera/microphone granted to the
- * origin in each context. Playwright's launch() always uses a fresh temporary
- * profile (--user-data-dir), removed on close.
+ * loopback: `--allow-loopback-in-peer-connection` plus camera/microphone
+ * granted to the origin in each context (without the grant Chromium offers
+ * only mDNS candidates of the default interface). The fake media devices
+ * give getUserMedia a synthetic camera (a moving test pattern) and a beeping
+ * microphone, with no prompt. Playwright's launch() always uses a fresh
+ * temporary profile (--user-data-dir), removed on close.
  */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -40,6 +42,8 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
       '--disable-quic',
       '--allow-loopback-in-peer-connection',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
     ],
   });
 }
@@ -54,20 +58,42 @@ export interface BrowserPeer {
   /** Authorization headers of the page's requests to /inbox (undefined when absent). */
   readonly inboxAuth: (string | undefined)[];
   readonly pageErrors: string[];
+  /** Console errors: CSP violations, failed loads (a missing favicon), uncaught rejections. */
+  readonly consoleErrors: string[];
 }
 
-export async function openPeer(browser: Browser, origin: string, path: string, name: string): Promise<BrowserPeer> {
-  const context = await browser.newContext({ viewport: { width: 800, height: 700 } });
+export interface PeerOptions {
+  /** Leave "Camera and microphone" checked (default false: chat only, the DataChannel path). */
+  readonly media?: boolean;
+  /** Open in this context (same localStorage: another tab of the same browser) instead of a new one. */
+  readonly context?: BrowserContext;
+  /** Script run in the page before its own (to break an API on purpose). */
+  readonly initScript?: string;
+}
+
+/** Wide enough for the two-column layout of the page. */
+export const VIEWPORT = { width: 1180, height: 860 };
+
+export async function openPeer(browser: Browser, origin: string, path: string, name: string, options: PeerOptions = {}): Promise<BrowserPeer> {
+  const context = options.context ?? (await browser.newContext({ viewport: VIEWPORT }));
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   await context.grantPermissions(['camera', 'microphone'], { origin });
+  // tsx (esbuild keepNames) wraps named functions in test code with __name(); functions run in the page need it too.
+  await context.addInitScript('globalThis.__name ??= (f) => f;');
   const page = await context.newPage();
-  const peer: BrowserPeer = { page, context, name, websockets: [], inboxAuth: [], pageErrors: [] };
+  if (options.initScript) await page.addInitScript(options.initScript);
+  const peer: BrowserPeer = { page, context, name, websockets: [], inboxAuth: [], pageErrors: [], consoleErrors: [] };
   page.on('websocket', (ws) => peer.websockets.push(ws.url()));
   page.on('pageerror', (err) => peer.pageErrors.push(String(err)));
+  page.on('console', (m) => {
+    // A server without TURN answers /turn-credentials 404 by design: the page then goes without TURN.
+    if (m.type() === 'error' && !m.location().url.endsWith('/turn-credentials')) peer.consoleErrors.push(`${m.text()} (${m.location().url})`);
+  });
   page.on('request', (req) => {
     if (new URL(req.url()).pathname === '/inbox') peer.inboxAuth.push(req.headers().authorization);
   });
   await page.goto(origin + path, { timeout: STEP_TIMEOUT_MS });
+  if (!options.media) await page.uncheck('#use-media');
   return peer;
 }
 
@@ -85,17 +111,24 @@ export async function connect(caller: BrowserPeer, callee: BrowserPeer): Promise
   await Promise.all([caller, callee].map((p) => p.page.waitForSelector('body[data-state="open"]')));
 }
 
-/** Types `text` in `from` and waits for it to appear in `to`'s chat. */
+/** Types `text` in `from` and waits for it to appear in `to`'s chat, as said by `from`. */
 export async function chat(from: BrowserPeer, to: BrowserPeer, text: string): Promise<void> {
   await from.page.fill('#text', text);
   await from.page.click('#send');
-  const line = `${from.name}: ${text}`;
   await to.page.waitForFunction(
-    (expected) => Array.from(document.querySelectorAll('#messages li')).some((li) => li.textContent === expected),
-    line,
+    ([who, said]) =>
+      Array.from(document.querySelectorAll<HTMLElement>('#messages li.theirs')).some((li) => li.dataset.from === who && li.querySelector('.text')?.textContent === said),
+    [from.name, text] as const,
     { timeout: STEP_TIMEOUT_MS },
   );
 }
+
+/** The connection log (kept in a closed <details>, so read as textContent). */
+export const logOf = (peer: BrowserPeer, timeout = STEP_TIMEOUT_MS): Promise<string> =>
+  peer.page.locator('#log').evaluate((el) => Array.from(el.children, (li) => li.textContent).join('\n'), undefined, { timeout });
+
+/** Whether a control is disabled. */
+export const isDisabled = (peer: BrowserPeer, selector: string): Promise<boolean> => peer.page.locator(selector).isDisabled();
 
 /** Text of one element, for assertions and failure reports. */
 export const textOf = (peer: BrowserPeer, selector: string): Promise<string> =>
@@ -121,8 +154,10 @@ export async function screenshots(label: string, peers: readonly BrowserPeer[]):
 export async function pageLogs(peers: readonly BrowserPeer[]): Promise<string> {
   const parts: string[] = [];
   for (const p of peers) {
-    const log = await p.page.locator('#log').innerText({ timeout: 2000 }).catch(() => '(log unavailable)');
-    parts.push(`--- ${p.name} (page errors: ${p.pageErrors.join(' | ') || 'none'})\n${log}`);
+    const log = await logOf(p, 2000).catch(() => '(log unavailable)');
+    const errors = (id: string) => p.page.locator(id).textContent({ timeout: 2000 }).catch(() => '?');
+    const shown = `sign-in error: ${await errors('#sign-in-error')} | call error: ${await errors('#call-error')} | media error: ${await errors('#media-error')}`;
+    parts.push(`--- ${p.name} (page errors: ${p.pageErrors.join(' | ') || 'none'}; console errors: ${p.consoleErrors.join(' | ') || 'none'})\n${shown}\n${log}`);
   }
   return parts.join('\n');
 }

@@ -17,6 +17,7 @@ const FILES: Record<string, string> = {
   'index.html': '<!doctype html><title>index</title>',
   'plain.html': '<!doctype html><title>plain</title>',
   'style.css': 'body { color: red }',
+  'favicon.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
   'app.ts': 'export const secretSource = 1;',
   'secret.txt': 'not for the web',
 };
@@ -76,6 +77,8 @@ test('each file of the table is served with its content type, an ETag and revali
     ['/demo/style.css', 'text/css; charset=utf-8', FILES['style.css']],
     ['/demo/app.js', 'text/javascript; charset=utf-8', 'console.log("app.ts")'],
     ['/demo/plain.js', 'text/javascript; charset=utf-8', 'console.log("plain.ts")'],
+    ['/demo/favicon.svg', 'image/svg+xml', FILES['favicon.svg']],
+    ['/favicon.ico', 'image/svg+xml', FILES['favicon.svg']],
   ];
   for (const [path, type, body] of cases) {
     const res = await fetch(base + path);
@@ -138,7 +141,7 @@ test('anything outside the table is a JSON 404: no traversal, no sources, no oth
 });
 
 test('methods other than GET are 405 with Allow: GET', async () => {
-  for (const [method, path] of [['POST', '/demo/'], ['PUT', '/demo/style.css'], ['DELETE', '/demo']]) {
+  for (const [method, path] of [['POST', '/demo/'], ['PUT', '/demo/style.css'], ['DELETE', '/demo'], ['POST', '/favicon.ico']]) {
     const res = await raw(path, method);
     assert.equal(res.status, 405, `${method} ${path}`);
     assert.equal(res.headers.allow, 'GET');

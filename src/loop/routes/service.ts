@@ -39,7 +39,11 @@ export function registerServiceRoutes(router: LoopRouter, ctx: LoopContext): voi
   router.add('GET', '/', {
     handler(ex) {
       // §4 MAY: a browser asking for a page goes to the demo; API clients (no Accept, */*, JSON) get the JSON.
-      if (ex.header('accept').includes('text/html')) return ex.text(302, 'Found. Redirecting to /demo/', [['Location', '/demo/']]);
+      // The query goes along (`/?transport=poll` → `/demo/?transport=poll`).
+      if (ex.header('accept').includes('text/html')) {
+        const location = ex.req.query === '' ? '/demo/' : `/demo/?${ex.req.query}`;
+        return ex.text(302, `Found. Redirecting to ${location}`, [['Location', location]]);
+      }
       const lang = ex.header('accept-language').split(',')[0];
       ex.json(200, {
         name: 'mozilla-loop-server',
