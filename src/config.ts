@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
+import { parseOutboundAllow } from './net/outbound-policy.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { turnSettingsFromEnv } from './turn/settings.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
@@ -31,6 +32,12 @@ export interface Config {
   readonly logLevel: string;
   /** Start even when the native uWS core failed to load (slow JS fallback). */
   readonly allowUwsFallback: boolean;
+  /**
+   * Host names, IP addresses and CIDR networks the server's own requests (push
+   * wake-ups, verifiers, provider, heartbeat probes) may reach although they
+   * are private, loopback or reserved. Default empty: all such refused.
+   */
+  readonly outboundAllow: readonly string[];
   /** The Loop v1 layer (loop-v1.md §15), from the `loop`-level keys of the JSON config file. */
   readonly loop: LoopConfig;
   /** TURN credentials (TURN_SECRET, TURN_URLS, TURN_TTL); undefined when TURN_SECRET is unset (TURN off). */
@@ -48,6 +55,9 @@ interface Setting {
   kind: Kind;
   schema: TSchema;
   fallback: string;
+  /** One line of meaning, for --help and the README. */
+  doc?: string;
+  group?: 'server' | 'inbox' | 'websocket' | 'turn' | 'loop' | 'storage' | 'logging' | 'limits';
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -66,6 +76,11 @@ const SETTINGS: readonly Setting[] = [
   { key: 'corsOrigins', env: 'CORS_ORIGINS', flag: '--cors-origins', kind: 'list', schema: Type.Array(Type.String({ minLength: 1, pattern: '^(\\*|https?://[^\\s,/]+)$' }), { minItems: 1 }), fallback: '*' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))), fallback: 'info' },
   { key: 'allowUwsFallback', env: 'ALLOW_UWS_FALLBACK', flag: '--allow-uws-fallback', kind: 'boolean', schema: Type.Boolean(), fallback: '0' },
+  {
+    key: 'outboundAllow', env: 'OUTBOUND_ALLOW', flag: '--outbound-allow', kind: 'list', schema: Type.Array(Type.String({ minLength: 1 })), fallback: '',
+    doc: 'Comma list of host names, IPs or CIDR networks the server may call although private/loopback/reserved (push, verifiers, provider)',
+    group: 'loop',
+  },
 ];
 
 /** The names users see, for `--help` and the README. */
@@ -199,9 +214,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
     throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
   }
+  const allow = parseOutboundAllow(config.outboundAllow);
+  if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', allow.message);
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
+    outboundAllow: Object.freeze([...config.outboundAllow]),
     loop: asConfigError(() => loadLoop(file)),
     turn: turnSettingsFromEnv(env),
   });

@@ -4,7 +4,7 @@ import {
   FakeBrowserIdVerifier, OffBrowserIdVerifier, RemoteBrowserIdVerifier, assertionAudience,
 } from '../../../src/loop/external/browserid.ts';
 import { DEFAULT_BROWSERID_OPTIONS, type BrowserIdOptions } from '../../../src/loop/external/options.ts';
-import { captureLog, deadUrl, json, startLocalServer, type LocalServer } from './local-server.ts';
+import { captureLog, deadUrl, json, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 const AUDIENCE = 'app://loop.firefox';
 
@@ -31,6 +31,7 @@ function remote(extra: Partial<BrowserIdOptions> = {}) {
   return new RemoteBrowserIdVerifier(
     { ...DEFAULT_BROWSERID_OPTIONS, browserid: 'remote', fxaAudiences: [AUDIENCE], fxaVerifier: `${verifierServer.url}/v2`, fxaTrustedIssuers: ['api.accounts.firefox.com'], ...extra },
     log,
+    testOutbound(log),
   );
 }
 

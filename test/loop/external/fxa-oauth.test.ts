@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeFxaOAuthClient, RemoteFxaOAuthClient } from '../../../src/loop/external/fxa-oauth.ts';
 import { DEFAULT_FXA_OAUTH_OPTIONS, type FxaOAuthOptions } from '../../../src/loop/external/options.ts';
-import { captureLog, deadUrl, json, startLocalServer, type LocalServer } from './local-server.ts';
+import { captureLog, deadUrl, json, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 const UNAVAILABLE = { ok: false, status: 503, errno: 201, error: 'Service Unavailable' };
 
@@ -30,6 +30,7 @@ function remote(extra: Partial<FxaOAuthOptions> = {}) {
   return new RemoteFxaOAuthClient(
     { ...DEFAULT_FXA_OAUTH_OPTIONS, client_id: 'cid', client_secret: 'csecret', oauth_uri: `${oauth.url}/v1`, profile_uri: `${profile.url}/v1`, ...extra },
     log,
+    testOutbound(log),
   );
 }
 

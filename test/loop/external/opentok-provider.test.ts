@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { OpenTokMediaProvider, apiKeyOfSessionId } from '../../../src/loop/external/provider/opentok.ts';
 import type { TokBoxChannels } from '../../../src/loop/external/options.ts';
 import { FakeTime } from '../../helpers/fake-time.ts';
-import { captureLog, deadUrl, json, startLocalServer, type LocalServer } from './local-server.ts';
+import { captureLog, deadUrl, json, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 const helpers = createRequire(import.meta.url)('opentok-token/helpers.js');
 
@@ -58,7 +58,7 @@ function channels(): TokBoxChannels {
 
 function provider(extra: Partial<ConstructorParameters<typeof OpenTokMediaProvider>[0]> = {}) {
   const { log, lines } = captureLog();
-  const p = new OpenTokMediaProvider({ credentials: channels(), retryOnError: 3, timeoutMs: 2000, tokenFormat: 't1', log, ...extra });
+  const p = new OpenTokMediaProvider({ credentials: channels(), retryOnError: 3, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log), ...extra });
   return { p, lines };
 }
 
@@ -124,7 +124,7 @@ test('an answer without a session id is a failure', async () => {
     const { log } = captureLog();
     const p = new OpenTokMediaProvider({
       credentials: { default: { apiKey: '1111', apiSecret: 's', apiUrl: odd.url } },
-      retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log,
+      retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log),
     });
     await assert.rejects(p.createSession('default'), /without a session id/);
     assert.equal(odd.requests.length, 2);
@@ -168,7 +168,7 @@ test('a refused connection is a failure too', async () => {
   const { log } = captureLog();
   const p = new OpenTokMediaProvider({
     credentials: { default: { apiKey: '1111', apiSecret: 's', apiUrl: await deadUrl() } },
-    retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log,
+    retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log),
   });
   await assert.rejects(p.createSession('default'), /failed 2 times/);
   await assert.rejects(p.ping());
@@ -224,5 +224,5 @@ test('ping is one session creation on the default project, no retry', async () =
 test('a missing default channel is refused at construction', () => {
   const { log } = captureLog();
   const credentials = { beta: { apiKey: '2', apiSecret: 's' } } as unknown as TokBoxChannels;
-  assert.throws(() => new OpenTokMediaProvider({ credentials, retryOnError: 1, timeoutMs: 10, tokenFormat: 't1', log }), /default/);
+  assert.throws(() => new OpenTokMediaProvider({ credentials, retryOnError: 1, timeoutMs: 10, tokenFormat: 't1', log, outbound: testOutbound(log) }), /default/);
 });

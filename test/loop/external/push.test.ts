@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HttpPushNotifier } from '../../../src/loop/external/push.ts';
 import { DEFAULT_PUSH_OPTIONS } from '../../../src/loop/external/options.ts';
-import { captureLog, deadUrl, startLocalServer, type LocalServer } from './local-server.ts';
+import { captureLog, deadUrl, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 let ok: LocalServer;
 let failing: LocalServer;
@@ -17,7 +17,7 @@ after(async () => {
 
 function notifier(options: Partial<typeof DEFAULT_PUSH_OPTIONS> = {}) {
   const { log, lines } = captureLog();
-  return { push: new HttpPushNotifier({ ...DEFAULT_PUSH_OPTIONS, ...options }, log), lines };
+  return { push: new HttpPushNotifier({ ...DEFAULT_PUSH_OPTIONS, ...options }, log, testOutbound(log)), lines };
 }
 
 test('a notification is a PUT with the form body version=N and no auth', async () => {
