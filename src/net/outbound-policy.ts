@@ -164,12 +164,17 @@ export class OutboundRefusedError extends Error {
   }
 }
 
+/** Resolves a name to all its addresses (dns.lookup with `all: true`); a seam for tests. */
+export type Resolver = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
 /** The default-deny policy plus the allow list; builds the guarded `lookup` for node:http(s). */
 export class OutboundPolicy {
   readonly #allow: OutboundAllow;
+  readonly #resolve: Resolver;
 
-  constructor(allow: OutboundAllow = EMPTY_ALLOW) {
+  constructor(allow: OutboundAllow = EMPTY_ALLOW, resolve: Resolver = dnsLookup) {
     this.#allow = allow;
+    this.#resolve = resolve;
   }
 
   /** Throws on a bad entry; for callers whose list was already validated (the config). */
@@ -212,7 +217,7 @@ export class OutboundPolicy {
    * this returns.
    */
   readonly lookup = (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    this.#resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const permitted: LookupAddress[] = [];
       let first: OutboundRefusal | undefined;
