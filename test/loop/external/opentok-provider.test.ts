@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { OpenTokMediaProvider, apiKeyOfSessionId } from '../../../src/loop/external/provider/opentok.ts';
 import type { TokBoxChannels } from '../../../src/loop/external/options.ts';
+import { OutboundClient } from '../../../src/net/outbound-http.ts';
 import { FakeTime } from '../../helpers/fake-time.ts';
 import { captureLog, deadUrl, json, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
@@ -225,4 +226,35 @@ test('a missing default channel is refused at construction', () => {
   const { log } = captureLog();
   const credentials = { beta: { apiKey: '2', apiSecret: 's' } } as unknown as TokBoxChannels;
   assert.throws(() => new OpenTokMediaProvider({ credentials, retryOnError: 1, timeoutMs: 10, tokenFormat: 't1', log, outbound: testOutbound(log) }), /default/);
+});
+
+test('an apiUrl on a refused address (no OUTBOUND_ALLOW) is not called, not retried, and warned about once', async () => {
+  const { log, lines } = captureLog();
+  const p = new OpenTokMediaProvider({ credentials: channels(), retryOnError: 3, timeoutMs: 2000, tokenFormat: 't1', log, outbound: new OutboundClient({ log }) });
+  const before = mainServer.requests.length;
+  await assert.rejects(p.createSession('default'), /OpenTok session creation refused: 127\.0\.0\.1 is a loopback address/);
+  await assert.rejects(p.ping(), /is a loopback address/);
+  assert.equal(mainServer.requests.length, before, 'nothing reached the API');
+  const warns = lines.filter((l) => l.level === 40);
+  assert.equal(warns.length, 1, JSON.stringify(warns));
+  assert.equal(warns[0].range, 'loopback');
+  assert.ok(!('err' in warns[0]), 'no error object, no stack');
+});
+
+test('a redirect from the API is a failed attempt, never followed', async () => {
+  const target = await startLocalServer((_req, res) => json(res, 200, [{ session_id: sessionIdFor('1111', 99) }]));
+  const mover = await startLocalServer((_req, res) => res.writeHead(307, { Location: `${target.url}/session/create` }).end());
+  try {
+    const { log } = captureLog();
+    const p = new OpenTokMediaProvider({
+      credentials: { default: { apiKey: '1111', apiSecret: 's', apiUrl: mover.url } },
+      retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log),
+    });
+    await assert.rejects(p.createSession('default'), /failed 2 times: Failed to createSession: redirect \(307\) not followed/);
+    assert.equal(mover.requests.length, 2);
+    assert.equal(target.requests.length, 0);
+  } finally {
+    await target.close();
+    await mover.close();
+  }
 });

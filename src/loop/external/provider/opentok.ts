@@ -85,6 +85,8 @@ export class OpenTokMediaProvider implements MediaProvider {
       try {
         return { apiKey: ch.apiKey, sessionId: await this.#attempt(ch) };
       } catch (err) {
+        // A refused destination (logged once by the outbound client) is not retried.
+        if (err instanceof DestinationRefused) throw new Error(`OpenTok session creation refused: ${err.message}`, { cause: err });
         last = err;
         this.#options.log.warn({ err, channel: ch.name, attempt, attempts }, 'OpenTok session creation failed');
       }
@@ -117,6 +119,7 @@ export class OpenTokMediaProvider implements MediaProvider {
     const { timeoutMs } = this.#options;
     const late = `OpenTok did not answer within ${timeoutMs} ms`;
     const abort = new AbortController();
+    const headers = { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', 'X-OPENTOK-AUTH': ch.sdk.generateJwt() };
     return new Promise<string>((resolve, reject) => {
       const timer = this.#timers.setTimeout(() => {
         abort.abort();
@@ -124,13 +127,14 @@ export class OpenTokMediaProvider implements MediaProvider {
       }, timeoutMs);
       const call = this.#options.outbound.request(`${ch.apiUrl}/session/create`, {
         method: 'POST',
-        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', 'X-OPENTOK-AUTH': ch.sdk.generateJwt() },
+        headers,
         body: RELAYED_SESSION_FORM,
         timeoutMs,
         signal: abort.signal,
       });
       call.then((res) => {
         this.#timers.clearTimeout(timer);
+        if (!res.ok && res.code === 'outbound_refused') return reject(new DestinationRefused(res.message));
         if (!res.ok) return reject(new Error(res.code === 'timeout' ? late : `Failed to createSession: ${res.message}`));
         if (res.status < 200 || res.status >= 300) {
           return reject(new Error(`Failed to createSession: OpenTok answered ${res.status} ${res.body.slice(0, 200)}`.trimEnd()));
@@ -142,6 +146,9 @@ export class OpenTokMediaProvider implements MediaProvider {
     });
   }
 }
+
+/** The apiUrl points at an address the outbound policy refuses (OUTBOUND_ALLOW). */
+class DestinationRefused extends Error {}
 
 /** `[{"session_id": "…", …}]`, the REST answer to a session creation. */
 function sessionIdOf(body: string): string | undefined {
