@@ -95,6 +95,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({
     config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
+    outboundAllow: config.outboundAllow,
     health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`,
   });
   // The Loop call-progress WebSocket (§12), before the catch-all.

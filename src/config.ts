@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { ConfigError } from './config-error.ts';
 import { readConfigFile, CONFIG_ENV, CONFIG_FLAG } from './config-file.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
+import { parseOutboundAllow } from './net/outbound-policy.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { turnSettingsFrom } from './turn/settings.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
@@ -44,6 +45,12 @@ export interface Config {
   readonly accessLog: boolean;
   /** Start even when the native uWS core failed to load (slow JS fallback). */
   readonly allowUwsFallback: boolean;
+  /**
+   * Host names, IP addresses and CIDR networks the server's own requests (push
+   * wake-ups, verifiers, provider, heartbeat probes) may reach although they
+   * are private, loopback or reserved. Default empty: all such refused.
+   */
+  readonly outboundAllow: readonly string[];
   /** The Loop v1 layer (loop-v1.md §15), from the `loop`-level keys of the JSON config file. */
   readonly loop: LoopConfig;
   /** TURN credentials (TURN_SECRET, TURN_URLS, TURN_TTL); undefined when TURN_SECRET is unset (TURN off). */
@@ -104,6 +111,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: oneOf(LOG_LEVELS), fallback: 'info', group: 'logging', doc: 'Least severe level logged.' },
   { key: 'logFormat', env: 'LOG_FORMAT', flag: '--log-format', kind: 'string', schema: oneOf(['auto', 'json', 'pretty']), fallback: 'auto', group: 'logging', doc: 'json (one object a line), pretty (readable text), or auto: pretty on a terminal, json otherwise.' },
   { key: 'accessLog', env: 'ACCESS_LOG', flag: '--access-log', kind: 'boolean', schema: Type.Boolean(), fallback: 'false', group: 'logging', doc: 'Log one line per HTTP request: method, route, status, duration, bytes, client address (never credentials or bodies).' },
+  { key: 'outboundAllow', env: 'OUTBOUND_ALLOW', flag: '--outbound-allow', kind: 'list', schema: Type.Array(Type.String({ minLength: 1 })), fallback: '', group: 'server', allowed: 'a comma list of host names, IP addresses or CIDR networks', doc: 'Private, loopback or reserved destinations the server may call anyway (push servers, verifiers, provider); none by default.' },
 ];
 
 /** A setting's key in the JSON config file: its env name in camelCase (INBOX_TTL → inboxTtl). */
@@ -234,9 +242,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (isIP(config.host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(config.host)) {
     throw new ConfigError('HOST', `must be ${SETTINGS[1].allowed}, not ${JSON.stringify(config.host)}`);
   }
+  const allow = parseOutboundAllow(config.outboundAllow);
+  if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', allow.message);
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
+    outboundAllow: Object.freeze([...config.outboundAllow]),
     loop: asConfigError(() => loadLoop(file)),
     turn: turnSettingsFrom({ secret: turnSecret, urls: turnUrls, ttlSec: turnTtlSec }),
   });

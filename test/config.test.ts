@@ -16,6 +16,7 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   corsOrigins: ['*'],
   logLevel: 'info',
   allowUwsFallback: false,
+  outboundAllow: [],
   turn: undefined,
   reusePort: false,
   wsAuthTimeoutMs: 5000,
@@ -44,6 +45,7 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['logLevel', 'LOG_LEVEL', '--log-level', 'debug', 'debug'],
   ['logFormat', 'LOG_FORMAT', '--log-format', 'json', 'json'],
   ['accessLog', 'ACCESS_LOG', '--access-log', 'on', true],
+  ['outboundAllow', 'OUTBOUND_ALLOW', '--outbound-allow', 'push.internal, 10.1.0.0/16,::1', ['push.internal', '10.1.0.0/16', '::1']],
 ];
 
 function configError(fn: () => unknown): ConfigError {
@@ -139,6 +141,7 @@ test('each bad value stops with a ConfigError naming the setting', () => {
     ['CORS_ORIGINS', 'ftp://a.example'], ['CORS_ORIGINS', 'null'],
     ['LOG_LEVEL', 'verbose'], ['LOG_LEVEL', ''],
     ['ALLOW_UWS_FALLBACK', 'maybe'],
+    ['OUTBOUND_ALLOW', '10.0.0.0/33'], ['OUTBOUND_ALLOW', 'push..internal'], ['OUTBOUND_ALLOW', 'http://push.internal'],
   ];
   for (const [env, raw] of bad) {
     const err = configError(() => loadConfig({ [env]: raw }, []));
@@ -175,6 +178,12 @@ test('CORS_ORIGINS: "*" alone, or a list of http(s) origins; "*" cannot be mixed
   assert.deepEqual(loadConfig({ CORS_ORIGINS: 'http://localhost:3000' }, []).corsOrigins, ['http://localhost:3000']);
   const err = configError(() => loadConfig({ CORS_ORIGINS: '*,https://a.example' }, []));
   assert.equal(err.setting, 'CORS_ORIGINS');
+});
+
+test('OUTBOUND_ALLOW: empty by default; a bad entry is named in the error', () => {
+  assert.deepEqual(loadConfig({ OUTBOUND_ALLOW: '' }, []).outboundAllow, []);
+  assert.ok(Object.isFrozen(loadConfig({ OUTBOUND_ALLOW: '127.0.0.1' }, []).outboundAllow));
+  assert.match(configError(() => loadConfig({ OUTBOUND_ALLOW: '127.0.0.1,fd00::/200' }, [])).message, /fd00::\/200.*prefix length/);
 });
 
 test('a time too small to be a whole millisecond is refused rather than rounded to zero', () => {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { OutboundClient } from '../net/outbound-http.ts';
 import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
 import type { LoopStore } from '../store/loop-types.ts';
 import type { ExternalServices } from './external/index.ts';
@@ -29,6 +30,8 @@ export interface LoopContext {
   readonly sessions: Sessions;
   readonly hawk: HawkAuth;
   readonly services: ExternalServices;
+  /** The guarded HTTP client (heartbeat probes) and its policy (push URLs at registration). */
+  readonly outbound: OutboundClient;
   readonly health: LoopHealth;
   readonly log: Logger;
 }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle, Timers } from '../clock.ts';
 import type { Handler } from '../http/server.ts';
+import { OutboundClient } from '../net/outbound-http.ts';
+import { OutboundPolicy } from '../net/outbound-policy.ts';
 import { MemoryLoopStore } from '../store/loop-memory.ts';
 import { MemoryLoopRoomStore } from '../store/loop-rooms-memory.ts';
 import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
@@ -43,6 +45,8 @@ export interface LoopLayerDeps {
   readonly callState?: CallStateStore;
   /** Replaces some or all of the external services (tests). */
   readonly services?: Partial<ExternalServices>;
+  /** OUTBOUND_ALLOW, already validated: destinations reachable although private. Default none. */
+  readonly outboundAllow?: readonly string[];
 }
 
 export interface LoopLayer {
@@ -66,13 +70,16 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   const store = deps.store ?? new MemoryLoopStore({ clock, limits: config.limits });
   const roomStore = deps.roomStore ?? new MemoryLoopRoomStore({ clock });
   const callState = deps.callState ?? new MemoryCallStateStore({ clock, callDurationMs: config.callDuration * 1000 });
-  const built = deps.services && isComplete(deps.services) ? deps.services : createExternalServices(config.external, log, { timers, nowMs });
+  const outbound = new OutboundClient({ policy: OutboundPolicy.fromList(deps.outboundAllow ?? []), log });
+  const built = deps.services && isComplete(deps.services)
+    ? deps.services
+    : createExternalServices(config.external, log, { timers, nowMs, outbound });
   const services: ExternalServices = { ...built, ...deps.services };
   const sessionTtlMs = config.hawkSessionDuration * 1000;
   const sessions = new Sessions({ store, hawkIdSecret: config.hawkIdSecret, userMacSecret: config.userMacSecret, sessionTtlMs });
   const hawk = new HawkAuth({ store, sessionTtlMs, protocol: config.protocol, ...config.hawk, log, nowMs });
   const urls = new PublicUrls(config, deps.listening);
-  const context: LoopContext = { config, urls, store, roomStore, callState, sessions, hawk, services, health, log };
+  const context: LoopContext = { config, urls, store, roomStore, callState, sessions, hawk, services, outbound, health, log };
   const notifyOwner = async (ownerKey: string, version: number) => {
     const urls = await store.pushUrls(ownerKey, 'rooms').catch((err) => (log.warn({ err }, 'rooms push lookup failed'), []));
     if (urls.length > 0) services.push.notify(urls, version);
@@ -106,6 +113,7 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
       timers.clearInterval(sweeper);
       rooms.expiry.stop();
       await services.push.idle();
+      outbound.close();
       await store.close();
       await callState.close();
       await roomStore.close();

@@ -15,12 +15,19 @@ export const CONFORMANCE = {
   allowedOrigins: ['http://allowed.test'],
 };
 
+/**
+ * The outbound allow list of test servers: the capture servers the tests make
+ * the server call (push, verifiers, provider) listen on 127.0.0.1, which the
+ * server refuses by default. Pass `OUTBOUND_ALLOW: ''` in `env` for the default.
+ */
+export const TEST_OUTBOUND_ALLOW = '127.0.0.1';
+
 /** Starts a real server whose JSON config file holds the §17 settings merged with `loop`. */
 export async function startLoopServer(loop: Record<string, unknown> = {}, deps: AppDeps = {}, env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'signalbox-loop-'));
   const path = join(dir, 'config.json');
   writeFileSync(path, JSON.stringify({ ...CONFORMANCE, ...loop }));
-  return startServer({ SIGNALBOX_CONFIG: path, ...env }, deps);
+  return startServer({ SIGNALBOX_CONFIG: path, OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW, ...env }, deps);
 }
 
 export interface Creds {

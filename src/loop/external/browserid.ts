@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { fetchErrorMessage, loopFailure } from './failure.ts';
+import type { OutboundClient } from '../../net/outbound-http.ts';
+import { loopFailure } from './failure.ts';
 import type { BrowserIdOptions } from './options.ts';
 import type { BrowserIdOutcome, BrowserIdVerifier, LoopFailure } from './types.ts';
 
@@ -65,15 +66,20 @@ export class FakeBrowserIdVerifier implements BrowserIdVerifier {
   }
 }
 
-/** `identity.browserid = remote`: the original protocol against `fxaVerifier` (§3.9). */
+/**
+ * `identity.browserid = remote`: the original protocol against `fxaVerifier`
+ * (§3.9), through the outbound client (no private destination, no redirect).
+ */
 export class RemoteBrowserIdVerifier implements BrowserIdVerifier {
   readonly mode = 'remote';
   readonly #options: BrowserIdOptions;
   readonly #log: Logger;
+  readonly #outbound: OutboundClient;
 
-  constructor(options: BrowserIdOptions, log: Logger) {
+  constructor(options: BrowserIdOptions, log: Logger, outbound: OutboundClient) {
     this.#options = options;
     this.#log = log;
+    this.#outbound = outbound;
   }
 
   async verify(header: string): Promise<BrowserIdOutcome> {
@@ -89,21 +95,23 @@ export class RemoteBrowserIdVerifier implements BrowserIdVerifier {
       return browserIdRefusal('Invalid audience');
     }
     const verifier = this.#options.fxaVerifier;
-    let status: number;
-    let text: string;
-    try {
-      const res = await fetch(verifier, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ audience, assertion }),
-        signal: AbortSignal.timeout(this.#options.verifierTimeoutMs),
-      });
-      status = res.status;
-      text = await res.text();
-    } catch (err) {
-      this.#log.warn({ error: fetchErrorMessage(err) }, 'BrowserID verifier unreachable');
-      return browserIdRefusal(fetchErrorMessage(err));
+    const res = await this.#outbound.request(verifier, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ audience, assertion }),
+      timeoutMs: this.#options.verifierTimeoutMs,
+    });
+    if (!res.ok && res.code === 'outbound_refused') {
+      // Logged by the outbound client (once per URL).
+      return browserIdRefusal(`Verifier service unavailable: ${verifier} is not an allowed destination`);
     }
+    if (!res.ok && res.code !== 'redirect') {
+      this.#log.warn({ error: res.message }, 'BrowserID verifier unreachable');
+      return browserIdRefusal(res.message);
+    }
+    // A redirect is not followed: it is a verifier answering with no JSON.
+    const status = res.status;
+    const text = res.ok ? res.body : '';
     let data: unknown;
     try {
       data = text ? JSON.parse(text) : undefined;

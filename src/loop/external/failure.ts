@@ -9,9 +9,3 @@ export function loopFailure(status: number, errno: number, error: string, wwwAut
 /** 503 errno 201, the Loop answer to any backend failure. */
 export const serviceUnavailable = (): LoopFailure => loopFailure(503, 201, 'Service Unavailable');
 
-/** The message of a failed `fetch`: undici hides the network reason (ECONNREFUSED, …) in `cause`. */
-export function fetchErrorMessage(err: unknown): string {
-  const cause = (err as { cause?: { message?: unknown } })?.cause?.message;
-  if (typeof cause === 'string' && cause) return cause;
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { fetchErrorMessage, loopFailure, serviceUnavailable } from './failure.ts';
+import { originOf, type OutboundClient, type OutboundRequest } from '../../net/outbound-http.ts';
+import { loopFailure, serviceUnavailable } from './failure.ts';
 import type { FxaOAuthOptions } from './options.ts';
 import type { FxaExchangeOutcome, FxaOAuthClient } from './types.ts';
 
@@ -26,16 +27,19 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /**
  * `fxaOAuth.provider = remote` (§9 steps 3–4): the code is traded at
- * `{oauth_uri}/token`, then the email read from `{profile_uri}/profile`.
+ * `{oauth_uri}/token`, then the email read from `{profile_uri}/profile`,
+ * through the outbound client (no private destination, no redirect).
  */
 export class RemoteFxaOAuthClient implements FxaOAuthClient {
   readonly mode = 'remote';
   readonly #options: FxaOAuthOptions;
   readonly #log: Logger;
+  readonly #outbound: OutboundClient;
 
-  constructor(options: FxaOAuthOptions, log: Logger) {
+  constructor(options: FxaOAuthOptions, log: Logger, outbound: OutboundClient) {
     this.#options = options;
     this.#log = log;
+    this.#outbound = outbound;
   }
 
   async exchange(code: string): Promise<FxaExchangeOutcome> {
@@ -48,7 +52,7 @@ export class RemoteFxaOAuthClient implements FxaOAuthClient {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify({ code, client_id, client_secret }),
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
     if (token === undefined) return serviceUnavailable();
     let grant: Record<string, unknown> | undefined;
@@ -66,7 +70,7 @@ export class RemoteFxaOAuthClient implements FxaOAuthClient {
     const accessToken = grant.access_token;
     const profile = await this.#call(`${profile_uri}/profile`, {
       headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
     if (profile === undefined) return serviceUnavailable();
     let data: unknown;
@@ -84,14 +88,12 @@ export class RemoteFxaOAuthClient implements FxaOAuthClient {
     return { ok: true, tokenType: text(grant.token_type), accessToken, scope: text(grant.scope), email };
   }
 
-  /** One HTTP call; undefined when it failed on the network (the caller answers 503 errno 201). */
-  async #call(url: string, init: RequestInit): Promise<{ status: number; body: string } | undefined> {
-    try {
-      const res = await fetch(url, init);
-      return { status: res.status, body: await res.text() };
-    } catch (err) {
-      this.#log.warn({ url, error: fetchErrorMessage(err) }, 'FxA OAuth call failed');
-      return undefined;
-    }
+  /** One HTTP call; undefined when it failed (network, timeout, redirect, refused destination): the caller answers 503 errno 201. */
+  async #call(url: string, request: OutboundRequest): Promise<{ status: number; body: string } | undefined> {
+    const res = await this.#outbound.request(url, request);
+    if (res.ok) return { status: res.status, body: res.body };
+    // A refused destination was logged by the outbound client (once per URL).
+    if (res.code !== 'outbound_refused') this.#log.warn({ origin: originOf(url), error: res.message }, 'FxA OAuth call failed');
+    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Timers } from '../../clock.ts';
+import { OutboundClient } from '../../net/outbound-http.ts';
 import { FakeBrowserIdVerifier, OffBrowserIdVerifier, RemoteBrowserIdVerifier } from './browserid.ts';
 import { FakeFxaOAuthClient, RemoteFxaOAuthClient } from './fxa-oauth.ts';
 import { ExternalOptionsError, type ExternalServicesOptions } from './options.ts';
@@ -26,6 +27,8 @@ export interface ExternalServicesDeps {
   readonly timers?: Timers;
   /** Wall-clock ms since the epoch, for the fake provider's ids and tokens. Default Date.now. */
   readonly nowMs?: () => number;
+  /** The HTTP client of every remote service. Default: one with an empty allow list (private destinations refused). */
+  readonly outbound?: OutboundClient;
 }
 
 /**
@@ -39,13 +42,14 @@ export function createExternalServices(
   deps: ExternalServicesDeps = {},
 ): ExternalServices {
   const { tokBox, browserId, fxaOAuth, push } = options;
+  const outbound = deps.outbound ?? new OutboundClient({ log });
 
   let provider: MediaProvider;
   if (tokBox.provider === 'opentok') {
     if (!tokBox.credentials?.default) {
       throw new ExternalOptionsError('tokBox.credentials', 'a "default" channel is required when tokBox.provider is "opentok"');
     }
-    provider = new OpenTokMediaProvider({ ...tokBox, credentials: tokBox.credentials, log, timers: deps.timers });
+    provider = new OpenTokMediaProvider({ ...tokBox, credentials: tokBox.credentials, log, outbound, timers: deps.timers });
   } else {
     provider = new FakeMediaProvider({ ...tokBox, nowMs: deps.nowMs });
   }
@@ -58,7 +62,7 @@ export function createExternalServices(
       break;
     case 'remote':
       if (browserId.fxaAudiences.length === 0) log.warn('identity.browserid is "remote" but fxaAudiences is empty: every assertion will be refused');
-      verifier = new RemoteBrowserIdVerifier(browserId, log);
+      verifier = new RemoteBrowserIdVerifier(browserId, log, outbound);
       break;
     default:
       verifier = new OffBrowserIdVerifier();
@@ -73,8 +77,8 @@ export function createExternalServices(
     if (fxaOAuth.activated && Boolean(fxaOAuth.client_id) !== Boolean(fxaOAuth.client_secret)) {
       log.warn('fxaOAuth.client_id / client_secret are not set: POST /fxa-oauth/token will answer 503');
     }
-    fxa = new RemoteFxaOAuthClient(fxaOAuth, log);
+    fxa = new RemoteFxaOAuthClient(fxaOAuth, log, outbound);
   }
 
-  return { provider, push: new HttpPushNotifier(push, log), browserId: verifier, fxa };
+  return { provider, push: new HttpPushNotifier(push, log, outbound), browserId: verifier, fxa };
 }

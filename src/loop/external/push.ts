@@ -1,19 +1,11 @@
 import type { Logger } from 'pino';
+import { originOf, type OutboundClient } from '../../net/outbound-http.ts';
 import type { PushOptions } from './options.ts';
 import type { PushNotifier } from './types.ts';
 
 interface Job {
   readonly url: string;
   readonly body: string;
-}
-
-/** Where a push URL points, for logs: the path of a SimplePush URL is a capability, so it is never logged. */
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 function isHttpUrl(url: string): boolean {
@@ -30,18 +22,22 @@ function isHttpUrl(url: string): boolean {
  * `version=N`, no auth, no retry. Fire-and-forget: failures are only logged.
  * At most `maxConcurrency` requests are in flight; the rest wait in a FIFO
  * bounded by `maxQueued` (beyond it new notifications are dropped and logged).
+ * Requests go through the outbound client: private and reserved destinations
+ * are refused (logged once per URL by the client), redirects are not followed.
  */
 export class HttpPushNotifier implements PushNotifier {
   readonly #options: PushOptions;
   readonly #log: Logger;
+  readonly #outbound: OutboundClient;
   readonly #queue: Job[] = [];
   #head = 0;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(options: PushOptions, log: Logger) {
+  constructor(options: PushOptions, log: Logger, outbound: OutboundClient) {
     this.#options = options;
     this.#log = log;
+    this.#outbound = outbound;
   }
 
   /** Notifications in flight or waiting. */
@@ -101,22 +97,23 @@ export class HttpPushNotifier implements PushNotifier {
 
   async #send(job: Job): Promise<void> {
     const origin = originOf(job.url);
-    try {
-      const res = await fetch(job.url, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: job.body,
-        // A redirect is not followed (the original did not follow one on PUT either).
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-      // Free the connection; the answer's body means nothing to us.
-      await res.body?.cancel().catch(() => {});
+    const res = await this.#outbound.request(job.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: job.body,
+      timeoutMs: this.#options.timeoutMs,
+      // The answer's body means nothing to us.
+      discardBody: true,
+    });
+    if (res.ok) {
       if (res.status >= 200 && res.status < 300) this.#log.debug({ origin, status: res.status }, 'push sent');
       else this.#log.warn({ origin, status: res.status }, 'push server answered with an error status');
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message;
-      this.#log.warn({ origin, error: cause ?? (err as Error).message }, 'push notification failed');
+    } else if (res.code === 'redirect') {
+      // The original did not follow a redirect on PUT either.
+      this.#log.warn({ origin, status: res.status }, 'push server answered with a redirect: not followed');
+    } else if (res.code !== 'outbound_refused') {
+      // A refused destination was already logged by the outbound client, once per URL.
+      this.#log.warn({ origin, error: res.message }, 'push notification failed');
     }
   }
 }

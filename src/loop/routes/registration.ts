@@ -1,3 +1,4 @@
+import type { OutboundPolicy } from '../../net/outbound-policy.ts';
 import type { PushUrls } from '../../store/loop-types.ts';
 import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
@@ -9,8 +10,23 @@ import { fromFailure, hawkSession, negotiated, registeredSession } from './guard
 
 const TOPICS = new Set(['calls', 'rooms']);
 
-/** §5: the push URLs a registration body gives, validated. */
-export function pushUrlsOf(ex: Exchange): PushUrls | LoopError {
+/** The host of `url` when it parses; undefined otherwise (the original stored such URLs; we keep doing so). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * §5: the push URLs a registration body gives, validated. Ours: a URL whose
+ * host is an IP literal the outbound policy refuses (loopback, private,
+ * link-local, reserved… unless OUTBOUND_ALLOW lists it) is refused at once
+ * with 400 errno 107; host names are judged when a push is sent, after
+ * resolution, since a name may resolve differently later.
+ */
+export function pushUrlsOf(ex: Exchange, policy: OutboundPolicy): PushUrls | LoopError {
   const urls: Record<string, unknown> = {};
   const map = field(ex.body, 'simplePushURLs');
   if (map !== undefined && map !== null) {
@@ -23,6 +39,10 @@ export function pushUrlsOf(ex: Exchange): PushUrls | LoopError {
     if (!TOPICS.has(topic)) return loopErrors.invalid(`${topic} should be one of calls, rooms`);
     if (typeof url !== 'string' || !url.startsWith('http')) {
       return loopErrors.invalid(`simplePushURLs.${topic} should be a valid url`);
+    }
+    const host = hostOf(url);
+    if (host !== undefined && policy.checkLiteralHost(host)) {
+      return loopErrors.invalid(`simplePushURLs.${topic} should not point to a private or reserved address`);
     }
   }
   return urls as PushUrls;
@@ -48,7 +68,7 @@ export function registerRegistrationRoutes(router: LoopRouter, ctx: LoopContext)
         return ex.fail(loopErrors.unsupportedScheme('BrowserID,Hawk'));
       }
       if (!negotiated(ex)) return;
-      const urls = pushUrlsOf(ex);
+      const urls = pushUrlsOf(ex, ctx.outbound.policy);
       if (isLoopError(urls)) return ex.fail(urls);
       const session = ex.session ?? (await sessions.mint(ex, identity !== undefined ? { identity } : {}));
       if (urls.calls !== undefined || urls.rooms !== undefined) {

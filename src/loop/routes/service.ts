@@ -1,4 +1,5 @@
 import type { HeaderList } from '../../http/reply.ts';
+import type { OutboundClient } from '../../net/outbound-http.ts';
 import type { LoopContext } from '../context.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
@@ -20,9 +21,9 @@ async function within(ms: number, check: () => Promise<unknown>): Promise<boolea
   }
 }
 
-/** GET <url> answering 200 within the timeout. */
-const status200 = (url: string, ms: number) => () =>
-  fetch(url, { signal: AbortSignal.timeout(ms) }).then((r) => r.status === 200);
+/** GET <url> answering 200 within the timeout (guarded: a private destination or a redirect is a failure). */
+const status200 = (outbound: OutboundClient, url: string, ms: number) => () =>
+  outbound.request(url, { timeoutMs: ms, discardBody: true }).then((r) => r.ok && r.status === 200);
 
 /** `ws(s)://host/…` → `http(s)://host/status` (§4). */
 function pushStatusUrl(uri: string): string {
@@ -33,7 +34,7 @@ function pushStatusUrl(uri: string): string {
 
 /** §4: GET /, the two heartbeats, /push-server-config and /api-specs. */
 export function registerServiceRoutes(router: LoopRouter, ctx: LoopContext): void {
-  const { config: c, services, health, store } = ctx;
+  const { config: c, services, health, store, outbound } = ctx;
   const fxaOAuth = c.fxaOAuth.activated;
 
   router.add('GET', '/', {
@@ -72,9 +73,9 @@ export function registerServiceRoutes(router: LoopRouter, ctx: LoopContext): voi
               throw err;
             })),
         c.heartbeat.checkPushServers
-          ? Promise.all(c.pushServerURIs.map((u) => within(ms, status200(pushStatusUrl(u), ms)))).then((all) => all.every(Boolean))
+          ? Promise.all(c.pushServerURIs.map((u) => within(ms, status200(outbound, pushStatusUrl(u), ms)))).then((all) => all.every(Boolean))
           : true,
-        c.identity.browserid === 'remote' ? within(ms, status200(`${new URL(c.fxaVerifier).origin}/status`, ms)) : true,
+        c.identity.browserid === 'remote' ? within(ms, status200(outbound, `${new URL(c.fxaVerifier).origin}/status`, ms)) : true,
       ]);
       const storage = inbox && loop;
       const ok = storage && provider && push && fxaVerifier;

@@ -4,7 +4,8 @@ import {
   FakeBrowserIdVerifier, OffBrowserIdVerifier, RemoteBrowserIdVerifier, assertionAudience,
 } from '../../../src/loop/external/browserid.ts';
 import { DEFAULT_BROWSERID_OPTIONS, type BrowserIdOptions } from '../../../src/loop/external/options.ts';
-import { captureLog, deadUrl, json, startLocalServer, type LocalServer } from './local-server.ts';
+import { OutboundClient } from '../../../src/net/outbound-http.ts';
+import { captureLog, deadUrl, json, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 const AUDIENCE = 'app://loop.firefox';
 
@@ -31,6 +32,7 @@ function remote(extra: Partial<BrowserIdOptions> = {}) {
   return new RemoteBrowserIdVerifier(
     { ...DEFAULT_BROWSERID_OPTIONS, browserid: 'remote', fxaAudiences: [AUDIENCE], fxaVerifier: `${verifierServer.url}/v2`, fxaTrustedIssuers: ['api.accounts.firefox.com'], ...extra },
     log,
+    testOutbound(log),
   );
 }
 
@@ -148,4 +150,31 @@ test('refusal messages with quotes or line breaks keep the WWW-Authenticate head
   const r = browserIdRefusal('say "hi"\r\nX-Injected: 1');
   assert.equal(r.error, 'say "hi"\r\nX-Injected: 1');
   assert.equal(r.wwwAuthenticate, 'BrowserID error="say \\"hi\\" X-Injected: 1"');
+});
+
+test('remote: a verifier answering a redirect is a failed verification; the redirect is not followed', async () => {
+  const elsewhere = await startLocalServer((_req, res) => json(res, 200, { status: 'okay', issuer: 'api.accounts.firefox.com', idpClaims: { 'fxa-verifiedEmail': 'mallory@example.com' } }));
+  const mover = await startLocalServer((_req, res) => res.writeHead(307, { Location: `${elsewhere.url}/v2` }).end());
+  try {
+    const v = remote({ fxaVerifier: `${mover.url}/v2` });
+    const out = await v.verify(`BrowserID ${assertion({ aud: AUDIENCE })}`);
+    assert.deepEqual(out, refusal(`Verifier service unavailable: ${mover.url}/v2 returned a 307`));
+    assert.equal(elsewhere.requests.length, 0);
+  } finally {
+    await elsewhere.close();
+    await mover.close();
+  }
+});
+
+test('remote: a verifier on a refused address (no OUTBOUND_ALLOW) is never called', async () => {
+  const { log } = captureLog();
+  const v = new RemoteBrowserIdVerifier(
+    { ...DEFAULT_BROWSERID_OPTIONS, browserid: 'remote', fxaAudiences: [AUDIENCE], fxaVerifier: `${verifierServer.url}/v2` },
+    log,
+    new OutboundClient({ log }),
+  );
+  const before = verifierServer.requests.length;
+  const out = await v.verify(`BrowserID ${assertion({ aud: AUDIENCE })}`);
+  assert.deepEqual(out, refusal(`Verifier service unavailable: ${verifierServer.url}/v2 is not an allowed destination`));
+  assert.equal(verifierServer.requests.length, before);
 });

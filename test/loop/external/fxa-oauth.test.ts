@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeFxaOAuthClient, RemoteFxaOAuthClient } from '../../../src/loop/external/fxa-oauth.ts';
 import { DEFAULT_FXA_OAUTH_OPTIONS, type FxaOAuthOptions } from '../../../src/loop/external/options.ts';
-import { captureLog, deadUrl, json, startLocalServer, type LocalServer } from './local-server.ts';
+import { OutboundClient } from '../../../src/net/outbound-http.ts';
+import { captureLog, deadUrl, json, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 const UNAVAILABLE = { ok: false, status: 503, errno: 201, error: 'Service Unavailable' };
 
@@ -30,6 +31,7 @@ function remote(extra: Partial<FxaOAuthOptions> = {}) {
   return new RemoteFxaOAuthClient(
     { ...DEFAULT_FXA_OAUTH_OPTIONS, client_id: 'cid', client_secret: 'csecret', oauth_uri: `${oauth.url}/v1`, profile_uri: `${profile.url}/v1`, ...extra },
     log,
+    testOutbound(log),
   );
 }
 
@@ -125,4 +127,29 @@ test('fake: fake:<email> gives a random bearer token with the configured scope; 
   for (const bad of ['', 'fake:', 'fake:alice', 'alice@example.com', 'FAKE:alice@example.com', 'fake:a b@c']) {
     assert.deepEqual(await c.exchange(bad), UNAVAILABLE, bad);
   }
+});
+
+test('remote: a token endpoint answering a redirect (even with an access_token) → 503, the redirect not followed', async () => {
+  const p0 = profile.requests.length;
+  const mover = await startLocalServer((_req, res) => json(res, 302, { access_token: 'tok-redirected' }));
+  try {
+    assert.deepEqual(await remote({ oauth_uri: `${mover.url}/v1` }).exchange('c'), UNAVAILABLE);
+    assert.equal(mover.requests.length, 1);
+    assert.equal(profile.requests.length, p0, 'no profile call');
+  } finally {
+    await mover.close();
+  }
+});
+
+test('remote: endpoints on refused addresses (no OUTBOUND_ALLOW) → 503 errno 201, nothing sent', async () => {
+  const { log, lines } = captureLog();
+  const strict = new RemoteFxaOAuthClient(
+    { ...DEFAULT_FXA_OAUTH_OPTIONS, client_id: 'cid', client_secret: 'csecret', oauth_uri: `${oauth.url}/v1`, profile_uri: `${profile.url}/v1` },
+    log,
+    new OutboundClient({ log }),
+  );
+  const t0 = oauth.requests.length;
+  assert.deepEqual(await strict.exchange('c'), UNAVAILABLE);
+  assert.equal(oauth.requests.length, t0);
+  assert.equal(lines.filter((l) => l.level === 40 && l.range === 'loopback').length, 1);
 });

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { OutboundClient } from '../../../src/net/outbound-http.ts';
+import { OutboundPolicy } from '../../../src/net/outbound-policy.ts';
+import { TEST_OUTBOUND_ALLOW } from '../../helpers/loop.ts';
 
 export interface Recorded {
   readonly method: string;
@@ -70,4 +73,9 @@ export function captureLog(): CapturedLog {
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
   return { log, lines };
+}
+
+/** The outbound client the services under test use: the servers above listen on 127.0.0.1, which it allows. */
+export function testOutbound(log: Logger): OutboundClient {
+  return new OutboundClient({ policy: OutboundPolicy.fromList([TEST_OUTBOUND_ALLOW]), log });
 }

@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { OpenTokMediaProvider, apiKeyOfSessionId } from '../../../src/loop/external/provider/opentok.ts';
 import type { TokBoxChannels } from '../../../src/loop/external/options.ts';
+import { OutboundClient } from '../../../src/net/outbound-http.ts';
 import { FakeTime } from '../../helpers/fake-time.ts';
-import { captureLog, deadUrl, json, startLocalServer, type LocalServer } from './local-server.ts';
+import { captureLog, deadUrl, json, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 const helpers = createRequire(import.meta.url)('opentok-token/helpers.js');
 
@@ -58,7 +59,7 @@ function channels(): TokBoxChannels {
 
 function provider(extra: Partial<ConstructorParameters<typeof OpenTokMediaProvider>[0]> = {}) {
   const { log, lines } = captureLog();
-  const p = new OpenTokMediaProvider({ credentials: channels(), retryOnError: 3, timeoutMs: 2000, tokenFormat: 't1', log, ...extra });
+  const p = new OpenTokMediaProvider({ credentials: channels(), retryOnError: 3, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log), ...extra });
   return { p, lines };
 }
 
@@ -124,7 +125,7 @@ test('an answer without a session id is a failure', async () => {
     const { log } = captureLog();
     const p = new OpenTokMediaProvider({
       credentials: { default: { apiKey: '1111', apiSecret: 's', apiUrl: odd.url } },
-      retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log,
+      retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log),
     });
     await assert.rejects(p.createSession('default'), /without a session id/);
     assert.equal(odd.requests.length, 2);
@@ -168,7 +169,7 @@ test('a refused connection is a failure too', async () => {
   const { log } = captureLog();
   const p = new OpenTokMediaProvider({
     credentials: { default: { apiKey: '1111', apiSecret: 's', apiUrl: await deadUrl() } },
-    retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log,
+    retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log),
   });
   await assert.rejects(p.createSession('default'), /failed 2 times/);
   await assert.rejects(p.ping());
@@ -224,5 +225,36 @@ test('ping is one session creation on the default project, no retry', async () =
 test('a missing default channel is refused at construction', () => {
   const { log } = captureLog();
   const credentials = { beta: { apiKey: '2', apiSecret: 's' } } as unknown as TokBoxChannels;
-  assert.throws(() => new OpenTokMediaProvider({ credentials, retryOnError: 1, timeoutMs: 10, tokenFormat: 't1', log }), /default/);
+  assert.throws(() => new OpenTokMediaProvider({ credentials, retryOnError: 1, timeoutMs: 10, tokenFormat: 't1', log, outbound: testOutbound(log) }), /default/);
+});
+
+test('an apiUrl on a refused address (no OUTBOUND_ALLOW) is not called, not retried, and warned about once', async () => {
+  const { log, lines } = captureLog();
+  const p = new OpenTokMediaProvider({ credentials: channels(), retryOnError: 3, timeoutMs: 2000, tokenFormat: 't1', log, outbound: new OutboundClient({ log }) });
+  const before = mainServer.requests.length;
+  await assert.rejects(p.createSession('default'), /OpenTok session creation refused: 127\.0\.0\.1 is a loopback address/);
+  await assert.rejects(p.ping(), /is a loopback address/);
+  assert.equal(mainServer.requests.length, before, 'nothing reached the API');
+  const warns = lines.filter((l) => l.level === 40);
+  assert.equal(warns.length, 1, JSON.stringify(warns));
+  assert.equal(warns[0].range, 'loopback');
+  assert.ok(!('err' in warns[0]), 'no error object, no stack');
+});
+
+test('a redirect from the API is a failed attempt, never followed', async () => {
+  const target = await startLocalServer((_req, res) => json(res, 200, [{ session_id: sessionIdFor('1111', 99) }]));
+  const mover = await startLocalServer((_req, res) => res.writeHead(307, { Location: `${target.url}/session/create` }).end());
+  try {
+    const { log } = captureLog();
+    const p = new OpenTokMediaProvider({
+      credentials: { default: { apiKey: '1111', apiSecret: 's', apiUrl: mover.url } },
+      retryOnError: 2, timeoutMs: 2000, tokenFormat: 't1', log, outbound: testOutbound(log),
+    });
+    await assert.rejects(p.createSession('default'), /failed 2 times: Failed to createSession: redirect \(307\) not followed/);
+    assert.equal(mover.requests.length, 2);
+    assert.equal(target.requests.length, 0);
+  } finally {
+    await target.close();
+    await mover.close();
+  }
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HttpPushNotifier } from '../../../src/loop/external/push.ts';
 import { DEFAULT_PUSH_OPTIONS } from '../../../src/loop/external/options.ts';
-import { captureLog, deadUrl, startLocalServer, type LocalServer } from './local-server.ts';
+import { OutboundClient } from '../../../src/net/outbound-http.ts';
+import { captureLog, deadUrl, startLocalServer, testOutbound, type LocalServer } from './local-server.ts';
 
 let ok: LocalServer;
 let failing: LocalServer;
@@ -17,7 +18,7 @@ after(async () => {
 
 function notifier(options: Partial<typeof DEFAULT_PUSH_OPTIONS> = {}) {
   const { log, lines } = captureLog();
-  return { push: new HttpPushNotifier({ ...DEFAULT_PUSH_OPTIONS, ...options }, log), lines };
+  return { push: new HttpPushNotifier({ ...DEFAULT_PUSH_OPTIONS, ...options }, log, testOutbound(log)), lines };
 }
 
 test('a notification is a PUT with the form body version=N and no auth', async () => {
@@ -150,4 +151,21 @@ test('a non-numeric version is refused; fractions are floored', async () => {
   await push.idle();
   assert.deepEqual(ok.requests.slice(before).map((r) => r.body), ['version=12']);
   assert.equal(lines.filter((l) => l.msg === 'push notification with a non-numeric version not sent').length, 1);
+});
+
+test('by default (no OUTBOUND_ALLOW) a push to 127.0.0.1 or to localhost is refused: nothing reaches the server', async () => {
+  const { log, lines } = captureLog();
+  const push = new HttpPushNotifier(DEFAULT_PUSH_OPTIONS, log, new OutboundClient({ log }));
+  const before = ok.requests.length;
+  const port = new URL(ok.url).port;
+  const urls = [`${ok.url}/internal/admin?x=1`, `http://localhost:${port}/a`, `http://[::ffff:127.0.0.1]:${port}/b`];
+  push.notify(urls, 1);
+  await push.idle();
+  push.notify(urls, 2); // the same URLs again: refused again, logged at debug only
+  await push.idle();
+  assert.equal(ok.requests.length, before, 'the capture server received nothing');
+  const warns = lines.filter((l) => l.level === 40);
+  assert.equal(warns.length, 3, 'one warning per URL');
+  assert.ok(warns.every((l) => /^outbound request refused: .* is a loopback address/.test(String(l.msg)) && l.range === 'loopback'));
+  assert.ok(!JSON.stringify(lines).includes('internal/admin'), 'push paths are never logged');
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import OpenTok from 'opentok';
 import type { Logger } from 'pino';
 import { systemTimers, type Timers } from '../../../clock.ts';
+import type { OutboundClient } from '../../../net/outbound-http.ts';
 import { DEFAULT_OPENTOK_API_URL, type TokBoxChannels, type TokBoxCredentials } from '../options.ts';
 import type { MediaProvider } from '../types.ts';
 
@@ -11,20 +12,33 @@ export interface OpenTokProviderOptions {
   readonly timeoutMs: number;
   readonly tokenFormat: 't1' | 'jwt';
   readonly log: Logger;
+  /** Session creation goes through it (private destinations refused, no redirect). */
+  readonly outbound: OutboundClient;
   readonly timers?: Timers;
 }
 
-/** The part of the SDK we use; @types/opentok lacks generateToken's third argument (T1 vs JWT) and `nonce`. */
+/**
+ * The part of the SDK we use: local signing only. @types/opentok lacks
+ * generateToken's third argument (T1 vs JWT) and `nonce`. Its own REST calls
+ * go through node-fetch on the global agent and follow redirects, so session
+ * creation is made here instead, through the outbound client.
+ */
 interface Sdk {
-  createSession(options: { mediaMode: 'relayed' }, cb: (err: Error | null, session?: { sessionId?: unknown }) => void): void;
   generateToken(sessionId: string, options: { role: string; expireTime: number; nonce: number }, generateT1Token: boolean): string;
+  /** The project JWT the SDK sends as X-OPENTOK-AUTH. */
+  generateJwt(): string;
 }
 
 interface Channel {
   readonly name: string;
   readonly apiKey: string;
+  /** No trailing slash. */
+  readonly apiUrl: string;
   readonly sdk: Sdk;
 }
+
+/** What the SDK posts for `createSession({ mediaMode: 'relayed' })`. */
+const RELAYED_SESSION_FORM = 'archiveMode=manual&p2p.preference=enabled';
 
 /** The api key a session id carries (field 1 of its `~`-separated base64 payload), as the SDK decodes it. */
 export function apiKeyOfSessionId(sessionId: string): string | undefined {
@@ -54,10 +68,9 @@ export class OpenTokMediaProvider implements MediaProvider {
   }
 
   #client(name: string, creds: TokBoxCredentials): Channel {
-    // The SDK takes `timeout` but never hands it to its HTTP call (lib/api.js): we time each attempt ourselves.
-    const env = { apiUrl: (creds.apiUrl ?? DEFAULT_OPENTOK_API_URL).replace(/\/+$/, ''), timeout: this.#options.timeoutMs };
-    const sdk = new OpenTok(creds.apiKey, creds.apiSecret, env) as unknown as Sdk;
-    return { name, apiKey: creds.apiKey, sdk };
+    const apiUrl = (creds.apiUrl ?? DEFAULT_OPENTOK_API_URL).replace(/\/+$/, '');
+    const sdk = new OpenTok(creds.apiKey, creds.apiSecret, { apiUrl }) as unknown as Sdk;
+    return { name, apiKey: creds.apiKey, apiUrl, sdk };
   }
 
   #channel(name: string): Channel {
@@ -72,6 +85,8 @@ export class OpenTokMediaProvider implements MediaProvider {
       try {
         return { apiKey: ch.apiKey, sessionId: await this.#attempt(ch) };
       } catch (err) {
+        // A refused destination (logged once by the outbound client) is not retried.
+        if (err instanceof DestinationRefused) throw new Error(`OpenTok session creation refused: ${err.message}`, { cause: err });
         last = err;
         this.#options.log.warn({ err, channel: ch.name, attempt, attempts }, 'OpenTok session creation failed');
       }
@@ -99,31 +114,48 @@ export class OpenTokMediaProvider implements MediaProvider {
     await this.#attempt(this.#default);
   }
 
+  /** One `POST {apiUrl}/session/create`, timed on the injected timers (and by the client's own deadline). */
   #attempt(ch: Channel): Promise<string> {
+    const { timeoutMs } = this.#options;
+    const late = `OpenTok did not answer within ${timeoutMs} ms`;
+    const abort = new AbortController();
+    const headers = { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', 'X-OPENTOK-AUTH': ch.sdk.generateJwt() };
     return new Promise<string>((resolve, reject) => {
-      let settled = false;
-      const finish = (err: Error | null, sessionId?: string) => {
-        if (settled) return;
-        settled = true;
+      const timer = this.#timers.setTimeout(() => {
+        abort.abort();
+        reject(new Error(late));
+      }, timeoutMs);
+      const call = this.#options.outbound.request(`${ch.apiUrl}/session/create`, {
+        method: 'POST',
+        headers,
+        body: RELAYED_SESSION_FORM,
+        timeoutMs,
+        signal: abort.signal,
+      });
+      call.then((res) => {
         this.#timers.clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(sessionId!);
-      };
-      const timer = this.#timers.setTimeout(
-        () => finish(new Error(`OpenTok did not answer within ${this.#options.timeoutMs} ms`)),
-        this.#options.timeoutMs,
-      );
-      try {
-        // The SDK may call back twice (an exception in its success path lands in its catch): `settled` guards.
-        ch.sdk.createSession({ mediaMode: 'relayed' }, (err, session) => {
-          if (err) return finish(err);
-          const id = session?.sessionId;
-          if (typeof id !== 'string' || id.length === 0) return finish(new Error('OpenTok answered without a session id'));
-          finish(null, id);
-        });
-      } catch (err) {
-        finish(err instanceof Error ? err : new Error(String(err)));
-      }
+        if (!res.ok && res.code === 'outbound_refused') return reject(new DestinationRefused(res.message));
+        if (!res.ok) return reject(new Error(res.code === 'timeout' ? late : `Failed to createSession: ${res.message}`));
+        if (res.status < 200 || res.status >= 300) {
+          return reject(new Error(`Failed to createSession: OpenTok answered ${res.status} ${res.body.slice(0, 200)}`.trimEnd()));
+        }
+        const id = sessionIdOf(res.body);
+        if (id === undefined) return reject(new Error('OpenTok answered without a session id'));
+        resolve(id);
+      });
     });
+  }
+}
+
+/** The apiUrl points at an address the outbound policy refuses (OUTBOUND_ALLOW). */
+class DestinationRefused extends Error {}
+
+/** `[{"session_id": "…", …}]`, the REST answer to a session creation. */
+function sessionIdOf(body: string): string | undefined {
+  try {
+    const id: unknown = JSON.parse(body)?.[0]?.session_id;
+    return typeof id === 'string' && id.length > 0 ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
