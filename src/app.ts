@@ -102,6 +102,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const progressWs = registerProgressWebSocket(http.app, {
     uws: core.uws, path: config.loop.progressURLEndpoint, store: loop.context.callState, timers, log,
     timings: timingsFromSeconds(config.loop.timers),
+    helloTimeoutMs: config.loop.progressHelloTimeout * 1000, maxJsonDepth: config.loop.limits.jsonDepth,
   });
   http.route('any', '/*', 'Loop', { headers: loop.headers }, loop.handler);
 

@@ -59,7 +59,7 @@ export function loopLeaves(schema: Node = LoopSettingsSchema, prefix = ''): [str
 function loopRows(): SettingRow[] {
   return loopLeaves().map(([name, schema]) => ({
     group: 'loop', name, fileKey: name, fallback: schema.default === undefined ? '(unset)' : JSON.stringify(schema.default),
-    doc: LOOP_SETTING_DOCS[name] ?? '', allowed: schemaAllowed(schema),
+    doc: schema.description ?? LOOP_SETTING_DOCS[name] ?? '', allowed: schemaAllowed(schema),
   }));
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isError } from '../errors.ts';
 import type { Reply } from '../http/reply.ts';
 import type { Handler, RequestInfo } from '../http/server.ts';
-import { MAX_BODY_BYTES, isParsedType, parseBody } from './body.ts';
+import { DEFAULT_MAX_JSON_DEPTH, MAX_BODY_BYTES, isParsedType, parseBody } from './body.ts';
 import type { LoopCors } from './cors.ts';
 import { isLoopError, loopErrors } from './errors.ts';
 import { Exchange, type Responder } from './exchange.ts';
@@ -24,6 +24,8 @@ export interface DispatchOptions {
   readonly cors: LoopCors;
   readonly responder: Responder;
   readonly log: Logger;
+  /** `limits.jsonDepth`: deepest nesting of a JSON body. */
+  readonly maxJsonDepth?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export interface DispatchOptions {
  */
 export function loopDispatcher(o: DispatchOptions): Handler {
   const { router, cors, responder, log } = o;
+  const maxDepth = o.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   return (req: RequestInfo, reply: Reply) => {
     const origin = req.headers.origin ?? '';
     if (req.method === 'OPTIONS' && cors.allows(origin)) {
@@ -54,19 +57,19 @@ export function loopDispatcher(o: DispatchOptions): Handler {
     // uWS: the body must be subscribed to in this synchronous part of the handler.
     const contentType = req.headers['content-type'] ?? '';
     const body = route.body && isParsedType(contentType) ? reply.readBody(MAX_BODY_BYTES, req.contentLength) : null;
-    run(ex, route, body, contentType).catch((err) => {
+    run(ex, route, body, contentType, maxDepth).catch((err) => {
       log.error({ err, method: req.method, path: req.path }, 'Loop handler failed');
       if (!reply.finished) ex.fail(loopErrors.internal());
     });
   };
 }
 
-async function run(ex: Exchange, route: Route, body: ReturnType<Reply['readBody']> | null, contentType: string): Promise<void> {
+async function run(ex: Exchange, route: Route, body: ReturnType<Reply['readBody']> | null, contentType: string, maxDepth: number): Promise<void> {
   if (body !== null) {
     const bytes = await body;
     if (bytes === null) return; // the client went away
     if (isError(bytes)) return ex.fail(bytes.status === 413 ? loopErrors.tooLarge() : loopErrors.badJson());
-    const parsed = parseBody(contentType, bytes);
+    const parsed = parseBody(contentType, bytes, maxDepth);
     if (isLoopError(parsed)) return ex.fail(parsed);
     ex.body = parsed;
   }

@@ -51,6 +51,10 @@ export const loopErrors = {
   badJson: () => new LoopError(400, ERRNO.BADJSON, 'Invalid JSON'),
   tooLarge: () => new LoopError(413, ERRNO.REQUEST_TOO_LARGE, 'Request Entity Too Large'),
   invalid: (message: string) => new LoopError(400, ERRNO.INVALID_PARAMETERS, message),
+  /** Ours: a JSON body nested deeper than `limits.jsonDepth`. */
+  tooDeep: (max: number) => new LoopError(400, ERRNO.INVALID_PARAMETERS, `Request body should not be nested more than ${max} levels deep`),
+  /** Ours: a per-user quota (`limits.roomsPerOwner`, `limits.callUrlsPerUser`) is used up; nothing is evicted to make room. */
+  quota: (message: string) => new LoopError(403, ERRNO.UNDEFINED, message),
   /** `names` in declaration order; a group of alternatives is pre-joined with a bare comma. */
   missing: (names: readonly string[]) => new LoopError(400, ERRNO.MISSING_PARAMETERS, `Missing: ${names.join(', ')}`),
   unsupportedScheme: (offered: string) =>
@@ -78,6 +82,8 @@ export const loopErrors = {
   backend: () => new LoopError(503, ERRNO.BACKEND, 'Service Unavailable'),
   /** Store failure during the Hawk id lookup (the original's lower-case spelling). */
   storeDuringAuth: () => new LoopError(503, ERRNO.BACKEND, 'Service unavailable'),
+  /** Ours: the Hawk nonce store is full; nonces are never forgotten early, so signed requests wait (Retry-After). */
+  noncesFull: () => new LoopError(503, ERRNO.BACKEND, 'Service unavailable'),
   noLongerSupported: () => new LoopError(405, ERRNO.NO_LONGER_SUPPORTED, 'No longer supported'),
   resourceNotFound: () => new LoopError(404, ERRNO.UNDEFINED, 'Resource not found.'),
   analyticsOff: () =>

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Hawk from 'hawk';
 import type { Logger } from 'pino';
 import type { LoopStore, SessionRecord } from '../store/loop-types.ts';
@@ -24,6 +25,14 @@ type Host = { readonly name: string; readonly port: number } | null;
 const DIGITS = /^\d{1,15}$/;
 
 class StoreFailure extends Error {}
+/** A nonce longer than this is stored as its hash: the nonce store's memory per entry stays small. */
+const MAX_STORED_NONCE = 64;
+
+/** The replay-cache key of (key, ts, nonce). */
+function nonceKey(key: string, ts: string, nonce: string): string {
+  const raw = `${key}:${ts}:${nonce}`;
+  return nonce.length <= MAX_STORED_NONCE ? raw : createHash('sha256').update(raw).digest('base64');
+}
 
 /** Text before the first space of an Authorization value, lower-cased ('' when none). */
 export function authScheme(authorization: string): string {
@@ -46,6 +55,7 @@ type Artifacts = Hawk.crypto.Artifacts;
 export class HawkAuth {
   readonly #o: HawkAuthOptions;
   readonly #hosts = new Map<string, Host>();
+  #lastFullWarning = -Infinity;
 
   /** One handler for every request's fire-and-forget session touch (no closure per request). */
   readonly #touchFailed = (err: unknown): void => this.#o.log.warn({ err }, 'session touch failed');
@@ -72,6 +82,7 @@ export class HawkAuth {
       contentType: ex.header('content-type'),
     };
     const fast = await this.#fastPath(request);
+    if (fast === 'full') return this.#noncesFull();
     if (fast) return this.#pass(ex, fast.session, fast.key, fast.artifacts);
     return this.#slowPath(ex, request);
   }
@@ -80,9 +91,10 @@ export class HawkAuth {
    * The hawk package's checks, in its order, for a clean success only:
    * undefined sends the request down the slow path (which repeats the
    * checks and gives the error). Nothing is written before the nonce is
-   * claimed, and the nonce is claimed last, when success is certain.
+   * claimed, and the nonce is claimed last, when success is certain. 'full':
+   * the request is sound but the nonce store has no room (503).
    */
-  async #fastPath(request: { method: string; url: string; host: string; port: number; authorization: string }): Promise<{ session: AuthedSession; key: string; artifacts: Artifacts } | undefined> {
+  async #fastPath(request: { method: string; url: string; host: string; port: number; authorization: string }): Promise<{ session: AuthedSession; key: string; artifacts: Artifacts } | 'full' | undefined> {
     const nowMs = Date.now(); // hawk's own staleness clock, read before any other work as it does
     const h = parseHawkHeader(request.authorization);
     if (h === null || !DIGITS.test(h.ts)) return undefined;
@@ -103,7 +115,9 @@ export class HawkAuth {
     const mac = hawkMac('header', record.key, artifacts as unknown as Parameters<typeof hawkMac>[2]);
     if (mac === null || !sameMac(mac, h.mac)) return undefined;
     try {
-      if (!(await this.#o.store.claimNonce(`${record.key}:${h.ts}:${h.nonce}`, NONCE_TTL_MS))) return undefined;
+      const claim = await this.#o.store.claimNonce(nonceKey(record.key, h.ts, h.nonce), NONCE_TTL_MS);
+      if (claim === 'full') return 'full';
+      if (claim !== 'claimed') return undefined;
     } catch {
       return undefined;
     }
@@ -123,6 +137,7 @@ export class HawkAuth {
     let id = '';
     const store = this.#o.store;
     const now = this.#o.nowMs;
+    let noncesFull = false;
     try {
       const result = await Hawk.server.authenticate(
         request as unknown as Parameters<typeof Hawk.server.authenticate>[0],
@@ -139,14 +154,31 @@ export class HawkAuth {
           nonceFunc: async (key: string, nonce: string, ts: string) => {
             // A stale request must get "Stale timestamp", not use up a nonce.
             if (Math.abs(Number(ts) * 1000 - now()) > SKEW_MS) return;
-            if (!(await store.claimNonce(`${key}:${ts}:${nonce}`, NONCE_TTL_MS))) throw new Error('replay');
+            const claim = await store.claimNonce(nonceKey(key, ts, nonce), NONCE_TTL_MS);
+            if (claim === 'full') noncesFull = true;
+            if (claim !== 'claimed') throw new Error(claim);
           },
         },
       );
       return this.#pass(ex, { id, record: record! }, result.credentials.key, result.artifacts);
     } catch (err) {
-      return this.#failure(err);
+      // hawk turns any nonceFunc error into "Invalid nonce"; a full store is ours to report.
+      return noncesFull ? this.#noncesFull() : this.#failure(err);
     }
+  }
+
+  /**
+   * No room to remember this nonce, and forgetting a live one would let a
+   * captured request be replayed: refuse with 503 (Retry-After) until
+   * nonces age out of the window.
+   */
+  #noncesFull(): LoopError {
+    const now = this.#o.nowMs();
+    if (now - this.#lastFullWarning >= 60_000) { // once a minute: a flood must not flood the log too
+      this.#lastFullWarning = now;
+      this.#o.log.warn('Hawk nonce store full: signed requests refused with 503 until nonces age out');
+    }
+    return loopErrors.noncesFull();
   }
 
   #failure(err: unknown): LoopError {

@@ -86,7 +86,7 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   };
   const rooms = createRooms({
     store: roomStore, settings: config.rooms, provider: services.provider, tokenDurationSec: config.external.tokBox.tokenDurationSec,
-    notifyOwner, userMac: (v) => sessions.userMac(v), roomUrl: (token) => urls.roomUrl(token), nowMs, log,
+    notifyOwner, userMac: (v) => sessions.userMac(v), roomUrl: (token) => urls.roomUrl(token), nowMs, log, limits: config.limits,
   }, timers);
 
   const router = new LoopRouter();
@@ -100,7 +100,7 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   rooms.expiry.start();
 
   const responder = new Responder(nowMs, config.retryAfter);
-  const handler = loopDispatcher({ router, cors: new LoopCors(config.allowedOrigins), responder, log });
+  const handler = loopDispatcher({ router, cors: new LoopCors(config.allowedOrigins), responder, log, maxJsonDepth: config.limits.jsonDepth });
   const onSweepError = (err: unknown) => log.error({ err }, 'Loop store sweep failed');
   const sweeper: TimerHandle = timers.setInterval(() => void store.sweep().catch(onSweepError), SWEEP_EVERY_MS);
 

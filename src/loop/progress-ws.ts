@@ -24,6 +24,10 @@ export interface ProgressWsOptions {
   readonly log: Logger;
   /** uWS idleTimeout in seconds (≥ 8, rounded to multiples of 4): a ping after this much silence, then a close. Default 32. */
   readonly idleTimeoutSec?: number;
+  /** `progressHelloTimeout` in ms: a socket without `hello` by then is closed (4408). */
+  readonly helloTimeoutMs?: number;
+  /** `limits.jsonDepth`: deepest nesting of a frame's JSON. */
+  readonly maxJsonDepth?: number;
 }
 
 export interface ProgressWs {
@@ -78,15 +82,19 @@ export function registerProgressWebSocket(app: TemplatedApp, o: ProgressWsOption
       const socket = new UwsProgressSocket(ws);
       const data = ws.getUserData();
       data.socket = socket;
-      data.session = new ProgressSession(socket, { store: o.store, timers: o.timers, timings: o.timings, onError });
+      data.session = new ProgressSession(socket, {
+        store: o.store, timers: o.timers, timings: o.timings, onError,
+        ...(o.helloTimeoutMs !== undefined && { helloTimeoutMs: o.helloTimeoutMs }),
+        ...(o.maxJsonDepth !== undefined && { maxJsonDepth: o.maxJsonDepth }),
+      });
       sockets.add(socket);
     },
 
-    message(ws, message) {
+    message(ws, message, isBinary) {
       // uWS: `message` is neutered when this callback returns; `receive`
-      // decodes it synchronously. Binary frames are read as text too, like the
-      // original (which JSON-parsed whatever arrived).
-      void ws.getUserData().session!.receive(message);
+      // decodes it synchronously. A binary frame is refused (§12.1: text
+      // frames), with "Malformed message." and close 1003.
+      void ws.getUserData().session!.receive(message, isBinary);
     },
 
     close(ws) {

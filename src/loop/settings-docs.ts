@@ -62,8 +62,4 @@ export const LOOP_SETTING_DOCS: Readonly<Record<string, string>> = {
   'push.timeoutMs': 'Milliseconds allowed to each SimplePush PUT.',
   'push.maxConcurrency': 'SimplePush PUTs in flight at once.',
   'push.maxQueued': 'SimplePush wake-ups waiting beyond those in flight; more are dropped and logged.',
-  'limits.sessions': 'Hawk sessions kept in memory.',
-  'limits.callUrls': 'Call URLs kept in memory.',
-  'limits.calls': 'Calls kept in memory.',
-  'limits.nonces': 'Hawk nonces kept in memory.',
 };

@@ -16,6 +16,8 @@ const Str = (def: string) => Type.String({ default: def, minLength: 1 });
 const Bool = (def: boolean) => Type.Boolean({ default: def });
 const Url = (def: string) => Type.String({ default: def, pattern: '^https?://' });
 const Section = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { default: {}, additionalProperties: false });
+/** A schema entry with a `description` (shown in the generated config docs). */
+const Described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
 const Hex32 = Type.String({ pattern: '^[0-9a-fA-F]{32}$' });
 const Lit = <T extends string>(values: readonly T[], def: T) =>
   Type.Union(values.map((v) => Type.Literal(v)), { default: def });
@@ -87,8 +89,26 @@ export const LoopSettingsSchema = Type.Object(
     fxaTrustedIssuers: Type.Array(Type.String({ minLength: 1 }), { default: ['api.accounts.firefox.com'] }),
     /** Push wake-ups (§11): `timeoutMs`, `maxConcurrency`, `maxQueued`. Ours. */
     push: PushOptionsSchema,
-    /** Entry caps of the in-memory Loop store. Ours. */
-    limits: Section({ sessions: Int(1_000_000), callUrls: Int(200_000), calls: Int(100_000), nonces: Int(500_000) }),
+    /** Seconds a call-progress WebSocket may stay open without a `hello` (ours; fractions allowed). */
+    progressHelloTimeout: Type.Number({
+      default: 5, exclusiveMinimum: 0, maximum: 3600,
+      description: 'Seconds a /websocket socket may stay open before its first hello; then it gets an error frame and close 4408.',
+    }),
+    /** Abuse caps (ours): input sizes at the edge and entry budgets of the Loop store. */
+    limits: Section({
+      sessions: Described(Int(1_000_000), 'Sessions that have authenticated a request; never evicted: past the cap a new session simply stays in the never-used budget.'),
+      unusedSessions: Described(Int(100_000), 'Sessions minted but never used for an authenticated request; past this budget the oldest never-used session is evicted (used sessions never are).'),
+      callUrls: Described(Int(200_000), 'Call URLs in the whole store.'),
+      callUrlsPerUser: Described(Int(1_000), 'Live call URLs per user; POST /call-url beyond it answers 403 errno 999 (nothing is evicted).'),
+      callUrlTextSize: Described(Int(1_024), 'Longest callerId, issuer or subject of a call URL, in UTF-16 code units; longer answers 400 errno 107.'),
+      calls: Described(Int(100_000), 'Calls in the whole store.'),
+      callsPerUser: Described(Int(100), 'Live calls in one callee\'s list; POST /calls/{token} to a full list answers 503 errno 201, POST /calls skips full callees.'),
+      nonces: Described(Int(500_000), 'Hawk nonces remembered for the replay window; never evicted early: when full, signed requests answer 503 errno 201 with Retry-After.'),
+      roomsPerOwner: Described(Int(100), 'Live rooms per owner; POST /rooms beyond it answers 403 errno 999.'),
+      roomContextBytes: Described(Int(102_400), 'Largest room context, in bytes of its JSON; larger answers 400 errno 107. The default is what the 100 KiB body limit let the original store.'),
+      displayNameSize: Described(Int(255), 'Longest room participant displayName, in UTF-16 code units; longer answers 400 errno 107.'),
+      jsonDepth: Described(Int(32, 2, 1000), 'Deepest nesting of arrays and objects in a Loop request body or /websocket frame; deeper answers 400 errno 107 (HTTP) or "Malformed message." (WebSocket).'),
+    }),
   },
   { additionalProperties: false },
 );

@@ -1,12 +1,20 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.ts';
 import type {
-  CallRecord, CallUrlRecord, LoopStore, LoopStoreStats, PushTopic, PushUrls, SessionPatch, SessionRecord,
+  CallRecord, CallUrlRecord, LoopStore, LoopStoreStats, NonceClaim, PushTopic, PushUrls, SessionPatch, SessionRecord,
 } from './loop-types.ts';
+import { NonceStore } from './nonce-store.ts';
 
-/** Entry caps: lru-cache needs a `max`; the least recently used entry goes first beyond it. */
+/**
+ * Entry caps. Call URLs and calls: lru-cache needs a `max`; the least
+ * recently used entry goes first beyond it. Used sessions and nonces are
+ * never evicted (security state): past their cap new ones are not admitted.
+ * Never-used sessions have their own budget, evicting the oldest of them.
+ */
 export interface LoopMemoryLimits {
   readonly sessions: number;
+  /** Never-used sessions (default: a tenth of `sessions`). */
+  readonly unusedSessions?: number;
   readonly callUrls: number;
   readonly calls: number;
   readonly nonces: number;
@@ -16,6 +24,9 @@ export interface LoopMemoryStoreOptions {
   readonly clock: Clock;
   readonly limits: LoopMemoryLimits;
 }
+
+/** A full used-session cache is purged of expired sessions at most this often. */
+const PURGE_FULL_EVERY_MS = 10_000;
 
 interface SessionEntry {
   record: SessionRecord;
@@ -44,10 +55,19 @@ function unindex<V>(map: Map<string, Set<V>>, key: string, value: V): void {
  * frees memory.
  */
 export class MemoryLoopStore implements LoopStore {
+  readonly #clock: Clock;
+  /** Sessions that authenticated a request: never evicted (no set happens once full). */
   readonly #sessions: LRUCache<string, SessionEntry>;
+  readonly #maxUsed: number;
+  /** Sessions minted and never used: their own budget, the oldest evicted beyond it. */
+  readonly #fresh: LRUCache<string, SessionEntry>;
+  /** Set while a session moves from #fresh to #sessions: its push registrations stay. */
+  #promoting = false;
+  /** Clock time of the last purge made because #sessions was full (at most one per PURGE_FULL_EVERY_MS). */
+  #lastFullPurge = -Infinity;
   readonly #callUrls: LRUCache<string, CallUrlRecord>;
   readonly #calls: LRUCache<string, CallEntry>;
-  readonly #nonces: LRUCache<string, true>;
+  readonly #nonces: NonceStore;
   /** userKey → sessionId → URLs. */
   readonly #push = new Map<string, Map<string, PushUrls>>();
   /** sessionId → the user keys it registered push URLs under. */
@@ -60,9 +80,17 @@ export class MemoryLoopStore implements LoopStore {
     // +1: lru-cache treats a start time of 0 as "no TTL", and a fake clock starts at 0.
     const perf = { now: () => o.clock.now() + 1 };
     const base = { perf, ttl: 1, ttlResolution: 0, noDisposeOnSet: true } as const;
+    this.#clock = o.clock;
+    this.#maxUsed = o.limits.sessions;
     this.#sessions = new LRUCache({
       ...base, max: o.limits.sessions,
       dispose: (_v, id) => this.#dropPush(id),
+    });
+    this.#fresh = new LRUCache({
+      ...base, max: o.limits.unusedSessions ?? Math.max(1, Math.floor(o.limits.sessions / 10)),
+      dispose: (_v, id) => {
+        if (!this.#promoting) this.#dropPush(id);
+      },
     });
     this.#callUrls = new LRUCache({
       ...base, max: o.limits.callUrls,
@@ -74,35 +102,53 @@ export class MemoryLoopStore implements LoopStore {
         for (const user of v.users) unindex(this.#userCalls, user, callId);
       },
     });
-    this.#nonces = new LRUCache({ ...base, max: o.limits.nonces });
+    this.#nonces = new NonceStore(o.limits.nonces, () => o.clock.now());
   }
 
   async createSession(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
-    this.#sessions.set(id, { record }, { ttl: ttlMs });
+    this.#fresh.set(id, { record }, { ttl: ttlMs }); // evicts the oldest never-used session when full
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    return this.#sessions.get(id)?.record;
+    return (this.#sessions.get(id) ?? this.#fresh.get(id))?.record;
   }
 
   async touchSession(id: string, ttlMs: number): Promise<void> {
-    const entry = this.#sessions.get(id);
-    if (entry) this.#sessions.set(id, entry, { ttl: ttlMs });
+    const used = this.#sessions.get(id);
+    if (used) {
+      this.#sessions.set(id, used, { ttl: ttlMs }); // an existing key: never an eviction
+      return;
+    }
+    const fresh = this.#fresh.get(id);
+    if (!fresh) return;
+    if (!this.#hasUsedRoom()) {
+      this.#fresh.set(id, fresh, { ttl: ttlMs }); // stays never-used until there is room
+      return;
+    }
+    this.#promoting = true;
+    try {
+      this.#fresh.delete(id);
+    } finally {
+      this.#promoting = false;
+    }
+    this.#sessions.set(id, fresh, { ttl: ttlMs });
   }
 
   async updateSession(id: string, patch: SessionPatch): Promise<boolean> {
-    const entry = this.#sessions.get(id);
+    const entry = this.#sessions.get(id) ?? this.#fresh.get(id);
     if (!entry) return false;
     entry.record = { ...entry.record, ...patch };
     return true;
   }
 
   async deleteSession(id: string): Promise<void> {
-    this.#sessions.delete(id); // dispose drops its push registrations
+    // dispose drops its push registrations
+    this.#sessions.delete(id);
+    this.#fresh.delete(id);
   }
 
   async setPushUrls(userKey: string, sessionId: string, urls: PushUrls): Promise<void> {
-    if (!this.#sessions.has(sessionId)) return;
+    if (!this.#isSession(sessionId)) return;
     let byUser = this.#push.get(userKey);
     if (!byUser) this.#push.set(userKey, (byUser = new Map()));
     byUser.set(sessionId, { ...byUser.get(sessionId), ...urls });
@@ -128,14 +174,21 @@ export class MemoryLoopStore implements LoopStore {
     const out = new Set<string>();
     for (const [sessionId, urls] of byUser) {
       const url = urls[topic];
-      if (url !== undefined && this.#sessions.has(sessionId)) out.add(url);
+      if (url !== undefined && this.#isSession(sessionId)) out.add(url);
     }
     return [...out];
   }
 
-  async putCallUrl(record: CallUrlRecord, ttlMs: number): Promise<void> {
+  async putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser = Infinity): Promise<boolean> {
+    const known = this.#userCallUrls.get(record.userKey)?.has(record.token) ?? false;
+    if (!known && this.#countLive(this.#userCallUrls, record.userKey, this.#callUrls, maxPerUser) >= maxPerUser) return false;
     this.#callUrls.set(record.token, record, { ttl: Math.max(1, ttlMs) });
     index(this.#userCallUrls, record.userKey, record.token);
+    return true;
+  }
+
+  async countCallUrls(userKey: string): Promise<number> {
+    return this.#countLive(this.#userCallUrls, userKey, this.#callUrls);
   }
 
   async getCallUrl(token: string): Promise<CallUrlRecord | undefined> {
@@ -155,9 +208,16 @@ export class MemoryLoopStore implements LoopStore {
     this.#userCallUrls.delete(userKey);
   }
 
-  async addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number): Promise<void> {
-    this.#calls.set(call.callId, { call, users: [...userKeys] }, { ttl: Math.max(1, ttlMs) });
-    for (const user of userKeys) index(this.#userCalls, user, call.callId);
+  async addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number, maxPerUser = Infinity): Promise<string[]> {
+    const users = userKeys.filter((u) => this.#countLive(this.#userCalls, u, this.#calls, maxPerUser) < maxPerUser);
+    if (users.length === 0) return users;
+    this.#calls.set(call.callId, { call, users }, { ttl: Math.max(1, ttlMs) });
+    for (const user of users) index(this.#userCalls, user, call.callId);
+    return users;
+  }
+
+  async countCalls(userKey: string): Promise<number> {
+    return this.#countLive(this.#userCalls, userKey, this.#calls);
   }
 
   async getCall(callId: string): Promise<CallRecord | undefined> {
@@ -173,21 +233,25 @@ export class MemoryLoopStore implements LoopStore {
     this.#userCalls.delete(userKey);
   }
 
-  async claimNonce(nonceKey: string, ttlMs: number): Promise<boolean> {
-    if (this.#nonces.has(nonceKey)) return false;
-    this.#nonces.set(nonceKey, true, { ttl: Math.max(1, ttlMs) });
-    return true;
+  async claimNonce(nonceKey: string, ttlMs: number): Promise<NonceClaim> {
+    return this.#nonces.claim(nonceKey, ttlMs);
   }
 
   async sweep(): Promise<void> {
-    this.#nonces.purgeStale();
+    this.#nonces.sweep();
     this.#calls.purgeStale();
     this.#callUrls.purgeStale();
     this.#sessions.purgeStale();
+    this.#fresh.purgeStale();
   }
 
   async stats(): Promise<LoopStoreStats> {
-    return { sessions: this.#sessions.size, callUrls: this.#callUrls.size, calls: this.#calls.size };
+    return {
+      sessions: this.#sessions.size + this.#fresh.size,
+      unusedSessions: this.#fresh.size,
+      callUrls: this.#callUrls.size,
+      calls: this.#calls.size,
+    };
   }
 
   async ping(): Promise<boolean> {
@@ -196,9 +260,34 @@ export class MemoryLoopStore implements LoopStore {
 
   async close(): Promise<void> {
     this.#sessions.clear();
+    this.#fresh.clear();
     this.#callUrls.clear();
     this.#calls.clear();
     this.#nonces.clear();
+  }
+
+  #isSession(id: string): boolean {
+    return this.#sessions.has(id) || this.#fresh.has(id);
+  }
+
+  /** Whether a session can become used without evicting one; a full cache is purged of expired ones first, now and then. */
+  #hasUsedRoom(): boolean {
+    if (this.#sessions.size < this.#maxUsed) return true;
+    const now = this.#clock.now();
+    if (now - this.#lastFullPurge >= PURGE_FULL_EVERY_MS) {
+      this.#lastFullPurge = now;
+      this.#sessions.purgeStale();
+    }
+    return this.#sessions.size < this.#maxUsed;
+  }
+
+  /** Live entries of a user's index, counted up to `upTo` (the index may still hold expired keys). */
+  #countLive(map: Map<string, Set<string>>, userKey: string, cache: { has(key: string): boolean }, upTo = Infinity): number {
+    const keys = map.get(userKey);
+    if (!keys || keys.size < upTo) return keys?.size ?? 0;
+    let n = 0;
+    for (const key of keys) if (cache.has(key) && ++n >= upTo) break;
+    return n;
   }
 
   #dropPush(sessionId: string): void {

@@ -82,9 +82,24 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     this.#expiries = new ExpiryBuckets(BUCKET_MS, o.clock.now());
   }
 
-  async createRoom(room: RoomRecord, ttlMs: number): Promise<void> {
+  async createRoom(room: RoomRecord, ttlMs: number, maxPerOwner = Infinity): Promise<boolean> {
+    const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
+    // The index may still hold expired rooms: count the live ones only when it could matter.
+    if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
     this.#rooms.set(room.roomToken, { room, participants: new Map() }, { ttl: Math.max(1, ttlMs) });
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
+    return true;
+  }
+
+  async countRooms(ownerKey: string): Promise<number> {
+    return this.#countLive(ownerKey);
+  }
+
+  /** Synchronous, so a create's check and write cannot interleave with another's. */
+  #countLive(ownerKey: string): number {
+    let n = 0;
+    for (const token of this.#ownerRooms.get(ownerKey) ?? []) if (this.#rooms.has(token)) n++;
+    return n;
   }
 
   async getRoom(roomToken: string): Promise<RoomRecord | undefined> {

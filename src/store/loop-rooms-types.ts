@@ -73,8 +73,13 @@ export interface LoopRoomStoreStats {
 }
 
 export interface LoopRoomStore {
-  /** Stores a new room for `ttlMs` and indexes it under its owner. */
-  createRoom(room: RoomRecord, ttlMs: number): Promise<void>;
+  /**
+   * Stores a new room for `ttlMs` and indexes it under its owner; false (and
+   * nothing stored) when the owner already has `maxPerOwner` live rooms.
+   */
+  createRoom(room: RoomRecord, ttlMs: number, maxPerOwner?: number): Promise<boolean>;
+  /** How many live rooms the owner has. */
+  countRooms(ownerKey: string): Promise<number>;
   /** The live room. */
   getRoom(roomToken: string): Promise<RoomRecord | undefined>;
   /** Applies `patch` to a live room and restarts its lifetime at `ttlMs`; the new record, or undefined when it is gone. */

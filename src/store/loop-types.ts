@@ -62,18 +62,32 @@ export interface CallRecord {
   readonly urlCreationDate?: number;
 }
 
+export type NonceClaim = 'claimed' | 'replay' | 'full';
+
 export interface LoopStoreStats {
+  /** Every live session, used or not. */
   readonly sessions: number;
+  /** Of those, the ones minted but never used for an authenticated request. */
+  readonly unusedSessions: number;
   readonly callUrls: number;
   readonly calls: number;
 }
 
 export interface LoopStore {
-  /** Stores a new session under its Hawk id for `ttlMs`. */
+  /**
+   * Stores a new session under its Hawk id for `ttlMs`, as *never used*.
+   * Never-used sessions have their own budget: past it the oldest never-used
+   * session is evicted; a used session never is (so a registration flood
+   * only pushes out other never-used sessions).
+   */
   createSession(id: string, record: SessionRecord, ttlMs: number): Promise<void>;
   /** The live session, without extending it. */
   getSession(id: string): Promise<SessionRecord | undefined>;
-  /** Restarts the session's lifetime (and its push registration's) at `ttlMs`. */
+  /**
+   * The session authenticated a request: it becomes *used* (when the used
+   * budget has room; otherwise it stays never-used for now) and its
+   * lifetime (and its push registration's) restarts at `ttlMs`.
+   */
   touchSession(id: string, ttlMs: number): Promise<void>;
   /** Changes fields of a live session, keeping its lifetime; false when it is gone. */
   updateSession(id: string, patch: SessionPatch): Promise<boolean>;
@@ -89,16 +103,28 @@ export interface LoopStore {
   /** The user's URLs for a topic over all its live sessions, duplicates removed. */
   pushUrls(userKey: string, topic: PushTopic): Promise<string[]>;
 
-  /** Stores a call URL until `record.expires`; `ttlMs` is that lifetime from now. */
-  putCallUrl(record: CallUrlRecord, ttlMs: number): Promise<void>;
+  /**
+   * Stores (or replaces) a call URL until `record.expires`; `ttlMs` is that
+   * lifetime from now. A new token is refused (false, nothing stored) when
+   * its user already has `maxPerUser` live call URLs; nothing is evicted.
+   */
+  putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser?: number): Promise<boolean>;
+  /** How many live call URLs the user has. */
+  countCallUrls(userKey: string): Promise<number>;
   getCallUrl(token: string): Promise<CallUrlRecord | undefined>;
   deleteCallUrl(token: string): Promise<void>;
   /** The user's live call URLs, any order. */
   listCallUrls(userKey: string): Promise<CallUrlRecord[]>;
   deleteUserCallUrls(userKey: string): Promise<void>;
 
-  /** Stores a call for `ttlMs` (never extended) in the call list of every user given. */
-  addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number): Promise<void>;
+  /**
+   * Stores a call for `ttlMs` (never extended) in the call list of every
+   * user given whose list holds fewer than `maxPerUser` live calls; returns
+   * those users (the call is not stored when there are none).
+   */
+  addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number, maxPerUser?: number): Promise<string[]>;
+  /** How many live calls the user's call list holds. */
+  countCalls(userKey: string): Promise<number>;
   getCall(callId: string): Promise<CallRecord | undefined>;
   /** The live calls in the user's call list, any order. */
   listCalls(userKey: string): Promise<CallRecord[]>;
@@ -106,10 +132,12 @@ export interface LoopStore {
   deleteUserCalls(userKey: string): Promise<void>;
 
   /**
-   * Replay protection (SET NX PX): records `nonceKey` for `ttlMs`; false when
-   * it was already recorded.
+   * Replay protection (SET NX PX): records `nonceKey` for `ttlMs`.
+   * 'replay' when it is already recorded; 'full' when the nonce budget is
+   * used up by live nonces (none is ever forgotten before its `ttlMs` ends,
+   * so the caller must refuse the request rather than risk a replay).
    */
-  claimNonce(nonceKey: string, ttlMs: number): Promise<boolean>;
+  claimNonce(nonceKey: string, ttlMs: number): Promise<NonceClaim>;
 
   /** Frees memory of expired entries (reads already ignore them). */
   sweep(): Promise<void>;

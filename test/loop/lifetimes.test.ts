@@ -100,11 +100,11 @@ test('memory store: sessions, their push URLs, call URLs, calls and nonces expir
   assert.deepEqual(await store.listCalls('u1'), []);
   assert.deepEqual(await store.listCalls('u2'), []);
 
-  assert.equal(await store.claimNonce('n', 100), true);
-  assert.equal(await store.claimNonce('n', 100), false);
+  assert.equal(await store.claimNonce('n', 100), 'claimed');
+  assert.equal(await store.claimNonce('n', 100), 'replay');
   time.advance(101);
-  assert.equal(await store.claimNonce('n', 100), true);
+  assert.equal(await store.claimNonce('n', 100), 'claimed');
   await store.deleteSession('s2');
   assert.deepEqual(await store.pushUrls('u1', 'rooms'), []);
-  assert.deepEqual(await store.stats(), { sessions: 0, callUrls: 0, calls: 0 });
+  assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0, calls: 0 });
 });

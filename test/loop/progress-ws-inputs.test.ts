@@ -112,12 +112,13 @@ test('§12.9 an oversized frame from the caller ends its socket, and so the call
   await callee.expectClosedByServer();
 });
 
-test('§12.1 a binary frame holding JSON is read like text; one that is not UTF-8 is "Malformed message."', async () => {
-  const ws = await ProgressClient.open(server);
-  ws.send(Buffer.from('{"messageType":"echo","echo":"bin"}'), true);
-  await ws.expect({ messageType: 'echo', echo: 'bin' });
-  ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), true);
-  await ws.expectError('Malformed message.');
+test('§12.1 a binary frame is refused, even one holding valid JSON: "Malformed message." then close 1003, nothing echoed', async () => {
+  for (const bytes of [Buffer.from('{"messageType":"echo","echo":"bin"}'), Buffer.from([0x7b, 0xff, 0xfe, 0x7d])]) {
+    const ws = await ProgressClient.open(server);
+    ws.send(bytes, true);
+    await ws.expect({ messageType: 'error', reason: 'Malformed message.' });
+    await ws.expectClosedByServer(1003);
+  }
 });
 
 test('§12.2 after an error the socket is closed: frames already in flight get no answer', async () => {

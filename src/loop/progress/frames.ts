@@ -1,10 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { jsonBytesTooDeep, jsonTextTooDeep } from '../json-depth.ts';
 import { REASON_PATTERN } from './call-state.ts';
 import { errorReasons, VALID_EVENTS } from './protocol.ts';
 
 /** §12.1: frames above this are refused with close code 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Default deepest nesting of a frame's JSON (`limits.jsonDepth`): deeper is "Malformed message.". */
+export const MAX_FRAME_DEPTH = 32;
 
 /**
  * `callId` must be a string (no call has any other id, so anything else is
@@ -45,7 +49,9 @@ export type Decoded =
   /** Answer `{"messageType":"error","reason":…}`, then close. */
   | { readonly kind: 'error'; readonly reason: string }
   /** Close with 1009, no reply. */
-  | { readonly kind: 'too-large' };
+  | { readonly kind: 'too-large' }
+  /** A binary frame (§12.1: each message is one text frame): "Malformed message.", then close 1003. */
+  | { readonly kind: 'binary' };
 
 type Fields = Record<string, unknown>;
 
@@ -73,16 +79,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Raw frame → a validated client message, or the §12.10 error to answer.
  * Decodes synchronously: uWS reuses the message ArrayBuffer once the
- * callback returns, so call this before any `await`.
+ * callback returns, so call this before any `await`. JSON nested deeper than
+ * `maxDepth` is refused before parsing: an echo of it would otherwise make
+ * JSON.stringify overflow the stack.
  */
-export function decodeFrame(data: string | ArrayBuffer | ArrayBufferView): Decoded {
+export function decodeFrame(data: string | ArrayBuffer | ArrayBufferView, binary = false, maxDepth = MAX_FRAME_DEPTH): Decoded {
+  if (binary) return { kind: 'binary' };
   let text: string;
   if (typeof data === 'string') {
     // A UTF-16 code unit takes at most 3 UTF-8 bytes: count bytes only when it could matter.
     if (data.length > MAX_FRAME_BYTES / 3 && Buffer.byteLength(data, 'utf8') > MAX_FRAME_BYTES) return { kind: 'too-large' };
+    if (jsonTextTooDeep(data, maxDepth)) return { kind: 'error', reason: errorReasons.malformed };
     text = data;
   } else {
     if (data.byteLength > MAX_FRAME_BYTES) return { kind: 'too-large' };
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    if (jsonBytesTooDeep(bytes, maxDepth)) return { kind: 'error', reason: errorReasons.malformed };
     try {
       text = utf8.decode(data);
     } catch {

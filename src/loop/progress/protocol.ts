@@ -21,6 +21,8 @@ export const errorReasons = {
   /** An `action` before a successful `hello` (the original's storage assertion, kept as the wire text). */
   noCallId: 'callId should not be undefined',
   serviceUnavailable: 'Service Unavailable',
+  /** Ours: no `hello` within `progressHelloTimeout` of the socket opening (then close 4408). */
+  helloTimeout: 'No hello received in time.',
 } as const;
 
 /** §12.12 reasons the server itself sends. */
@@ -43,6 +45,10 @@ export const closeCodes = {
   normal: 1000,
   /** A frame above the 64 KiB cap (§12.1). */
   tooBig: 1009,
+  /** Ours: a binary frame (§12.1 wants text frames), after the "Malformed message." error. */
+  unsupportedData: 1003,
+  /** Ours: no `hello` in time (the application range; 408 as in HTTP's Request Timeout). */
+  helloTimeout: 4408,
 } as const;
 
 /**

@@ -1,4 +1,4 @@
-import type { Timers } from '../../clock.ts';
+import type { TimerHandle, Timers } from '../../clock.ts';
 import {
   deriveState, helloState, LIVE_STATES, UNCONNECTED_STATES,
   type CallState, type ProgressTimings, type PublishedState, type Role,
@@ -17,6 +17,10 @@ export interface ProgressSessionDeps {
   readonly timings: ProgressTimings;
   /** Internal failures (store errors); the socket then gets "Service Unavailable" and is closed. */
   readonly onError?: (err: unknown) => void;
+  /** `progressHelloTimeout` in ms: a socket with no `hello` by then gets an error and close 4408. None when absent. */
+  readonly helloTimeoutMs?: number;
+  /** `limits.jsonDepth`: deepest nesting of a frame. */
+  readonly maxJsonDepth?: number;
 }
 
 /**
@@ -39,12 +43,20 @@ export class ProgressSession {
   #leaving: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   readonly #timers: SocketTimers;
+  /** The wait for a first `hello`; cancelled when one arrives or the socket closes. */
+  #helloTimer: TimerHandle | undefined;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(socket: ProgressSocket, deps: ProgressSessionDeps) {
     this.#socket = socket;
     this.#d = deps;
     this.#timers = new SocketTimers(deps.timers);
+    if (deps.helloTimeoutMs !== undefined) {
+      this.#helloTimer = deps.timers.setTimeout(() => {
+        this.#helloTimer = undefined;
+        this.#error(errorReasons.helloTimeout, closeCodes.helloTimeout);
+      }, deps.helloTimeoutMs);
+    }
   }
 
   /** The role once a `hello` succeeded. */
@@ -61,9 +73,9 @@ export class ProgressSession {
    * the message callback returns), handled after the frames before it.
    * Resolves when it has been handled; never rejects.
    */
-  receive(data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+  receive(data: string | ArrayBuffer | ArrayBufferView, binary = false): Promise<void> {
     if (this.#closed) return this.#queue;
-    const decoded = decodeFrame(data);
+    const decoded = decodeFrame(data, binary, this.#d.maxJsonDepth);
     this.#queue = this.#queue
       .then(() => (this.#closed ? undefined : this.#dispatch(decoded)))
       .catch((err) => this.#fail(err));
@@ -78,6 +90,7 @@ export class ProgressSession {
   closed(): Promise<void> {
     if (this.#leaving) return this.#leaving;
     this.#closed = true;
+    this.#cancelHelloTimer();
     this.#timers.cancelAll();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
@@ -98,12 +111,14 @@ export class ProgressSession {
 
   async #dispatch(decoded: Decoded): Promise<void> {
     if (decoded.kind === 'too-large') return this.#close(closeCodes.tooBig, 'Message too big');
+    if (decoded.kind === 'binary') return this.#error(errorReasons.malformed, closeCodes.unsupportedData);
     if (decoded.kind === 'error') return this.#error(decoded.reason);
     const message = decoded.message;
     switch (message.messageType) {
       case 'echo':
         return this.#send(Object.hasOwn(message, 'echo') ? { messageType: 'echo', echo: message.echo } : { messageType: 'echo' });
       case 'hello':
+        this.#cancelHelloTimer(); // the hello now succeeds, or its error closes the socket
         return this.#hello(message);
       case 'action':
         return this.#action(message);
@@ -193,9 +208,15 @@ export class ProgressSession {
     if (!this.#closed) this.#socket.send(message);
   }
 
-  #error(reason: string): void {
+  #error(reason: string, code: number = closeCodes.normal): void {
     this.#send({ messageType: 'error', reason });
-    this.#close();
+    this.#close(code);
+  }
+
+  #cancelHelloTimer(): void {
+    if (this.#helloTimer === undefined) return;
+    this.#d.timers.clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
   }
 
   #close(code: number = closeCodes.normal, reason?: string): void {

@@ -26,7 +26,21 @@ export interface RoomDeps {
   /** Wall-clock ms since the epoch: every unix-second field (ctime, expiresAt, push versions). */
   nowMs(): number;
   readonly log: Logger;
+  /** Abuse caps (the Loop `limits` section); defaults when absent. */
+  readonly limits?: Partial<RoomLimits>;
 }
+
+/** The room caps of the Loop `limits` section. */
+export interface RoomLimits {
+  /** Live rooms one owner may have (POST /rooms beyond: 403). */
+  readonly roomsPerOwner: number;
+  /** Largest context, bytes of its JSON. */
+  readonly roomContextBytes: number;
+  /** Longest participant displayName, UTF-16 code units. */
+  readonly displayNameSize: number;
+}
+
+export const ROOM_LIMIT_DEFAULTS: RoomLimits = { roomsPerOwner: 100, roomContextBytes: 102_400, displayNameSize: 255 };
 
 const HOUR_SEC = 3600;
 
@@ -38,7 +52,11 @@ const HOUR_SEC = 3600;
 export class RoomCore {
   readonly #tails = new Map<string, Promise<unknown>>();
 
-  constructor(readonly deps: RoomDeps) {}
+  readonly limits: RoomLimits;
+
+  constructor(readonly deps: RoomDeps) {
+    this.limits = { ...ROOM_LIMIT_DEFAULTS, ...deps.limits };
+  }
 
   get store(): LoopRoomStore {
     return this.deps.store;

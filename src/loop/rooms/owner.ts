@@ -19,6 +19,9 @@ export interface BulkOutcome {
   readonly responses: Record<string, unknown>;
 }
 
+/** Ours (`limits.roomsPerOwner`): no room is evicted to make space. */
+const tooManyRooms = (cap: number) => loopErrors.quota(`Too many rooms: an owner may have at most ${cap}.`);
+
 /** The owner's side of §8: create, list, read, update, delete, bulk delete. */
 export class RoomOwnerOps {
   constructor(private readonly core: RoomCore) {}
@@ -28,8 +31,11 @@ export class RoomOwnerOps {
     const { core } = this;
     const missing = missingForCreate(body);
     if (missing.length > 0) return loopErrors.missing(missing);
-    const fields = validateRoomFields(body, core.settings);
+    const fields = validateRoomFields(body, core.settings, core.limits.roomContextBytes);
     if (isLoopError(fields)) return fields;
+    // Checked before the provider session is made; the store checks again atomically.
+    const cap = core.limits.roomsPerOwner;
+    if ((await core.store.countRooms(ownerKey)) >= cap) return tooManyRooms(cap);
     const channel = fields.channel ?? 'default';
     let session: { apiKey: string; sessionId: string };
     try {
@@ -54,7 +60,7 @@ export class RoomOwnerOps {
       apiKey: session.apiKey,
       sessionId: session.sessionId,
     };
-    await core.store.createRoom(room, core.ttlUntil(room.expiresAt));
+    if (!(await core.store.createRoom(room, core.ttlUntil(room.expiresAt), cap))) return tooManyRooms(cap);
     await core.deps.notifyOwner(ownerKey, room.ctime);
     return { roomToken: room.roomToken, roomUrl: core.roomUrl(room.roomToken), expiresAt: room.expiresAt };
   }
@@ -97,7 +103,7 @@ export class RoomOwnerOps {
     const { core } = this;
     const room = await core.store.getRoom(roomToken);
     if (!room) return loopErrors.tokenNotFound();
-    const f = validateRoomFields(body, core.settings);
+    const f = validateRoomFields(body, core.settings, core.limits.roomContextBytes);
     if (isLoopError(f)) return f;
     if (room.ownerKey !== userKey) return roomErrors.notOwner();
     const ctime = core.nowSec();

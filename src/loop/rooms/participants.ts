@@ -34,6 +34,9 @@ export class RoomParticipantOps {
     if (missing.length > 0) return loopErrors.missing(missing);
     const displayName = field(body, 'displayName');
     if (typeof displayName !== 'string') return loopErrors.invalid('displayName should be a string');
+    // Ours: bounds a room's full view (and so GET /rooms); the same scale as roomOwner's 255.
+    const maxName = this.core.limits.displayNameSize;
+    if (displayName.length > maxName) return loopErrors.invalid(`displayName should be shorter than ${maxName} characters`);
     const clientMaxSize = parseIntLoose(field(body, 'clientMaxSize'));
     if (Number.isNaN(clientMaxSize)) return loopErrors.invalid('clientMaxSize should be a number.');
     const { core } = this;

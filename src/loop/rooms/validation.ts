@@ -38,9 +38,11 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
  * §8.2, in the spec's order: roomName, context, roomOwner, expiresIn,
  * maxSize; then the optional channel. Where the original crashed or stored
  * nonsense (a number whose length is measured, a maxSize of 0) the answer
- * is 400 errno 107 with a message of ours.
+ * is 400 errno 107 with a message of ours. Ours too: a context whose JSON
+ * is larger than `maxContextBytes` (`limits.roomContextBytes`), checked
+ * right after its shape.
  */
-export function validateRoomFields(body: LoopBody, s: RoomSettings): RoomFields | LoopError {
+export function validateRoomFields(body: LoopBody, s: RoomSettings, maxContextBytes = Infinity): RoomFields | LoopError {
   const out: { -readonly [K in keyof RoomFields]: RoomFields[K] } = { expiresIn: s.defaultTTL };
   const roomName = field(body, 'roomName');
   if (roomName !== undefined) {
@@ -57,6 +59,10 @@ export function validateRoomFields(body: LoopBody, s: RoomSettings): RoomFields 
     }
     if (context === null || typeof context !== 'object' || Array.isArray(context) || !CONTEXT_KEYS.every((k) => own(context, k))) {
       return loopErrors.invalid('context should be an object containing `value`, `alg` and `wrappedKey` properties.');
+    }
+    // The body's depth is already bounded (limits.jsonDepth), so measuring the context cannot recurse deeply.
+    if (maxContextBytes !== Infinity && Buffer.byteLength(JSON.stringify(context)) > maxContextBytes) {
+      return loopErrors.invalid(`context should not be larger than ${maxContextBytes} bytes`);
     }
     out.context = context as RoomContext;
   }

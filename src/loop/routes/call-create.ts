@@ -74,8 +74,13 @@ export async function placeCall(
   // Both records live callDuration from now. The progress state first: once
   // GET /calls lists the call, a callee's `hello` must find it.
   await ctx.callState.create({ callId: call.callId, wsCallerToken: call.wsCallerToken, wsCalleeToken: call.wsCalleeToken });
-  await ctx.store.addCall(call, calleeUserKeys, ctx.config.callDuration * 1000);
-  for (const user of calleeUserKeys) {
+  const reached = await ctx.store.addCall(call, calleeUserKeys, ctx.config.callDuration * 1000, ctx.config.limits.callsPerUser);
+  if (reached.length === 0) {
+    // Every call list filled up since the caller checked (limits.callsPerUser).
+    await ctx.callState.delete(call.callId);
+    return loopErrors.backend();
+  }
+  for (const user of reached) {
     const urls = await ctx.store.pushUrls(user, 'calls');
     if (urls.length > 0) push.notify(urls, call.timestamp);
   }

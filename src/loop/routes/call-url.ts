@@ -18,13 +18,18 @@ function expiresInHours(ex: Exchange, def: number, max: number): number | LoopEr
   return hours;
 }
 
-/** Optional string fields: absent/null → undefined; another type → 400 errno 107 (the original crashed). */
-function optionalStrings(ex: Exchange, names: readonly string[]): Record<string, string | undefined> | LoopError {
+/**
+ * Optional string fields: absent/null → undefined; another type → 400 errno
+ * 107 (the original crashed); longer than `maxLength` (ours,
+ * `limits.callUrlTextSize`, which bounds GET /call-url) → 400 errno 107.
+ */
+function optionalStrings(ex: Exchange, names: readonly string[], maxLength: number): Record<string, string | undefined> | LoopError {
   const out: Record<string, string | undefined> = {};
   for (const name of names) {
     const v = field(ex.body, name);
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string') return loopErrors.invalid(`${name} should be a string`);
+    if (v.length > maxLength) return loopErrors.invalid(`${name} should be shorter than ${maxLength} characters`);
     out[name] = v;
   }
   return out;
@@ -45,6 +50,9 @@ function listed(r: CallUrlRecord): Record<string, unknown> {
 export function registerCallUrlRoutes(router: LoopRouter, ctx: LoopContext, nowMs: () => number): void {
   const { store, config } = ctx;
   const { timeout, maxTimeout, tokenSize, allowCreate } = config.callUrls;
+  const { callUrlsPerUser, callUrlTextSize } = config.limits;
+  /** Ours (`limits.callUrlsPerUser`): the oldest call URLs are not evicted to make room. */
+  const tooMany = () => loopErrors.quota(`Too many call URLs: a user may have at most ${callUrlsPerUser}.`);
   const urlOf = (token: string) => ctx.urls.callUrl(token);
   const ttlMs = (expires: number) => expires * 1000 - nowMs();
 
@@ -56,20 +64,22 @@ export function registerCallUrlRoutes(router: LoopRouter, ctx: LoopContext, nowM
       if (!session || !negotiated(ex, ['callerId'])) return;
       const hours = expiresInHours(ex, timeout, maxTimeout);
       if (isLoopError(hours)) return ex.fail(hours);
-      const fields = optionalStrings(ex, ['callerId', 'issuer', 'subject']);
+      const fields = optionalStrings(ex, ['callerId', 'issuer', 'subject'], callUrlTextSize);
       if (isLoopError(fields)) return ex.fail(fields);
+      const user = session.record.userKey;
+      if ((await store.countCallUrls(user)) >= callUrlsPerUser) return ex.fail(tooMany());
       const now = ex.nowSec();
       const token = newUrlToken(tokenSize);
       const record: CallUrlRecord = {
         token,
-        userKey: session.record.userKey,
+        userKey: user,
         ...(fields.callerId !== undefined ? { callerId: fields.callerId } : {}),
         issuer: fields.issuer || session.record.identity || '',
         ...(fields.subject !== undefined ? { subject: fields.subject } : {}),
         timestamp: now,
         expires: now + hours * 3600,
       };
-      await store.putCallUrl(record, ttlMs(record.expires));
+      if (!(await store.putCallUrl(record, ttlMs(record.expires), callUrlsPerUser))) return ex.fail(tooMany());
       const callUrl = urlOf(token);
       ex.json(200, { callUrl, callToken: token, call_url: callUrl, expiresAt: record.expires });
     },
@@ -95,7 +105,7 @@ export function registerCallUrlRoutes(router: LoopRouter, ctx: LoopContext, nowM
       const hours = expiresInHours(ex, timeout, maxTimeout);
       if (isLoopError(hours)) return ex.fail(hours);
       if (current.userKey !== session.record.userKey) return ex.fail(loopErrors.callUrlNotOwned());
-      const fields = optionalStrings(ex, ['callerId', 'issuer', 'subject']);
+      const fields = optionalStrings(ex, ['callerId', 'issuer', 'subject'], callUrlTextSize);
       if (isLoopError(fields)) return ex.fail(fields);
       const now = ex.nowSec();
       // §6 quirk, reproduced: the fields are replaced, not merged.

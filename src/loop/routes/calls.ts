@@ -73,6 +73,8 @@ function calleeView(call: CallRecord, progressURL: string, urlOf: (t: string) =>
 export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
   const { store, sessions, config } = ctx;
   const maxSubject = config.calls.maxSubjectSize;
+  const { callsPerUser } = config.limits;
+  const hasRoom = async (userKey: string) => (await store.countCalls(userKey)) < callsPerUser;
   const urlOf = (token: string) => ctx.urls.callUrl(token);
   /** §7.4: terminated calls are not listed (their state lives in the call-state store). */
   const isLive = async (callId: string) => {
@@ -100,6 +102,8 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
       if (!negotiated(ex)) return;
       const fields = callFields(ex, maxSubject);
       if (isLoopError(fields)) return ex.fail(fields);
+      // Ours (limits.callsPerUser): a full call list waits for its calls to end (callDuration); nothing is evicted.
+      if (!(await hasRoom(url.userKey))) return ex.fail(loopErrors.backend());
       const spec = {
         ...fields,
         ...(url.callerId !== undefined ? { callerId: url.callerId } : {}),
@@ -123,7 +127,8 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
       const reached: string[] = [];
       for (const identity of new Set(calleeIdentities(field(ex.body, 'calleeId')))) {
         const user = sessions.userKeyOf(identity);
-        if (!reached.includes(user) && (await store.pushUrls(user, 'calls')).length > 0) reached.push(user);
+        // Ours (limits.callsPerUser): a callee whose call list is full is skipped like one without push URL.
+        if (!reached.includes(user) && (await store.pushUrls(user, 'calls')).length > 0 && (await hasRoom(user))) reached.push(user);
       }
       if (reached.length === 0) return ex.fail(loopErrors.userUnavailable());
       const spec = { ...fields, callerId: session.record.identity };
