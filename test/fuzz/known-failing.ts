@@ -9,4 +9,6 @@ export const KNOWN_FAILING: Readonly<Record<string, string>> = {
     'the connection stays open, silent, until the ~10 s HTTP idle timeout (a hang; with a client half-close it closes at once)',
   'inbox-http/http10':
     'GET /inbox HTTP/1.0 (with or without Host) is never answered: the connection stays silent until the ~10 s idle timeout',
+  'inbox-ws/invalid-utf8-text':
+    'a text frame that is not UTF-8 makes uWS drop the connection: close 1006, no error frame (README: error frame, then 4400; RFC 6455: 1007)',
 };
