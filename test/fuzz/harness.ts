@@ -147,7 +147,7 @@ export async function runFuzz(o: FuzzRun): Promise<FuzzReport> {
     const crashes = o.fuzz.crashes.slice(crashesSeen);
     crashesSeen = o.fuzz.crashes.length;
     if (bad.length === 0 && crashes.length === 0) return;
-    const others = [...inFlight].filter(([i]) => i !== index).map(([i, f]) => describe(i, f));
+    const others = [...inFlight].filter(([i]) => i !== index).map(([i, f]) => clip(describe(i, f), 240));
     for (const err of crashes) fail(`CRASH ${String((err as Error)?.stack ?? err)}\n  while running ${describe(index, c)}\n  in flight: ${others.join('\n    ') || 'none'}`);
     for (const rec of bad) fail(`ERROR LOGGED ${clip(JSON.stringify(rec), 1500)}\n  while running ${describe(index, c)}\n  in flight: ${others.join('\n    ') || 'none'}`);
   };
