@@ -264,7 +264,7 @@ function makeCase(r: Rng): FuzzCase {
 }
 
 test('fuzz: inbox over HTTP', async (t) => {
-  const report = await runFuzz({ surface: 'inbox-http', cases: casesFor(0.35), concurrency: 32, fuzz, make: makeCase, outcomes });
+  const report = await runFuzz({ surface: 'inbox-http', cases: casesFor(0.4), concurrency: 32, fuzz, make: makeCase, outcomes });
   t.diagnostic(summary('inbox-http', report));
   assert.equal(report.failures.length, 0, failureText('inbox-http', report));
   // The server still answers normally after all of it.

@@ -144,7 +144,7 @@ function check(out: WsOutcome, oversize: boolean): string[] {
 }
 
 test('fuzz: inbox over WebSocket', async (t) => {
-  const report = await runFuzz({ surface: 'inbox-ws', cases: casesFor(0.1), concurrency: 24, fuzz, make: makeCase, outcomes });
+  const report = await runFuzz({ surface: 'inbox-ws', cases: casesFor(0.12), concurrency: 24, fuzz, make: makeCase, outcomes });
   t.diagnostic(summary('inbox-ws', report));
   assert.equal(report.failures.length, 0, failureText('inbox-ws', report));
 });

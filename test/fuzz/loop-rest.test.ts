@@ -258,7 +258,7 @@ function makeCase(r: Rng): FuzzCase {
 }
 
 test('fuzz: Loop REST with valid Hawk signatures', async (t) => {
-  const report = await runFuzz({ surface: 'loop-rest', cases: casesFor(0.3), concurrency: 16, fuzz, make: makeCase, outcomes });
+  const report = await runFuzz({ surface: 'loop-rest', cases: casesFor(0.38), concurrency: 16, fuzz, make: makeCase, outcomes });
   t.diagnostic(summary('loop-rest', report));
   assert.equal(report.failures.length, 0, failureText('loop-rest', report));
   // Listing every session's rooms still works after everything the fuzz stored.
