@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { InboxStore, StoredMessage } from '../../src/store/types.ts';
+import { FakeTime } from '../helpers/fake-time.ts';
+import type { InboxStoreFactory } from './inbox-store-contract.ts';
+
+/**
+ * Property-based check of the InboxStore contract against a small model:
+ * random interleavings of open, send, take (then commit or give back),
+ * reader attach/detach/takeover, delete, sweep and clock advances. Checked:
+ * FIFO per inbox, exactly-once delivery (nothing duplicated; nothing lost
+ * unless its inbox expired or was deleted), INBOX_CAPACITY and MAX_INBOXES.
+ * Run by each backend's test file with its factory, like the contract suite.
+ */
+
+const TTL = 1000;
+const CAPACITY = 3;
+const MAX_INBOXES = 3;
+const NAMES = ['a', 'b', 'c', 'd'];
+const SECRETS = ['s1', 's2'];
+
+type Op =
+  | { op: 'open'; name: string; secret: string; touch: boolean }
+  | { op: 'send'; to: string }
+  | { op: 'take'; name: string }
+  | { op: 'settle'; giveBack: boolean }
+  | { op: 'attach'; name: string }
+  | { op: 'detach'; name: string }
+  | { op: 'takeover'; name: string }
+  | { op: 'remove'; name: string; secret: string }
+  | { op: 'advance'; ms: number }
+  | { op: 'sweep' };
+
+const name = fc.constantFrom(...NAMES);
+const secret = fc.constantFrom(...SECRETS);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('open' as const), name, secret, touch: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('send' as const), to: name }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), name }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const), giveBack: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('attach' as const), name }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('detach' as const), name }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('takeover' as const), name }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), name, secret }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 1, max: TTL / 2 }), fc.constant(TTL)) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('sweep' as const) }) },
+);
+
+interface ModelInbox {
+  secret: string;
+  expiresAt: number;
+  readers: number;
+  queue: number[];
+}
+
+/** The reference: what the store must do, written as plainly as possible. */
+class Model {
+  readonly inboxes = new Map<string, ModelInbox>();
+  /** Message ids that may be lost: their inbox expired or was deleted while they were queued or taken. */
+  readonly droppable = new Set<number>();
+  constructor(private readonly time: FakeTime) {}
+
+  live(name: string): ModelInbox | undefined {
+    const inbox = this.inboxes.get(name);
+    if (inbox && inbox.readers === 0 && inbox.expiresAt <= this.time.now()) this.drop(name, inbox);
+    return this.inboxes.get(name);
+  }
+
+  drop(name: string, inbox: ModelInbox): void {
+    for (const id of inbox.queue) this.droppable.add(id);
+    this.inboxes.delete(name);
+  }
+
+  sweep(): void {
+    for (const name of [...this.inboxes.keys()]) this.live(name);
+  }
+}
+
+const idOf = (m: StoredMessage | undefined): number | undefined => (m ? Number(Buffer.from(m.body).toString()) : undefined);
+
+async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Promise<void> {
+  const model = new Model(time);
+  let nextId = 0;
+  const sent = new Set<number>();
+  const delivered = new Set<number>();
+  /** Taken and not yet settled: [inbox name, message]. */
+  const held: [string, StoredMessage][] = [];
+  const heldIds = (name: string) => held.filter(([n]) => n === name).map(([, m]) => idOf(m)!);
+
+  for (const [i, o] of ops.entries()) {
+    const at = `op ${i} ${JSON.stringify(o)}`;
+    switch (o.op) {
+      case 'open': {
+        let inbox = model.live(o.name);
+        let expected: string;
+        if (!inbox) {
+          if (model.inboxes.size >= MAX_INBOXES) model.sweep();
+          if (model.inboxes.size >= MAX_INBOXES) expected = 'full';
+          else {
+            model.inboxes.set(o.name, (inbox = { secret: o.secret, expiresAt: time.now() + TTL, readers: 0, queue: [] }));
+            expected = 'created';
+          }
+        } else if (inbox.secret !== o.secret) expected = 'wrong-password';
+        else {
+          if (o.touch) inbox.expiresAt = time.now() + TTL;
+          expected = 'ok';
+        }
+        assert.equal(await store.open(o.name, o.secret, o.touch), expected, at);
+        break;
+      }
+      case 'send': {
+        const id = nextId++;
+        const inbox = model.live(o.to);
+        const expected = !inbox ? 'no-inbox' : inbox.queue.length >= CAPACITY ? 'queue-full' : 'ok';
+        if (expected === 'ok') {
+          inbox!.queue.push(id);
+          sent.add(id);
+        }
+        assert.equal(await store.send(o.to, { from: 'x', contentType: 't', body: Buffer.from(String(id)) }), expected, at);
+        break;
+      }
+      case 'take': {
+        const inbox = model.live(o.name);
+        const expected = inbox?.queue.shift();
+        const got = await store.take(o.name);
+        assert.equal(idOf(got), expected, `${at}: FIFO head`);
+        if (got) held.push([o.name, got]);
+        break;
+      }
+      case 'settle': {
+        const entry = held.shift();
+        if (!entry) break;
+        const [n, m] = entry;
+        const id = idOf(m)!;
+        if (o.giveBack) {
+          // The reader went away: back at the head, if the inbox of that name still lives.
+          const inbox = model.live(n);
+          if (inbox) inbox.queue.unshift(id);
+          else model.droppable.add(id);
+          await store.giveBack(n, m);
+        } else {
+          assert.ok(!delivered.has(id), `${at}: message ${id} delivered twice`);
+          delivered.add(id);
+        }
+        break;
+      }
+      case 'attach': {
+        const inbox = model.live(o.name);
+        if (inbox) inbox.readers++;
+        await store.readerStarted(o.name);
+        break;
+      }
+      case 'detach':
+      case 'takeover': {
+        // takeover: the new reader is counted before the old one leaves.
+        if (o.op === 'takeover') {
+          const inbox = model.live(o.name);
+          if (!inbox || inbox.readers === 0) break;
+          inbox.readers++;
+          await store.readerStarted(o.name);
+        }
+        const inbox = model.inboxes.get(o.name);
+        if (!inbox || inbox.readers === 0) break; // only a reader that started may end
+        inbox.readers--;
+        inbox.expiresAt = time.now() + TTL;
+        await store.readerEnded(o.name);
+        break;
+      }
+      case 'remove': {
+        const inbox = model.live(o.name);
+        const expected = !inbox ? 'no-inbox' : inbox.secret !== o.secret ? 'wrong-password' : 'ok';
+        if (expected === 'ok') {
+          model.drop(o.name, inbox!);
+          for (const id of heldIds(o.name)) model.droppable.add(id);
+        }
+        assert.equal(await store.remove(o.name, o.secret), expected, at);
+        break;
+      }
+      case 'advance':
+        time.advance(o.ms);
+        for (const [n, inbox] of model.inboxes) if (inbox.readers === 0 && inbox.expiresAt <= time.now()) for (const id of heldIds(n)) model.droppable.add(id);
+        break;
+      case 'sweep': {
+        await store.sweep();
+        model.sweep();
+        const stats = await store.stats();
+        assert.equal(stats.inboxes, model.inboxes.size, `${at}: live inboxes after a sweep`);
+        assert.equal(stats.messages, [...model.inboxes.values()].reduce((n, b) => n + b.queue.length, 0), `${at}: queued messages after a sweep`);
+        break;
+      }
+    }
+    const stats = await store.stats();
+    assert.ok(stats.inboxes <= MAX_INBOXES, `${at}: ${stats.inboxes} inboxes > MAX_INBOXES`);
+  }
+
+  // Drain what is left: every message sent is delivered once, still queued (in order), or was droppable.
+  // Taken and never settled: in a reader's hands, i.e. delivered (once).
+  for (const [, m] of held.splice(0)) {
+    assert.ok(!delivered.has(idOf(m)!), `message ${idOf(m)} taken twice`);
+    delivered.add(idOf(m)!);
+  }
+  for (const n of NAMES) {
+    const inbox = model.live(n);
+    const left: number[] = [];
+    for (let m = await store.take(n); m; m = await store.take(n)) left.push(idOf(m)!);
+    assert.deepEqual(left, inbox?.queue ?? [], `queue of ${n} at the end`);
+    assert.ok(left.length <= CAPACITY, `queue of ${n} over INBOX_CAPACITY`);
+    for (const id of left) {
+      assert.ok(!delivered.has(id), `message ${id} both delivered and still queued`);
+      delivered.add(id);
+    }
+  }
+  for (const id of sent) {
+    if (!delivered.has(id) && !model.droppable.has(id)) {
+      assert.fail(`message ${id} was lost while its inbox lived`);
+    }
+  }
+}
+
+/** Runs the properties on one backend; `numRuns` keeps the file within a few seconds. */
+export function inboxStoreProperties(backend: string, make: InboxStoreFactory, numRuns = 300): void {
+  test(`${backend}: random interleavings keep FIFO, exactly-once delivery and the capacity bounds`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
+        const time = new FakeTime();
+        const store = make({ inboxTtlMs: TTL, inboxCapacity: CAPACITY, maxInboxes: MAX_INBOXES, clock: time });
+        try {
+          await runOps(store, time, ops);
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
+    );
+  });
+}
