@@ -59,7 +59,18 @@ export function parseBody(contentType: string, bytes: Uint8Array, maxDepth = DEF
 
 /** §0 "parse as integer": JavaScript parseInt(String(v), 10); NaN when no leading digits. */
 export function parseIntLoose(value: unknown): number {
-  return parseInt(String(value), 10);
+  return parseInt(jsString(value), 10);
+}
+
+/**
+ * String(v) for a parsed JSON value, without calling anything the client sent:
+ * an object with its own "toString" or "valueOf" key would make String() throw.
+ * Arrays join like Array.prototype.toString; any other object reads as a plain one.
+ */
+function jsString(value: unknown): string {
+  if (Array.isArray(value)) return value.map((e) => (e === null || e === undefined ? '' : jsString(e))).join(',');
+  if (value !== null && typeof value === 'object') return '[object Object]';
+  return String(value);
 }
 
 /** Own, non-undefined value of a body key (an array body has none of the named keys). */

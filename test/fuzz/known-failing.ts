@@ -11,16 +11,7 @@ export const KNOWN_FAILING: Readonly<Record<string, string>> = {
     'GET /inbox HTTP/1.0 (with or without Host) is never answered: the connection stays silent until the ~10 s idle timeout',
   'inbox-ws/invalid-utf8-text':
     'a text frame that is not UTF-8 makes uWS drop the connection: close 1006, no error frame (README: error frame, then 4400; RFC 6455: 1007)',
-  'progress-ws/echo-deep':
-    'an echo of a value nested 5,000 to 20,000 deep: JSON.stringify overflows the stack in UwsProgressSocket.send, ' +
-    'the error is logged with its stack (level 50) and the client gets "Service Unavailable" then a close',
   'progress-ws/invalid-utf8-text':
     'a text frame that is not UTF-8 makes uWS drop the connection (close 1006) before the session sees it; ' +
     'loop-v1.md §12.10 wants "Malformed message." then a close (as the same bytes in a binary frame get)',
-  'loop-rest/rooms-deep-context':
-    'a room context nested thousands deep is accepted and stored; GET /v1/rooms then overflows the stack in JSON.stringify ' +
-    '(Exchange.json): 500 and an error logged with its stack, for that owner, until the room expires',
-  'loop-rest/own-tostring':
-    'parseIntLoose (src/loop/body.ts) calls String(v): a JSON object with an own "toString" or "valueOf" key that is not a function ' +
-    '(e.g. POST /v1/call-url {"callerId":"c","expiresIn":{"toString":null}}, or an array holding one) throws TypeError: 500 and a stack in the log',
 };

@@ -36,6 +36,12 @@ test('§0 parse as integer', () => {
   assert.equal(parseIntLoose('-3'), -3);
   assert.ok(Number.isNaN(parseIntLoose('abc')));
   assert.ok(Number.isNaN(parseIntLoose(undefined)));
+  // JSON values read as String() would read them, without calling anything the client sent
+  assert.equal(parseIntLoose([7, 'x']), 7);
+  assert.ok(Number.isNaN(parseIntLoose([[null], 3]))); // String([[null], 3]) is ",3"
+  assert.ok(Number.isNaN(parseIntLoose({ toString: null })));
+  assert.ok(Number.isNaN(parseIntLoose([{ valueOf: 1, toString: 'x' }])));
+  assert.ok(Number.isNaN(parseIntLoose({})));
 });
 
 test('§2.2 required parameters: absent or undefined is missing, null is present, order kept', () => {
