@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
+import { defaultQueuedBytes, parseBytes } from './queue-budget.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { turnSettingsFromEnv } from './turn/settings.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
@@ -25,6 +26,12 @@ export interface Config {
   readonly maxMessageBytes: number;
   /** Live inboxes on this node. Default 1,000,000. */
   readonly maxInboxes: number;
+  /** Body bytes queued over all inboxes; a send past it is a 503. Default: a quarter of the memory (cgroup limit or total), within 16 MiB..4 GiB. */
+  readonly maxQueuedBytes: number;
+  /** Port of a separate listener serving only /__metrics__ (0: any free port); undefined: /__metrics__ on the main port. */
+  readonly metricsPort: number | undefined;
+  /** Address the metrics listener binds. Default 127.0.0.1. */
+  readonly metricsHost: string;
   /** Origins allowed by CORS on the inbox surface; ['*'] allows any. */
   readonly corsOrigins: readonly string[];
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
@@ -39,7 +46,7 @@ export interface Config {
 
 export { ConfigError };
 
-type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean';
+type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean' | 'bytes';
 
 interface Setting {
   key: keyof Config;
@@ -48,6 +55,10 @@ interface Setting {
   kind: Kind;
   schema: TSchema;
   fallback: string;
+  /** One line of meaning, for --help. */
+  doc?: string;
+  /** server, inbox, websocket, turn, loop, storage, logging or limits. */
+  group?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -63,6 +74,9 @@ const SETTINGS: readonly Setting[] = [
   { key: 'inboxCapacity', env: 'INBOX_CAPACITY', flag: '--inbox-capacity', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }), fallback: '100' },
   { key: 'maxMessageBytes', env: 'MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 }), fallback: '65536' },
   { key: 'maxInboxes', env: 'MAX_INBOXES', flag: '--max-inboxes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 100_000_000 }), fallback: '1000000' },
+  { key: 'maxQueuedBytes', env: 'MAX_QUEUED_BYTES', flag: '--max-queued-bytes', kind: 'bytes', schema: Type.Integer({ minimum: 1 }), fallback: 'auto', group: 'limits', doc: 'total bytes of queued messages (units K, M, G = 1024-based; auto: a quarter of the memory, 16 MiB to 4 GiB)' },
+  { key: 'metricsPort', env: 'METRICS_PORT', flag: '--metrics-port', kind: 'integer', schema: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Undefined()]), fallback: '', group: 'server', doc: 'serve /__metrics__ only on this port (unset: on the main port)' },
+  { key: 'metricsHost', env: 'METRICS_HOST', flag: '--metrics-host', kind: 'string', schema: Type.String({ minLength: 1 }), fallback: '127.0.0.1', group: 'server', doc: 'address of the METRICS_PORT listener' },
   { key: 'corsOrigins', env: 'CORS_ORIGINS', flag: '--cors-origins', kind: 'list', schema: Type.Array(Type.String({ minLength: 1, pattern: '^(\\*|https?://[^\\s,/]+)$' }), { minItems: 1 }), fallback: '*' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))), fallback: 'info' },
   { key: 'allowUwsFallback', env: 'ALLOW_UWS_FALLBACK', flag: '--allow-uws-fallback', kind: 'boolean', schema: Type.Boolean(), fallback: '0' },
@@ -160,11 +174,15 @@ function convert(setting: Setting, raw: string): unknown {
       return text;
     case 'list':
       return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'bytes':
+      if (text === 'auto') return defaultQueuedBytes();
+      return parseBytes(text) ?? text;
     case 'boolean':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off|)$/i.test(text)) return false;
       return text;
     default:
+      if (text === '') return undefined; // unset; required settings then fail their schema
       // Number('') is 0 and Number('0x10') is 16: accept plain decimals only.
       return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
   }
@@ -222,7 +240,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const s of SETTINGS) {
     const v = config[s.key];
-    out[s.env] = s.kind === 'seconds' ? (v as number) / 1000 : v;
+    out[s.env] = v === undefined ? 'unset' : s.kind === 'seconds' ? (v as number) / 1000 : v;
   }
   out.TURN = config.turn ? { urls: config.turn.urls, ttlSec: config.turn.ttlSec, secret: '(hidden)' } : 'off';
   return out;

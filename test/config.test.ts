@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, SETTING_NAMES, describeConfig, loadConfig, type Config } from '../src/config.ts';
+import { defaultQueuedBytes, parseBytes, type MemorySource } from '../src/queue-budget.ts';
 
 /** The inbox-level settings (the Loop section, config.loop, has its own tests). */
 const DEFAULTS: Omit<Config, 'loop'> = {
@@ -12,6 +13,9 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   inboxCapacity: 100,
   maxMessageBytes: 65_536,
   maxInboxes: 1_000_000,
+  maxQueuedBytes: defaultQueuedBytes(),
+  metricsPort: undefined,
+  metricsHost: '127.0.0.1',
   corsOrigins: ['*'],
   logLevel: 'info',
   allowUwsFallback: false,
@@ -28,6 +32,9 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['inboxCapacity', 'INBOX_CAPACITY', '--inbox-capacity', '7', 7],
   ['maxMessageBytes', 'MAX_MESSAGE_BYTES', '--max-message-bytes', '1024', 1024],
   ['maxInboxes', 'MAX_INBOXES', '--max-inboxes', '50', 50],
+  ['maxQueuedBytes', 'MAX_QUEUED_BYTES', '--max-queued-bytes', '64MiB', 64 * 1024 * 1024],
+  ['metricsPort', 'METRICS_PORT', '--metrics-port', '9100', 9100],
+  ['metricsHost', 'METRICS_HOST', '--metrics-host', '127.0.0.2', '127.0.0.2'],
   ['corsOrigins', 'CORS_ORIGINS', '--cors-origins', 'https://a.example, http://b.example:8080', ['https://a.example', 'http://b.example:8080']],
   ['logLevel', 'LOG_LEVEL', '--log-level', 'debug', 'debug'],
   ['allowUwsFallback', 'ALLOW_UWS_FALLBACK', '--allow-uws-fallback', 'true', true],
@@ -120,6 +127,9 @@ test('each bad value stops with a ConfigError naming the setting', () => {
     ['INBOX_CAPACITY', '0'], ['INBOX_CAPACITY', '1.5'], ['INBOX_CAPACITY', '1000001'],
     ['MAX_MESSAGE_BYTES', '0'], ['MAX_MESSAGE_BYTES', '64k'], ['MAX_MESSAGE_BYTES', String(64 * 1024 * 1024 + 1)],
     ['MAX_INBOXES', '0'], ['MAX_INBOXES', '1,000'],
+    ['MAX_QUEUED_BYTES', '0'], ['MAX_QUEUED_BYTES', '-1'], ['MAX_QUEUED_BYTES', '1.5M'], ['MAX_QUEUED_BYTES', '12 parsecs'], ['MAX_QUEUED_BYTES', ''],
+    ['METRICS_PORT', '65536'], ['METRICS_PORT', 'x'], ['METRICS_PORT', '-1'],
+    ['METRICS_HOST', ''],
     ['CORS_ORIGINS', ''], ['CORS_ORIGINS', ','], ['CORS_ORIGINS', 'example.com'], ['CORS_ORIGINS', 'https://a.example/'],
     ['CORS_ORIGINS', 'ftp://a.example'], ['CORS_ORIGINS', 'null'],
     ['LOG_LEVEL', 'verbose'], ['LOG_LEVEL', ''],
@@ -173,6 +183,33 @@ test('describeConfig prints every setting by env name, times in seconds as writt
   assert.equal(d.INBOX_TTL, 1.5);
   assert.equal(d.MAX_WAIT, 30);
   assert.deepEqual(d.CORS_ORIGINS, ['*']);
+  assert.equal(d.MAX_QUEUED_BYTES, defaultQueuedBytes(), 'the effective byte budget, not "auto"');
+  assert.equal(d.METRICS_PORT, 'unset');
+});
+
+test('MAX_QUEUED_BYTES takes bytes with an optional 1024-based unit', () => {
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: '1000' }).maxQueuedBytes, 1000);
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: '512 KiB' }).maxQueuedBytes, 512 * 1024);
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: '2g' }).maxQueuedBytes, 2 * 1024 ** 3);
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: 'auto' }).maxQueuedBytes, defaultQueuedBytes());
+  assert.equal(parseBytes('3MB'), 3 * 1024 * 1024);
+  assert.equal(parseBytes('3 lightyears'), undefined);
+  assert.equal(SETTING_NAMES.find((s) => s.env === 'MAX_QUEUED_BYTES')?.default, 'auto');
+});
+
+test('the default byte budget: a quarter of the memory or of a lower cgroup limit, within 16 MiB..4 GiB', () => {
+  const GiB = 1024 ** 3;
+  const source = (total: number, files: Record<string, string> = {}): MemorySource => ({
+    totalMemBytes: () => total,
+    readText: (path) => files[path],
+  });
+  assert.equal(defaultQueuedBytes(source(8 * GiB)), 2 * GiB);
+  assert.equal(defaultQueuedBytes(source(8 * GiB, { '/sys/fs/cgroup/memory.max': '1073741824\n' })), GiB / 4);
+  assert.equal(defaultQueuedBytes(source(8 * GiB, { '/sys/fs/cgroup/memory.max': 'max\n' })), 2 * GiB, '"max": no limit');
+  // cgroup v1 says "no limit" with a huge number: the machine's memory counts
+  assert.equal(defaultQueuedBytes(source(8 * GiB, { '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712' })), 2 * GiB);
+  assert.equal(defaultQueuedBytes(source(64 * GiB)), 4 * GiB, 'capped');
+  assert.equal(defaultQueuedBytes(source(32 * 1024 * 1024)), 16 * 1024 * 1024, 'floor');
 });
 
 test('TURN_* variables land in config.turn (TURN off without a secret); bad ones stop start-up', () => {

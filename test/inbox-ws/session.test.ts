@@ -59,7 +59,7 @@ const owner = (name: string) => hasher.owner(name, Buffer.from('pw')) as { name:
 
 beforeEach(() => {
   time = new FakeTime();
-  store = new MemoryInboxStore({ inboxTtlMs: 60_000, inboxCapacity: 100, maxInboxes: 1000, clock: time });
+  store = new MemoryInboxStore({ inboxTtlMs: 60_000, inboxCapacity: 100, maxInboxes: 1000, maxQueuedBytes: 1 << 30, clock: time });
   service = new InboxService({ store, timers: time, inboxCapacity: 100, maxMessageBytes: 65536, maxWaitMs: 30_000, defaultWaitMs: 0 });
 });
 
