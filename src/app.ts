@@ -12,7 +12,7 @@ import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
 import { timingsFromSeconds } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
-import { Metrics } from './metrics.ts';
+import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
 import { bundleForBrowser } from './static/bundle.ts';
 import { DEMO_DIR, StaticFiles } from './static/files.ts';
@@ -37,13 +37,21 @@ export interface AppDeps {
   readonly loopStore?: LoopStore;
   readonly loopServices?: Partial<ExternalServices>;
   readonly nowMs?: () => number;
+  /** /__metrics__ cache: its age limit and clock (default: 1 s of real time). */
+  readonly metrics?: Pick<MetricsOptions, 'maxAgeMs' | 'clock'>;
 }
 
 export interface App {
   readonly core: LoadedCore;
   readonly log: Logger;
-  /** Binds config.host:config.port (port 0: a free one); resolves to the port. */
+  readonly metrics: Metrics;
+  /**
+   * Binds config.host:config.port (port 0: a free one), and the metrics
+   * listener when config.metricsPort is set; resolves to the main port.
+   */
   listen(): Promise<number>;
+  /** The metrics listener's port once listening (undefined: /__metrics__ is on the main port). */
+  readonly metricsPort: number | undefined;
   /** Graceful stop: refuse new connections, answer waiting readers, close everything. */
   close(): Promise<void>;
 }
@@ -62,13 +70,19 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const metrics = new Metrics({
     inboxes: async () => (await store.stats()).inboxes,
     messages: async () => (await store.stats()).messages,
+    queuedBytes: async () => (await store.stats()).bytes,
     longPolls: () => service.readerCount,
     websockets: () => inboxWs.count + progressWs.count,
-  });
+  }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
   const http = new HttpServer(core, log, metrics.observe);
   let accepting = true;
 
-  registerServiceRoutes(http, metrics);
+  // With METRICS_PORT, /__metrics__ lives on its own listener only; the main
+  // port then answers it 404 (the Loop catch-all never redirects it).
+  const metricsHttp = config.metricsPort === undefined ? null : new HttpServer(core, log, metrics.observe);
+  if (metricsHttp) registerServiceRoutes(metricsHttp, metrics).notFound();
+  else registerServiceRoutes(http, metrics);
+  let metricsPort: number | undefined;
   const hasher = new CredentialHasher();
   registerInboxRoutes(http, { service, hasher, ...config });
   const inboxWs = registerInboxWebSocket(http.app, {
@@ -96,10 +110,26 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   return {
     core,
     log,
-    listen: () => http.listen(config.host, config.port),
+    metrics,
+    async listen() {
+      const port = await http.listen(config.host, config.port);
+      if (metricsHttp) {
+        try {
+          metricsPort = await metricsHttp.listen(config.metricsHost, config.metricsPort!);
+        } catch (err) {
+          http.stopListening();
+          throw err;
+        }
+      }
+      return port;
+    },
+    get metricsPort() {
+      return metricsPort;
+    },
     async close() {
       accepting = false;
       http.stopListening();
+      metricsHttp?.stopListening();
       timers.clearInterval(sweeper);
       service.shutdown();
       progressWs.closeAll(); // 1001 "going away"; before the call-state store closes
@@ -109,6 +139,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       // Let the answers just written leave before the sockets close.
       await new Promise((resolve) => setImmediate(resolve));
       http.closeAll();
+      metricsHttp?.closeAll();
     },
   };
 }

@@ -42,7 +42,7 @@ const port = await app.listen().catch((err: Error) => {
   process.exit(1);
 });
 log.info(
-  { core: core.description, native: core.native, config: describeConfig(config), loop: describeLoopConfig(config), port },
+  { core: core.description, native: core.native, config: describeConfig(config), loop: describeLoopConfig(config), port, metricsPort: app.metricsPort },
   'signalbox started',
 );
 
