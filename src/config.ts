@@ -83,7 +83,7 @@ const SETTINGS: readonly Setting[] = [
 ];
 
 /** The names users see, for `--help` and the README. */
-export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag, default: s.fallback }));
+export const SETTING_NAMES = SETTINGS.map((s) => ({ env: s.env, flag: s.flag, default: s.fallback || 'unset' }));
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
