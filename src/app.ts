@@ -13,7 +13,7 @@ import { createLoopLayer } from './loop/layer.ts';
 import { hostForClients } from './http/listening.ts';
 import { timingsFromSeconds } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
-import { Metrics } from './metrics.ts';
+import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
 import { bundleForBrowser } from './static/bundle.ts';
 import { DEMO_DIR, StaticFiles } from './static/files.ts';
@@ -38,6 +38,8 @@ export interface AppDeps {
   readonly loopStore?: LoopStore;
   readonly loopServices?: Partial<ExternalServices>;
   readonly nowMs?: () => number;
+  /** /__metrics__ cache: its age limit and clock (default: 1 s of real time). */
+  readonly metrics?: Pick<MetricsOptions, 'maxAgeMs' | 'clock'>;
 }
 
 export interface AppUrls {
@@ -51,8 +53,15 @@ export interface AppUrls {
 export interface App {
   readonly core: LoadedCore;
   readonly log: Logger;
-  /** Binds config.host:config.port (port 0: a free one); resolves to the port. Rejects with a ListenError that says why. */
+  readonly metrics: Metrics;
+  /**
+   * Binds config.host:config.port (port 0: a free one), and the metrics
+   * listener when config.metricsPort is set; resolves to the main port.
+   * Rejects with a ListenError that says why.
+   */
   listen(): Promise<number>;
+  /** The metrics listener's port once listening (undefined: /__metrics__ is on the main port). */
+  readonly metricsPort: number | undefined;
   /** The URLs a client on this machine uses, once listening. */
   urls(): AppUrls;
   /** Graceful stop: refuse new connections, answer waiting readers, close everything. */
@@ -73,15 +82,21 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const metrics = new Metrics({
     inboxes: async () => (await store.stats()).inboxes,
     messages: async () => (await store.stats()).messages,
+    queuedBytes: async () => (await store.stats()).bytes,
     longPolls: () => service.readerCount,
     websockets: () => inboxWs.count + progressWs.count,
-  });
+  }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
   const http = new HttpServer(core, log, metrics.observe, config.accessLog);
   const clientHost = hostForClients(config.host);
   let port = config.port;
   let accepting = true;
 
-  registerServiceRoutes(http, metrics);
+  // With METRICS_PORT, /__metrics__ lives on its own listener only; the main
+  // port then answers it 404 (the Loop catch-all never redirects it).
+  const metricsHttp = config.metricsPort === undefined ? null : new HttpServer(core, log, metrics.observe);
+  if (metricsHttp) registerServiceRoutes(metricsHttp, metrics).notFound();
+  else registerServiceRoutes(http, metrics);
+  let metricsPort: number | undefined;
   const hasher = new CredentialHasher();
   registerInboxRoutes(http, { service, hasher, ...config });
   const inboxWs = registerInboxWebSocket(http.app, {
@@ -113,21 +128,35 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   return {
     core,
     log,
+    metrics,
     async listen() {
       port = await http.listen(config.host, config.port, config.reusePort);
       loop.context.urls.listeningOn(`${clientHost}:${port}`);
+      if (metricsHttp) {
+        try {
+          metricsPort = await metricsHttp.listen(config.metricsHost, config.metricsPort!);
+        } catch (err) {
+          http.stopListening();
+          throw err;
+        }
+      }
       return port;
+    },
+    get metricsPort() {
+      return metricsPort;
     },
     urls() {
       const base = `${clientHost}:${port}`;
+      const metricsBase = metricsPort === undefined ? base : `${hostForClients(config.metricsHost)}:${metricsPort}`;
       return {
         api: `http://${base}/`, inboxWebSocket: `ws://${base}/inbox/ws`, loopWebSocket: `ws://${base}${config.loop.progressURLEndpoint}`,
-        demo: `http://${base}/demo/`, metrics: `http://${base}/__metrics__`,
+        demo: `http://${base}/demo/`, metrics: `http://${metricsBase}/__metrics__`,
       };
     },
     async close() {
       accepting = false;
       http.stopListening();
+      metricsHttp?.stopListening();
       timers.clearInterval(sweeper);
       service.shutdown();
       progressWs.closeAll(); // 1001 "going away"; before the call-state store closes
@@ -137,6 +166,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       // Let the answers just written leave before the sockets close.
       await new Promise((resolve) => setImmediate(resolve));
       http.closeAll();
+      metricsHttp?.closeAll();
     },
   };
 }

@@ -5,6 +5,7 @@ import { ConfigError } from './config-error.ts';
 import { readConfigFile, CONFIG_ENV, CONFIG_FLAG } from './config-file.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
 import { parseOutboundAllow } from './net/outbound-policy.ts';
+import { defaultQueuedBytes, parseBytes } from './queue-budget.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { turnSettingsFrom } from './turn/settings.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
@@ -29,6 +30,12 @@ export interface Config {
   readonly maxMessageBytes: number;
   /** Live inboxes on this node. Default 1,000,000. */
   readonly maxInboxes: number;
+  /** Body bytes queued over all inboxes; a send past it is a 503. Default: a quarter of the memory (cgroup limit or total), within 16 MiB..4 GiB. */
+  readonly maxQueuedBytes: number;
+  /** Port of a separate listener serving only /__metrics__ (0: any free port); undefined: /__metrics__ on the main port. */
+  readonly metricsPort: number | undefined;
+  /** Address the metrics listener binds. Default 127.0.0.1. */
+  readonly metricsHost: string;
   /** Origins allowed by CORS on the inbox surface; ['*'] allows any. */
   readonly corsOrigins: readonly string[];
   /** /inbox/ws: time allowed to send the `auth` frame. Default 5 s. */
@@ -59,7 +66,7 @@ export interface Config {
 
 export { ConfigError, CONFIG_ENV, CONFIG_FLAG };
 
-type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean';
+type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean' | 'bytes';
 
 /** Where a setting is listed in --help and docs/configuration.md. */
 export type Group = 'server' | 'inbox' | 'websocket' | 'turn' | 'limits' | 'storage' | 'logging' | 'loop';
@@ -111,6 +118,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: oneOf(LOG_LEVELS), fallback: 'info', group: 'logging', doc: 'Least severe level logged.' },
   { key: 'logFormat', env: 'LOG_FORMAT', flag: '--log-format', kind: 'string', schema: oneOf(['auto', 'json', 'pretty']), fallback: 'auto', group: 'logging', doc: 'json (one object a line), pretty (readable text), or auto: pretty on a terminal, json otherwise.' },
   { key: 'accessLog', env: 'ACCESS_LOG', flag: '--access-log', kind: 'boolean', schema: Type.Boolean(), fallback: 'false', group: 'logging', doc: 'Log one line per HTTP request: method, route, status, duration, bytes, client address (never credentials or bodies).' },
+  { key: 'maxQueuedBytes', env: 'MAX_QUEUED_BYTES', flag: '--max-queued-bytes', kind: 'bytes', schema: Type.Integer({ minimum: 1 }), fallback: 'auto', group: 'inbox', allowed: 'a number of bytes, with an optional K, M or G (1024-based), or auto', doc: 'Total bytes of queued message bodies; a send past it is 503 with Retry-After. auto: a quarter of the memory (or of the cgroup limit), 16 MiB to 4 GiB.' },
+  { key: 'metricsPort', env: 'METRICS_PORT', flag: '--metrics-port', kind: 'integer', schema: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Undefined()]), fallback: '', group: 'server', allowed: 'a whole number from 0 to 65535, or unset', doc: 'Serve /__metrics__ only on this port, off the public one (0: any free port); unset: on the main port.' },
+  { key: 'metricsHost', env: 'METRICS_HOST', flag: '--metrics-host', kind: 'string', schema: Type.String({ minLength: 1, pattern: HOST_PATTERN }), fallback: '127.0.0.1', group: 'server', allowed: 'an IP address or a host name', doc: 'Address of the METRICS_PORT listener.' },
   { key: 'outboundAllow', env: 'OUTBOUND_ALLOW', flag: '--outbound-allow', kind: 'list', schema: Type.Array(Type.String({ minLength: 1 })), fallback: '', group: 'server', allowed: 'a comma list of host names, IP addresses or CIDR networks', doc: 'Private, loopback or reserved destinations the server may call anyway (push servers, verifiers, provider); none by default.' },
 ];
 
@@ -184,11 +194,15 @@ function convert(setting: Setting, raw: string): unknown {
       return text;
     case 'list':
       return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'bytes':
+      if (text === 'auto') return defaultQueuedBytes();
+      return parseBytes(text) ?? text;
     case 'boolean':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off|)$/i.test(text)) return false;
       return text;
     default:
+      if (text === '') return undefined; // unset; required settings then fail their schema
       // Number('') is 0 and Number('0x10') is 16: accept plain decimals only.
       return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
   }
@@ -207,6 +221,8 @@ export function allowedText(s: Setting): string {
       return `a whole number ${low} to ${schema.maximum}`;
     case 'seconds':
       return `a number of seconds ${low} up to ${schema.maximum} (fractions allowed)`;
+    case 'bytes':
+      return 'a number of bytes, with an optional K, M or G (1024-based)';
     default:
       return 'a non-empty text';
   }
@@ -239,11 +255,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
     throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
   }
-  if (isIP(config.host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(config.host)) {
-    throw new ConfigError('HOST', `must be ${SETTINGS[1].allowed}, not ${JSON.stringify(config.host)}`);
+  for (const [env, host] of [['HOST', config.host], ['METRICS_HOST', config.metricsHost]]) {
+    if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
+      throw new ConfigError(env, `must be an IP address or a host name, not ${JSON.stringify(host)}`);
+    }
   }
   const allow = parseOutboundAllow(config.outboundAllow);
-  if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', allow.message);
+  if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', `must be a comma list of host names, IP addresses or CIDR networks (${allow.message})`);
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),

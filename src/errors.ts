@@ -41,6 +41,8 @@ export const errors = {
     new AppError(404, 'no_such_inbox', `There is no inbox named ${JSON.stringify(name)} (it may have expired).`),
   inboxFull: (capacity: number) =>
     new AppError(503, 'inbox_full', `The recipient's inbox already holds ${capacity} messages; retry later.`, RETRY_SOON),
+  queueBudgetFull: () =>
+    new AppError(503, 'queue_budget_full', 'This server holds as many queued message bytes as it may; retry later.', RETRY_SOON),
   tooManyInboxes: () =>
     new AppError(503, 'too_many_inboxes', 'This server holds as many inboxes as it may; retry later.', RETRY_SOON),
   notFound: () => new AppError(404, 'not_found', 'No such endpoint.'),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, SETTINGS, loadConfig, type Config } from '../src/config.ts';
 import { describeConfig } from '../src/config-describe.ts';
+import { defaultQueuedBytes, parseBytes, type MemorySource } from '../src/queue-budget.ts';
 
 /** The inbox-level settings (the Loop section, config.loop, has its own tests). */
 const DEFAULTS: Omit<Config, 'loop'> = {
@@ -13,6 +14,9 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   inboxCapacity: 100,
   maxMessageBytes: 65_536,
   maxInboxes: 1_000_000,
+  maxQueuedBytes: defaultQueuedBytes(),
+  metricsPort: undefined,
+  metricsHost: '127.0.0.1',
   corsOrigins: ['*'],
   logLevel: 'info',
   allowUwsFallback: false,
@@ -42,6 +46,9 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['wsAuthTimeoutMs', 'WS_AUTH_TIMEOUT', '--ws-auth-timeout', '2.5', 2500],
   ['wsIdleTimeoutSec', 'WS_IDLE_TIMEOUT', '--ws-idle-timeout', '60', 60],
   ['wsHighWaterBytes', 'WS_HIGH_WATER', '--ws-high-water', '4096', 4096],
+  ['maxQueuedBytes', 'MAX_QUEUED_BYTES', '--max-queued-bytes', '64MiB', 64 * 1024 * 1024],
+  ['metricsPort', 'METRICS_PORT', '--metrics-port', '9100', 9100],
+  ['metricsHost', 'METRICS_HOST', '--metrics-host', '127.0.0.2', '127.0.0.2'],
   ['logLevel', 'LOG_LEVEL', '--log-level', 'debug', 'debug'],
   ['logFormat', 'LOG_FORMAT', '--log-format', 'json', 'json'],
   ['accessLog', 'ACCESS_LOG', '--access-log', 'on', true],
@@ -137,6 +144,9 @@ test('each bad value stops with a ConfigError naming the setting', () => {
     ['INBOX_CAPACITY', '0'], ['INBOX_CAPACITY', '1.5'], ['INBOX_CAPACITY', '1000001'],
     ['MAX_MESSAGE_BYTES', '0'], ['MAX_MESSAGE_BYTES', '64k'], ['MAX_MESSAGE_BYTES', String(64 * 1024 * 1024 + 1)],
     ['MAX_INBOXES', '0'], ['MAX_INBOXES', '1,000'],
+    ['MAX_QUEUED_BYTES', '0'], ['MAX_QUEUED_BYTES', '-1'], ['MAX_QUEUED_BYTES', '1.5M'], ['MAX_QUEUED_BYTES', '12 parsecs'], ['MAX_QUEUED_BYTES', ''],
+    ['METRICS_PORT', '65536'], ['METRICS_PORT', 'x'], ['METRICS_PORT', '-1'],
+    ['METRICS_HOST', ''],
     ['CORS_ORIGINS', ''], ['CORS_ORIGINS', ','], ['CORS_ORIGINS', 'example.com'], ['CORS_ORIGINS', 'https://a.example/'],
     ['CORS_ORIGINS', 'ftp://a.example'], ['CORS_ORIGINS', 'null'],
     ['LOG_LEVEL', 'verbose'], ['LOG_LEVEL', ''],
@@ -196,7 +206,8 @@ test('an error says what the setting allows', () => {
   assert.equal(configError(() => loadConfig({ PORT: 'http' }, [])).message, 'PORT must be a whole number from 0 to 65535, not "http"');
   assert.match(configError(() => loadConfig({ INBOX_TTL: '0' }, [])).message, /^INBOX_TTL must be a number of seconds more than 0 up to 86400/);
   assert.match(configError(() => loadConfig({ ALLOW_UWS_FALLBACK: 'maybe' }, [])).message, /must be true or false/);
-  assert.match(configError(() => loadConfig({ HOST: 'not a host' }, [])).message, /^HOST must be an IP address .* or a host name/);
+  assert.match(configError(() => loadConfig({ HOST: 'not a host' }, [])).message, /^HOST must be an IP address .*or a host name/);
+  assert.match(configError(() => loadConfig({ METRICS_HOST: 'x y' }, [])).message, /^METRICS_HOST must be an IP address or a host name/);
   assert.match(configError(() => loadConfig({ HOST: 'bad..name-' }, [])).message, /^HOST must be/);
   assert.equal(loadConfig({ HOST: '::1' }, []).host, '::1');
   assert.equal(loadConfig({ HOST: 'localhost' }, []).host, 'localhost');
@@ -210,6 +221,33 @@ test('describeConfig prints every setting by env name, times in seconds as writt
   assert.equal(d.INBOX_TTL, 1.5);
   assert.equal(d.MAX_WAIT, 30);
   assert.deepEqual(d.CORS_ORIGINS, ['*']);
+  assert.equal(d.MAX_QUEUED_BYTES, defaultQueuedBytes(), 'the effective byte budget, not "auto"');
+  assert.equal(d.METRICS_PORT, 'unset');
+});
+
+test('MAX_QUEUED_BYTES takes bytes with an optional 1024-based unit', () => {
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: '1000' }).maxQueuedBytes, 1000);
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: '512 KiB' }).maxQueuedBytes, 512 * 1024);
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: '2g' }).maxQueuedBytes, 2 * 1024 ** 3);
+  assert.equal(loadConfig({ MAX_QUEUED_BYTES: 'auto' }).maxQueuedBytes, defaultQueuedBytes());
+  assert.equal(parseBytes('3MB'), 3 * 1024 * 1024);
+  assert.equal(parseBytes('3 lightyears'), undefined);
+  assert.equal(SETTINGS.find((s) => s.env === 'MAX_QUEUED_BYTES')?.fallback, 'auto');
+});
+
+test('the default byte budget: a quarter of the memory or of a lower cgroup limit, within 16 MiB..4 GiB', () => {
+  const GiB = 1024 ** 3;
+  const source = (total: number, files: Record<string, string> = {}): MemorySource => ({
+    totalMemBytes: () => total,
+    readText: (path) => files[path],
+  });
+  assert.equal(defaultQueuedBytes(source(8 * GiB)), 2 * GiB);
+  assert.equal(defaultQueuedBytes(source(8 * GiB, { '/sys/fs/cgroup/memory.max': '1073741824\n' })), GiB / 4);
+  assert.equal(defaultQueuedBytes(source(8 * GiB, { '/sys/fs/cgroup/memory.max': 'max\n' })), 2 * GiB, '"max": no limit');
+  // cgroup v1 says "no limit" with a huge number: the machine's memory counts
+  assert.equal(defaultQueuedBytes(source(8 * GiB, { '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712' })), 2 * GiB);
+  assert.equal(defaultQueuedBytes(source(64 * GiB)), 4 * GiB, 'capped');
+  assert.equal(defaultQueuedBytes(source(32 * 1024 * 1024)), 16 * 1024 * 1024, 'floor');
 });
 
 test('TURN_* variables land in config.turn (TURN off without a secret); bad ones stop start-up', () => {

@@ -33,6 +33,17 @@ function writeHeaders(res: HttpResponse, list: HeaderList): void {
 const JSON_TYPE = constantHeaders([['Content-Type', 'application/json']]);
 
 /**
+ * Bodies of at least this many bytes are streamed (tryEnd, then onWritable)
+ * rather than handed whole to uWS: end() copies into the socket's buffer
+ * whatever the client does not read, so a client that pipelines requests and
+ * never reads grew server memory by one body per request. A streamed body is
+ * held only as our reference, and uWS closes a connection that sends another
+ * request while a response is still pending. Smaller bodies are not worth the
+ * extra call.
+ */
+const STREAM_FROM_BYTES = 4096;
+
+/**
  * One HTTP response on uWS, with the lifetime rules kept in this one place:
  * - `onAborted` is attached at construction, before any async work;
  * - after an abort nothing touches the native response again;
@@ -103,10 +114,26 @@ export class Reply {
       // endWithoutBody() alone sends no Content-Length (right for 204); given
       // arguments it would announce a bogus length, so a closing 204 uses end().
       if (sent === undefined && !close) res.endWithoutBody();
-      else res.end(sent, close);
+      else if (sent === undefined || close) res.end(sent, close);
+      else if (typeof sent === 'string' ? sent.length < STREAM_FROM_BYTES : sent.byteLength < STREAM_FROM_BYTES) res.end(sent);
+      else this.#stream(typeof sent === 'string' ? Buffer.from(sent, 'utf8') : sent);
     });
     this.observe(this.route, status, this.startedMs, this, sent);
     return true;
+  }
+
+  /** Writes `body` as far as the socket takes it now; the rest goes out as the client reads (inside send's cork). */
+  #stream(body: Uint8Array): void {
+    const res = this.res;
+    const total = body.byteLength;
+    const start = res.getWriteOffset();
+    const [, done] = res.tryEnd(body, total);
+    if (done) return;
+    // uWS: onWritable gets the offset written so far; it is not called after an abort.
+    res.onWritable((offset) => {
+      const [ok] = res.tryEnd(body.subarray(offset - start), total);
+      return ok;
+    });
   }
 
   json(status: number, value: unknown, headers: HeaderList = []): boolean {

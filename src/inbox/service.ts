@@ -121,6 +121,7 @@ export class InboxService {
     const outcome = await this.#o.store.send(to, { from: sender.name, contentType, body });
     if (outcome === 'no-inbox') return errors.noSuchInbox(to);
     if (outcome === 'queue-full') return errors.inboxFull(this.#o.inboxCapacity);
+    if (outcome === 'over-budget') return errors.queueBudgetFull();
     return undefined;
   }
 

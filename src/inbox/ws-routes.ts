@@ -62,15 +62,20 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
   const sessions = new Set<WsSession>();
   let closing = false;
   const maxPayloadLength = maxPayloadFor(o.maxMessageBytes);
+  const maxBufferedBytes = o.highWaterBytes + 2 * maxPayloadLength;
 
   const behavior: WebSocketBehavior<SocketData> = {
     compression: o.uws.DISABLED,
     maxPayloadLength,
     idleTimeout: o.idleTimeoutSec,
     sendPingsAutomatically: true,
-    // Above highWaterBytes no message is pushed; this limit only catches a
-    // client that floods sends and never reads the acks.
-    maxBackpressure: o.highWaterBytes + 4 * maxPayloadLength,
+    // Above highWaterBytes no message is pushed, so pushes stop by
+    // highWaterBytes + one message frame. Answers to `send` frames are what
+    // grows past that when a client sends and never reads: above
+    // maxBufferedBytes the session closes it with an error frame and 1008,
+    // which still fit under this hard limit (where uWS drops frames, and a
+    // close frame would never get out: the client saw 1006).
+    maxBackpressure: maxBufferedBytes + 2 * maxPayloadLength,
 
     upgrade(res, req, context) {
       // uWS: the request dies when this callback returns; read the headers now.
@@ -87,7 +92,7 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
 
     open(ws) {
       const peer = new UwsPeer(ws);
-      const session = new WsSession(peer, { ...o, onError: (err) => o.log.error({ err }, 'inbox socket frame failed') });
+      const session = new WsSession(peer, { ...o, maxBufferedBytes, onError: (err) => o.log.error({ err }, 'inbox socket frame failed') });
       const data = ws.getUserData();
       data.peer = peer;
       data.session = session;

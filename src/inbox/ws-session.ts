@@ -33,6 +33,13 @@ export interface WsSessionOptions {
   readonly highWaterBytes: number;
   /** Frames received and not yet handled, above which the socket is closed (1008). */
   readonly maxPendingFrames: number;
+  /**
+   * Bytes buffered for a client above which it counts as not reading: its
+   * next answer is replaced by an error frame and close 1008. Must stay below
+   * the transport's own hard limit (uWS maxBackpressure), where frames are
+   * dropped and a close frame could not get out.
+   */
+  readonly maxBufferedBytes: number;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -142,6 +149,7 @@ export class WsSession {
     if (this.#state !== 'open' || !this.#owner) return this.fail(wsErrors.authFirst(), CLOSE.unauthorized);
     const outcome = await this.#queue(this.#owner, frame);
     if (!this.peer.open) return;
+    if (this.peer.bufferedAmount() > this.o.maxBufferedBytes) return this.fail(wsErrors.backpressure(), CLOSE.policy);
     const status = this.peer.send(outcome ? errorFrame(outcome, frame.id) : sentFrame(frame.id));
     if (status === 'dropped') this.fail(wsErrors.backpressure(), CLOSE.policy);
   }

@@ -7,6 +7,8 @@ export interface MemoryStoreOptions {
   readonly inboxTtlMs: number;
   readonly inboxCapacity: number;
   readonly maxInboxes: number;
+  /** Total body bytes queued over all inboxes; a send past it is refused ('over-budget'). */
+  readonly maxQueuedBytes: number;
   readonly clock: Clock;
 }
 
@@ -43,6 +45,8 @@ export class MemoryInboxStore implements InboxStore {
   readonly #listeners = new Set<(event: InboxEvent) => void>();
   readonly #o: MemoryStoreOptions;
   #messages = 0;
+  /** Body bytes queued: added on send/giveBack, subtracted on take and when an inbox goes with its queue. */
+  #bytes = 0;
 
   constructor(options: MemoryStoreOptions) {
     this.#o = options;
@@ -69,10 +73,13 @@ export class MemoryInboxStore implements InboxStore {
   async send(to: string, message: StoredMessage): Promise<SendOutcome> {
     const inbox = this.#live(to);
     if (!inbox) return 'no-inbox';
+    const size = message.body.byteLength;
+    if (inbox.queue !== null && inbox.queue.length >= this.#o.inboxCapacity) return 'queue-full';
+    if (this.#bytes + size > this.#o.maxQueuedBytes) return 'over-budget';
     if (inbox.queue === null) inbox.queue = [message];
-    else if (inbox.queue.length >= this.#o.inboxCapacity) return 'queue-full';
     else inbox.queue.push(message);
     this.#messages++;
+    this.#bytes += size;
     this.#emit({ type: 'message', name: to });
     return 'ok';
   }
@@ -81,9 +88,10 @@ export class MemoryInboxStore implements InboxStore {
     const inbox = this.#live(name);
     const queue = inbox?.queue;
     if (!queue) return undefined;
-    const message = queue.shift();
+    const message = queue.shift()!;
     if (queue.length === 0) inbox.queue = null;
     this.#messages--;
+    this.#bytes -= message.body.byteLength;
     return message;
   }
 
@@ -93,6 +101,7 @@ export class MemoryInboxStore implements InboxStore {
     if (inbox.queue === null) inbox.queue = [message];
     else inbox.queue.unshift(message);
     this.#messages++;
+    this.#bytes += message.body.byteLength;
     this.#emit({ type: 'message', name });
   }
 
@@ -121,7 +130,7 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   async stats(): Promise<StoreStats> {
-    return { inboxes: this.#inboxes.size, messages: this.#messages };
+    return { inboxes: this.#inboxes.size, messages: this.#messages, bytes: this.#bytes };
   }
 
   async ping(): Promise<boolean> {
@@ -174,7 +183,11 @@ export class MemoryInboxStore implements InboxStore {
 
   #drop(name: string, inbox: Inbox, reason: 'deleted' | 'expired'): void {
     this.#inboxes.delete(name);
-    if (inbox.queue) this.#messages -= inbox.queue.length;
+    const queue = inbox.queue;
+    if (queue) {
+      this.#messages -= queue.length;
+      for (let i = 0; i < queue.length; i++) this.#bytes -= queue[i].body.byteLength;
+    }
     this.#emit({ type: 'gone', name, reason });
   }
 

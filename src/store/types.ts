@@ -14,7 +14,8 @@ export interface StoredMessage {
 
 /** `secret` is an opaque keyed hash of the credentials, never a password. */
 export type OpenOutcome = 'created' | 'ok' | 'wrong-password' | 'full';
-export type SendOutcome = 'ok' | 'no-inbox' | 'queue-full';
+/** 'over-budget': queuing it would pass the store's total of queued message bytes (maxQueuedBytes). */
+export type SendOutcome = 'ok' | 'no-inbox' | 'queue-full' | 'over-budget';
 export type RemoveOutcome = 'ok' | 'no-inbox' | 'wrong-password';
 
 export type InboxEvent =
@@ -24,6 +25,8 @@ export type InboxEvent =
 export interface StoreStats {
   readonly inboxes: number;
   readonly messages: number;
+  /** Body bytes of the queued messages (what maxQueuedBytes bounds). */
+  readonly bytes: number;
 }
 
 export interface InboxStore {
@@ -34,11 +37,15 @@ export interface InboxStore {
   open(name: string, secret: string, touch: boolean): Promise<OpenOutcome>;
   /** Whether a live inbox of that name exists (no touch). */
   exists(name: string): Promise<boolean>;
-  /** Appends to the recipient's queue (FIFO); emits a 'message' event. */
+  /**
+   * Appends to the recipient's queue (FIFO); emits a 'message' event. Refused
+   * with 'over-budget' when the queued body bytes would pass maxQueuedBytes;
+   * what is queued is never dropped to make room.
+   */
   send(to: string, message: StoredMessage): Promise<SendOutcome>;
   /** Removes and returns the oldest message, if any. */
   take(name: string): Promise<StoredMessage | undefined>;
-  /** Puts a taken message back at the head (its reader vanished). Never refused. */
+  /** Puts a taken message back at the head (its reader vanished). Never refused, not even over the byte budget. */
   giveBack(name: string, message: StoredMessage): Promise<void>;
   /** Deletes the inbox and its queue when the secret matches; emits 'gone'. */
   remove(name: string, secret: string): Promise<RemoveOutcome>;

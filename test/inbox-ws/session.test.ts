@@ -41,7 +41,7 @@ const hasher = new CredentialHasher();
 
 function session(maxPendingFrames = 100): { peer: FakePeer; s: WsSession } {
   const peer = new FakePeer();
-  const s = new WsSession(peer, { service, hasher, timers: time, authTimeoutMs: 5000, highWaterBytes: 1000, maxPendingFrames });
+  const s = new WsSession(peer, { service, hasher, timers: time, authTimeoutMs: 5000, highWaterBytes: 1000, maxPendingFrames, maxBufferedBytes: 3000 });
   peer.session = s;
   s.opened();
   return { peer, s };
@@ -59,7 +59,7 @@ const owner = (name: string) => hasher.owner(name, Buffer.from('pw')) as { name:
 
 beforeEach(() => {
   time = new FakeTime();
-  store = new MemoryInboxStore({ inboxTtlMs: 60_000, inboxCapacity: 100, maxInboxes: 1000, clock: time });
+  store = new MemoryInboxStore({ inboxTtlMs: 60_000, inboxCapacity: 100, maxInboxes: 1000, maxQueuedBytes: 1 << 30, clock: time });
   service = new InboxService({ store, timers: time, inboxCapacity: 100, maxMessageBytes: 65536, maxWaitMs: 30_000, defaultWaitMs: 0 });
 });
 
@@ -98,6 +98,20 @@ describe('WsSession (fake socket)', () => {
     await settle();
     assert.equal(peer.sent[0].data, 'm');
     assert.equal((await store.stats()).messages, 0);
+  });
+
+  test('a send answered while the socket buffers more than maxBufferedBytes: error frame, close 1008; at the limit it is answered', async () => {
+    const { peer, s } = await authed('deaf');
+    await service.read(owner('peer'), { single: true, isOpen: () => true, canAccept: () => false, deliver: () => false, finish() {} }, 0);
+    peer.buffered = 3000;
+    s.onText(JSON.stringify({ type: 'send', id: '1', to: 'peer', data: 'x' }));
+    await settle();
+    assert.deepEqual(peer.sent.shift(), { type: 'sent', id: '1' });
+    peer.buffered = 3001;
+    s.onText(JSON.stringify({ type: 'send', id: '2', to: 'peer', data: 'y' }));
+    await settle();
+    assert.equal(peer.closeCode, 1008);
+    assert.deepEqual([peer.sent.length, peer.sent[0].type, peer.sent[0].error], [1, 'error', 'backpressure']);
   });
 
   test('too many frames waiting to be handled: close 1008', async () => {

@@ -41,7 +41,7 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(o: { store?: (s: MemoryInboxStore) => InboxStore; defaultWaitMs?: number; capacity?: number } = {}) {
   const time = new FakeTime();
-  const memory = new MemoryInboxStore({ inboxTtlMs: TTL, inboxCapacity: o.capacity ?? 100, maxInboxes: 1000, clock: time });
+  const memory = new MemoryInboxStore({ inboxTtlMs: TTL, inboxCapacity: o.capacity ?? 100, maxInboxes: 1000, maxQueuedBytes: 1 << 30, clock: time });
   const store = o.store ? o.store(memory) : memory;
   const errors: unknown[] = [];
   const service = new InboxService({
@@ -220,7 +220,7 @@ test('a reader found closed is detached before anything is taken', async () => {
   await send('alice', 'kept');
   await flush();
   assert.equal(service.readerCount, 0);
-  assert.deepEqual(await memory.stats(), { inboxes: 2, messages: 1 });
+  assert.deepEqual(await memory.stats(), { inboxes: 2, messages: 1, bytes: 4 });
 });
 
 /** A store whose giveBack waits until the test opens a gate. */
@@ -335,7 +335,7 @@ test('shutdown ends every reader ("shutdown") and stops listening to the store',
   await send('alice', 'late', owner('carol'));
   await flush();
   assert.deepEqual(a.got, []);
-  assert.deepEqual(await memory.stats(), { inboxes: 3, messages: 1 });
+  assert.deepEqual(await memory.stats(), { inboxes: 3, messages: 1, bytes: 4 });
 });
 
 test('an open reader keeps the inbox alive; its TTL starts when the reader ends', async () => {

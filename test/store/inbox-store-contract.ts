@@ -1,25 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Clock } from '../../src/clock.ts';
-import type { InboxEvent, InboxStore, StoredMessage } from '../../src/store/types.ts';
+import type { InboxEvent, InboxStore, StoreStats, StoredMessage } from '../../src/store/types.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
 export const TTL = 60_000;
 
 /** How a backend under test is built: the contract gives the limits and the clock. */
-export type InboxStoreFactory = (o: { inboxTtlMs: number; inboxCapacity: number; maxInboxes: number; clock: Clock }) => InboxStore;
+export type InboxStoreFactory = (o: {
+  inboxTtlMs: number; inboxCapacity: number; maxInboxes: number; maxQueuedBytes: number; clock: Clock;
+}) => InboxStore;
 
 export const msg = (text: string, from = 'bob'): StoredMessage => ({ from, contentType: 'text/plain', body: Buffer.from(text) });
 export const text = (m: StoredMessage | undefined) => (m ? Buffer.from(m.body).toString() : undefined);
+/** The stats without the byte count, for tests that count inboxes and messages only. */
+export const counts = (s: StoreStats) => ({ inboxes: s.inboxes, messages: s.messages });
 
 /**
  * The behaviour every InboxStore backend must have (memory now, Redis later):
  * one suite, run by each backend's test file with its own factory.
  */
 export function inboxStoreContract(backend: string, make: InboxStoreFactory): void {
-  function setup(o: { capacity?: number; maxInboxes?: number; clock?: Clock } = {}) {
+  function setup(o: { capacity?: number; maxInboxes?: number; maxQueuedBytes?: number; clock?: Clock } = {}) {
     const time = new FakeTime();
-    const store = make({ inboxTtlMs: TTL, inboxCapacity: o.capacity ?? 100, maxInboxes: o.maxInboxes ?? 1000, clock: o.clock ?? time });
+    const store = make({
+      inboxTtlMs: TTL, inboxCapacity: o.capacity ?? 100, maxInboxes: o.maxInboxes ?? 1000,
+      maxQueuedBytes: o.maxQueuedBytes ?? 1 << 30, clock: o.clock ?? time,
+    });
     const events: InboxEvent[] = [];
     store.subscribe((e) => events.push(e));
     return { time, store, events };
@@ -66,10 +73,10 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     await store.open('a', 'old', true);
     await store.send('a', msg('1'));
     await store.send('a', msg('2'));
-    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 2 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 2 });
     time.advance(TTL);
     assert.equal(await store.exists('a'), false);
-    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
     assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'expired' });
     assert.equal(await store.open('a', 'new', true), 'created');
     assert.equal(await store.take('a'), undefined);
@@ -84,7 +91,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(text(await store.take('a')), '3');
     assert.equal(await store.take('a'), undefined);
     assert.equal(await store.take('nobody'), undefined);
-    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 0 });
   });
 
   test(`${backend}: giveBack puts the message back at the head and announces it`, async () => {
@@ -101,7 +108,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     // into an empty queue too
     await store.giveBack('a', msg('3'));
     assert.equal(text(await store.take('a')), '3');
-    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 0 });
   });
 
   test(`${backend}: giveBack to a gone inbox drops the message (its queue went with it)`, async () => {
@@ -111,7 +118,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     const m = await store.take('a');
     await store.remove('a', 's');
     await store.giveBack('a', m!);
-    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
   });
 
   test(`${backend}: capacity: the queue refuses past inboxCapacity, keeps what it has, accepts again after a take`, async () => {
@@ -119,15 +126,83 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     await store.open('a', 's', true);
     for (const t of ['1', '2', '3']) assert.equal(await store.send('a', msg(t)), 'ok');
     assert.equal(await store.send('a', msg('4')), 'queue-full');
-    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 3 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 3 });
     const m = await store.take('a');
     assert.equal(await store.send('a', msg('4')), 'ok');
     // giveBack is never refused, even when that goes past capacity
     await store.giveBack('a', m!);
-    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 4 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 4 });
     const got = [];
     for (let i = 0; i < 4; i++) got.push(text(await store.take('a')));
     assert.deepEqual(got, ['1', '2', '3', '4']);
+  });
+
+  test(`${backend}: maxQueuedBytes: a send past the budget is over-budget, nothing queued is dropped, room comes back on take`, async () => {
+    const { store, events } = setup({ maxQueuedBytes: 10 });
+    await store.open('a', 's', true);
+    await store.open('b', 's', true);
+    assert.equal(await store.send('a', msg('1234')), 'ok');
+    assert.equal(await store.send('b', msg('12345')), 'ok');
+    assert.equal((await store.stats()).bytes, 9);
+    events.length = 0;
+    assert.equal(await store.send('a', msg('xy')), 'over-budget'); // 11 > 10
+    assert.deepEqual(events, [], 'a refused send announces nothing');
+    assert.equal(await store.send('b', msg('z')), 'ok'); // exactly 10 fits
+    assert.deepEqual(await store.stats(), { inboxes: 2, messages: 3, bytes: 10 });
+    assert.equal(await store.send('a', msg('z')), 'over-budget');
+    assert.equal(text(await store.take('a')), '1234');
+    assert.equal((await store.stats()).bytes, 6);
+    assert.equal(await store.send('a', msg('abcd')), 'ok');
+    assert.deepEqual([text(await store.take('b')), text(await store.take('b'))], ['12345', 'z']);
+    assert.equal(text(await store.take('a')), 'abcd');
+    assert.deepEqual(await store.stats(), { inboxes: 2, messages: 0, bytes: 0 });
+  });
+
+  test(`${backend}: maxQueuedBytes: giveBack is never refused; the count follows take and giveBack exactly`, async () => {
+    const { store } = setup({ maxQueuedBytes: 8 });
+    await store.open('a', 's', true);
+    assert.equal(await store.send('a', msg('1234')), 'ok');
+    const m = await store.take('a');
+    assert.equal(await store.send('a', msg('5678')), 'ok');
+    assert.equal(await store.send('a', msg('9abc')), 'ok'); // 8: full
+    await store.giveBack('a', m!); // 12 > 8, still accepted
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 3, bytes: 12 });
+    assert.equal(await store.send('a', msg('x')), 'over-budget');
+    assert.deepEqual([text(await store.take('a')), text(await store.take('a')), text(await store.take('a'))], ['1234', '5678', '9abc']);
+    assert.equal((await store.stats()).bytes, 0);
+    assert.equal(await store.send('a', msg('x')), 'ok');
+  });
+
+  test(`${backend}: maxQueuedBytes: bytes go with an inbox that is deleted, expires at read time, or is swept`, async () => {
+    const { store, time } = setup({ maxQueuedBytes: 100 });
+    await store.open('deleted', 's', true);
+    await store.open('read-expired', 's', true);
+    await store.open('swept', 's', true);
+    time.advance(1);
+    await store.open('kept', 's', true);
+    await store.send('deleted', msg('x'.repeat(10)));
+    await store.send('read-expired', msg('x'.repeat(20)));
+    await store.send('read-expired', msg('x'.repeat(5)));
+    await store.send('swept', msg('x'.repeat(30)));
+    await store.send('kept', msg('x'.repeat(7)));
+    assert.equal((await store.stats()).bytes, 72);
+    assert.equal(await store.send('kept', msg('x'.repeat(29))), 'over-budget');
+    assert.equal(await store.remove('deleted', 's'), 'ok');
+    assert.equal((await store.stats()).bytes, 62);
+    time.advance(TTL - 1); // all but 'kept' expired
+    assert.equal(await store.exists('read-expired'), false);
+    assert.equal((await store.stats()).bytes, 37);
+    assert.equal(await store.sweep(), 1);
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 1, bytes: 7 });
+    assert.equal(await store.send('kept', msg('x'.repeat(93))), 'ok');
+    assert.equal((await store.stats()).bytes, 100);
+  });
+
+  test(`${backend}: maxQueuedBytes: a full queue is reported as queue-full before the byte budget`, async () => {
+    const { store } = setup({ capacity: 1, maxQueuedBytes: 4 });
+    await store.open('a', 's', true);
+    assert.equal(await store.send('a', msg('1234')), 'ok');
+    assert.equal(await store.send('a', msg('5')), 'queue-full');
   });
 
   test(`${backend}: send to a missing inbox is no-inbox; events announce messages`, async () => {
@@ -146,7 +221,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(await store.remove('b', 's'), 'no-inbox');
     assert.equal(await store.remove('a', 's'), 'ok');
     assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'deleted' });
-    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
     assert.equal(await store.remove('a', 's'), 'no-inbox');
   });
 
@@ -170,7 +245,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     time.advance(1);
     assert.equal(await store.sweep(), 1); // a
     assert.deepEqual(events.map((e) => e.name), ['b', 'c', 'a']);
-    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
   });
 
   test(`${backend}: sweep over many inboxes drops only the expired prefix`, async () => {
@@ -180,7 +255,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     for (let i = 0; i < 10_000; i++) await store.open(`new${i}`, 's', true);
     time.advance(TTL - 1);
     assert.equal(await store.sweep(), 10);
-    assert.deepEqual(await store.stats(), { inboxes: 10_000, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 10_000, messages: 0 });
     assert.equal(await store.sweep(), 0);
   });
 
@@ -215,7 +290,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     await store.readerEnded('reading');
     time.advance(TTL);
     assert.equal(await store.sweep(), 1);
-    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
   });
 
   test(`${backend}: maxInboxes: a new name is refused when full, existing inboxes are never evicted`, async () => {
@@ -227,7 +302,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(await store.open('a', 's', true), 'ok'); // existing owners still get in
     assert.equal(await store.exists('c'), false);
     assert.equal(text(await store.take('a')), 'kept');
-    assert.deepEqual(await store.stats(), { inboxes: 2, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 2, messages: 0 });
   });
 
   test(`${backend}: maxInboxes: expired inboxes are swept before a new name is refused`, async () => {
@@ -245,7 +320,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     const { store } = setup();
     await store.readerStarted('ghost');
     await store.readerEnded('ghost');
-    assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0 });
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
     assert.equal(await store.ping(), true);
   });
 

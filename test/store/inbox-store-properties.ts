@@ -17,6 +17,8 @@ import type { InboxStoreFactory } from './inbox-store-contract.ts';
 const TTL = 1000;
 const CAPACITY = 3;
 const MAX_INBOXES = 3;
+/** Small enough that random runs hit it: a message body is its id in decimal (1 or 2 bytes). */
+const MAX_QUEUED_BYTES = 8;
 const NAMES = ['a', 'b', 'c', 'd'];
 const SECRETS = ['s1', 's2'];
 
@@ -72,6 +74,13 @@ class Model {
     this.inboxes.delete(name);
   }
 
+  /** Body bytes in every queue the store still holds (a taken message leaves the count until it is given back). */
+  queuedBytes(): number {
+    let bytes = 0;
+    for (const inbox of this.inboxes.values()) for (const id of inbox.queue) bytes += String(id).length;
+    return bytes;
+  }
+
   sweep(): void {
     for (const name of [...this.inboxes.keys()]) this.live(name);
   }
@@ -112,7 +121,8 @@ async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Pr
       case 'send': {
         const id = nextId++;
         const inbox = model.live(o.to);
-        const expected = !inbox ? 'no-inbox' : inbox.queue.length >= CAPACITY ? 'queue-full' : 'ok';
+        const size = String(id).length;
+        const expected = !inbox ? 'no-inbox' : inbox.queue.length >= CAPACITY ? 'queue-full' : model.queuedBytes() + size > MAX_QUEUED_BYTES ? 'over-budget' : 'ok';
         if (expected === 'ok') {
           inbox!.queue.push(id);
           sent.add(id);
@@ -224,7 +234,7 @@ export function inboxStoreProperties(backend: string, make: InboxStoreFactory, n
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
         const time = new FakeTime();
-        const store = make({ inboxTtlMs: TTL, inboxCapacity: CAPACITY, maxInboxes: MAX_INBOXES, clock: time });
+        const store = make({ inboxTtlMs: TTL, inboxCapacity: CAPACITY, maxInboxes: MAX_INBOXES, maxQueuedBytes: MAX_QUEUED_BYTES, clock: time });
         try {
           await runOps(store, time, ops);
         } finally {

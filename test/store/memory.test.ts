@@ -7,7 +7,7 @@ import { TTL, inboxStoreContract } from './inbox-store-contract.ts';
 inboxStoreContract('memory', (o) => new MemoryInboxStore(o));
 
 function setup(o: { clock: Clock }) {
-  return { store: new MemoryInboxStore({ inboxTtlMs: TTL, inboxCapacity: 100, maxInboxes: 1000, clock: o.clock }) };
+  return { store: new MemoryInboxStore({ inboxTtlMs: TTL, inboxCapacity: 100, maxInboxes: 1000, maxQueuedBytes: 1 << 30, clock: o.clock }) };
 }
 
 test('sweep is O(expired): it stops at the first live idle inbox', async () => {
@@ -22,7 +22,7 @@ test('sweep is O(expired): it stops at the first live idle inbox', async () => {
   await store.open('expired-behind', 's', true); // expires at TTL
   now = TTL + 500;
   assert.equal(await store.sweep(), 0);
-  assert.deepEqual(await store.stats(), { inboxes: 2, messages: 0 });
+  assert.deepEqual(await store.stats(), { inboxes: 2, messages: 0, bytes: 0 });
   assert.equal(await store.exists('expired-behind'), false);
-  assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0 });
+  assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0, bytes: 0 });
 });
