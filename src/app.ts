@@ -7,6 +7,7 @@ import { registerInboxRoutes } from './inbox/http-routes.ts';
 import { CredentialHasher } from './inbox/identity.ts';
 import { InboxService } from './inbox/service.ts';
 import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inbox/ws-routes.ts';
+import { createClientLimits, type ClientLimits } from './limits/index.ts';
 import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
@@ -37,11 +38,15 @@ export interface AppDeps {
   readonly loopStore?: LoopStore;
   readonly loopServices?: Partial<ExternalServices>;
   readonly nowMs?: () => number;
+  /** Per-client limits instead of the ones built from the config (tests). */
+  readonly limits?: ClientLimits;
 }
 
 export interface App {
   readonly core: LoadedCore;
   readonly log: Logger;
+  /** The per-client limits and connection caps in force (printed at start-up). */
+  readonly limits: ClientLimits;
   /** Binds config.host:config.port (port 0: a free one); resolves to the port. */
   listen(): Promise<number>;
   /** Graceful stop: refuse new connections, answer waiting readers, close everything. */
@@ -58,36 +63,40 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const core = deps.core ?? loadUwsCore();
   const store = deps.store ?? new MemoryInboxStore({ ...config, clock });
   const onBackgroundError = (err: unknown) => log.error({ err }, 'background store call failed');
-  const service = new InboxService({ store, timers, ...config, onBackgroundError });
+  const now = () => clock.now();
+  const limits = deps.limits ?? createClientLimits(config, now);
+  const { gate, creation } = limits;
+  const service = new InboxService({ store, timers, ...config, onBackgroundError, newInboxes: creation.newInboxes });
   const metrics = new Metrics({
     inboxes: async () => (await store.stats()).inboxes,
     messages: async () => (await store.stats()).messages,
     longPolls: () => service.readerCount,
     websockets: () => inboxWs.count + progressWs.count,
   });
-  const http = new HttpServer(core, log, metrics.observe);
+  const http = new HttpServer(core, log, metrics.observe, gate);
+  const wsLimits = { gate, framesPerSec: limits.wsFramesPerSec, now };
   let accepting = true;
 
   registerServiceRoutes(http, metrics);
   const hasher = new CredentialHasher();
   registerInboxRoutes(http, { service, hasher, ...config });
   const inboxWs = registerInboxWebSocket(http.app, {
-    ...WS_DEFAULTS, ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes,
+    ...WS_DEFAULTS, ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes, ...wsLimits,
   });
   const turn = deps.turn === undefined ? config.turn : (deps.turn ?? undefined);
-  registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins });
+  registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins, newInboxes: creation.newInboxes });
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({
     config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
-    health: { inboxStorePing: () => store.ping(), accepting: () => accepting },
+    health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, limits: creation,
   });
   // The Loop call-progress WebSocket (§12), before the catch-all.
   const progressWs = registerProgressWebSocket(http.app, {
     uws: core.uws, path: config.loop.progressURLEndpoint, store: loop.context.callState, timers, log,
-    timings: timingsFromSeconds(config.loop.timers),
+    timings: timingsFromSeconds(config.loop.timers), ...wsLimits,
   });
-  http.route('any', '/*', 'Loop', { headers: loop.headers }, loop.handler);
+  http.route('any', '/*', 'Loop', { headers: loop.headers, refuse: loop.refuse }, loop.handler);
 
   const sweeper = timers.setInterval(() => {
     store.sweep().catch(onBackgroundError);
@@ -96,6 +105,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   return {
     core,
     log,
+    limits,
     listen: () => http.listen(config.host, config.port),
     async close() {
       accepting = false;

@@ -5,6 +5,7 @@ import { ConfigError } from './config-error.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { turnSettingsFromEnv } from './turn/settings.ts';
+import { trustProxyProblem } from './limits/client-address.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
 
 /** The one typed, frozen configuration. Times carry their unit in the name. */
@@ -35,11 +36,29 @@ export interface Config {
   readonly loop: LoopConfig;
   /** TURN credentials (TURN_SECRET, TURN_URLS, TURN_TTL); undefined when TURN_SECRET is unset (TURN off). */
   readonly turn: TurnSettings | undefined;
+  /** Per-client limits on (RATE_LIMITS); false turns every one of them off. Default true. */
+  readonly rateLimits: boolean;
+  /** Addresses / CIDR networks of trusted proxies, whose X-Forwarded-For names the client. Default none. */
+  readonly trustProxy: readonly string[];
+  /** New inboxes per client address per minute (0: no limit). Default 60. */
+  readonly newInboxesPerMin: number;
+  /** HTTP requests per client address per second, with a burst of twice as many (0: no limit). Default 200. */
+  readonly requestsPerSec: number;
+  /** WebSocket frames per socket per second (0: no limit). Default 100. */
+  readonly wsFramesPerSec: number;
+  /** Anonymous Loop registrations per client address per minute (0: no limit). Default 30. */
+  readonly registrationsPerMin: number;
+  /** Loop rooms created per client address per minute (0: no limit). Default 30. */
+  readonly roomsPerMin: number;
+  /** Busy connections (requests in progress, WebSockets) per client address (0: no limit). Default 256. */
+  readonly maxConnectionsPerClient: number;
+  /** Busy connections in total; 'auto': the file-descriptor soft limit minus a reserve. */
+  readonly maxConnections: number | 'auto';
 }
 
 export { ConfigError };
 
-type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean';
+type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean' | 'integer-or-auto';
 
 interface Setting {
   key: keyof Config;
@@ -48,10 +67,16 @@ interface Setting {
   kind: Kind;
   schema: TSchema;
   fallback: string;
+  /** One line of meaning (for --help). */
+  doc?: string;
+  /** server, inbox, websocket, turn, loop, storage, logging or limits. */
+  group?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const seconds = (opts: object) => Type.Number(opts);
+/** A limit: a whole number, 0 meaning "no limit". */
+const count = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
 
 /** Every setting: its env variable, its flag, its schema (in the unit the user writes) and its default. */
 const SETTINGS: readonly Setting[] = [
@@ -66,6 +91,15 @@ const SETTINGS: readonly Setting[] = [
   { key: 'corsOrigins', env: 'CORS_ORIGINS', flag: '--cors-origins', kind: 'list', schema: Type.Array(Type.String({ minLength: 1, pattern: '^(\\*|https?://[^\\s,/]+)$' }), { minItems: 1 }), fallback: '*' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', kind: 'string', schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))), fallback: 'info' },
   { key: 'allowUwsFallback', env: 'ALLOW_UWS_FALLBACK', flag: '--allow-uws-fallback', kind: 'boolean', schema: Type.Boolean(), fallback: '0' },
+  { key: 'rateLimits', env: 'RATE_LIMITS', flag: '--rate-limits', kind: 'boolean', schema: Type.Boolean(), fallback: 'on', group: 'limits', doc: 'per-client limits on or off (off: every RATE_LIMIT_* and MAX_CONNECTIONS_PER_CLIENT)' },
+  { key: 'trustProxy', env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'list', schema: Type.Array(Type.String({ minLength: 1 })), fallback: '', group: 'limits', doc: 'comma list of proxy addresses or CIDR networks whose X-Forwarded-For is believed' },
+  { key: 'newInboxesPerMin', env: 'RATE_LIMIT_NEW_INBOXES', flag: '--rate-limit-new-inboxes', kind: 'integer', schema: count, fallback: '60', group: 'limits', doc: 'new inboxes per client address per minute (0: no limit)' },
+  { key: 'requestsPerSec', env: 'RATE_LIMIT_REQUESTS', flag: '--rate-limit-requests', kind: 'integer', schema: count, fallback: '200', group: 'limits', doc: 'HTTP requests per client address per second, bursts of twice that (0: no limit)' },
+  { key: 'wsFramesPerSec', env: 'RATE_LIMIT_WS_FRAMES', flag: '--rate-limit-ws-frames', kind: 'integer', schema: count, fallback: '100', group: 'limits', doc: 'WebSocket frames per socket per second (0: no limit)' },
+  { key: 'registrationsPerMin', env: 'RATE_LIMIT_REGISTRATIONS', flag: '--rate-limit-registrations', kind: 'integer', schema: count, fallback: '30', group: 'limits', doc: 'anonymous Loop registrations per client address per minute (0: no limit)' },
+  { key: 'roomsPerMin', env: 'RATE_LIMIT_ROOMS', flag: '--rate-limit-rooms', kind: 'integer', schema: count, fallback: '30', group: 'limits', doc: 'Loop rooms created per client address per minute (0: no limit)' },
+  { key: 'maxConnectionsPerClient', env: 'MAX_CONNECTIONS_PER_CLIENT', flag: '--max-connections-per-client', kind: 'integer', schema: count, fallback: '256', group: 'limits', doc: 'busy connections (requests in progress, WebSockets) per client address (0: no limit)' },
+  { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: '--max-connections', kind: 'integer-or-auto', schema: Type.Union([Type.Literal('auto'), count]), fallback: 'auto', group: 'limits', doc: 'busy connections in total (auto: file-descriptor limit minus a reserve; 0: no limit)' },
 ];
 
 /** The names users see, for `--help` and the README. */
@@ -160,6 +194,8 @@ function convert(setting: Setting, raw: string): unknown {
       return text;
     case 'list':
       return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'integer-or-auto':
+      return /^auto$/i.test(text) ? 'auto' : /^\d+$/.test(text) ? Number(text) : text;
     case 'boolean':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off|)$/i.test(text)) return false;
@@ -199,9 +235,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
     throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
   }
+  const badProxy = trustProxyProblem(config.trustProxy);
+  if (badProxy) throw new ConfigError('TRUST_PROXY', badProxy);
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
+    trustProxy: Object.freeze([...config.trustProxy]),
     loop: asConfigError(() => loadLoop(file)),
     turn: turnSettingsFromEnv(env),
   });

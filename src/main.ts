@@ -41,10 +41,15 @@ const port = await app.listen().catch((err: Error) => {
   log.fatal({ err }, 'cannot listen');
   process.exit(1);
 });
+const { fd, maxConnections } = app.limits;
 log.info(
-  { core: core.description, native: core.native, config: describeConfig(config), loop: describeLoopConfig(config), port },
+  {
+    core: core.description, native: core.native, config: describeConfig(config), loop: describeLoopConfig(config), port,
+    openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections,
+  },
   'signalbox started',
 );
+if (maxConnections === 0 && config.maxConnections === 'auto') log.warn('open-file limit unknown: no total connection cap (set MAX_CONNECTIONS)');
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'stopping after an uncaught error');

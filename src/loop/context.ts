@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CreationLimits } from '../limits/index.ts';
 import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
 import type { LoopStore } from '../store/loop-types.ts';
 import type { ExternalServices } from './external/index.ts';
@@ -28,4 +29,6 @@ export interface LoopContext {
   readonly services: ExternalServices;
   readonly health: LoopHealth;
   readonly log: Logger;
+  /** Anonymous registrations and rooms created per client (null: no limit). */
+  readonly limits: Pick<CreationLimits, 'registrations' | 'rooms'>;
 }

@@ -13,10 +13,11 @@ export interface TestServer {
 /**
  * Starts a real server in this process on 127.0.0.1 and a free port. `env`
  * takes the same variables as production (INBOX_TTL, MAX_WAIT, …); `deps`
- * can inject a FakeTime as clock and timers.
+ * can inject a FakeTime as clock and timers. Per-client limits are off
+ * (RATE_LIMITS=off: every test talks from 127.0.0.1) unless `env` sets them.
  */
 export async function startServer(env: Record<string, string> = {}, deps: AppDeps = {}): Promise<TestServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMITS: 'off', ...env });
   const app = createApp(config, deps);
   const port = await app.listen();
   return { app, config, port, url: `http://127.0.0.1:${port}`, close: () => app.close() };
