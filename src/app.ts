@@ -7,6 +7,7 @@ import { registerInboxRoutes } from './inbox/http-routes.ts';
 import { CredentialHasher } from './inbox/identity.ts';
 import { InboxService } from './inbox/service.ts';
 import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inbox/ws-routes.ts';
+import { createClientLimits, type ClientLimits } from './limits/index.ts';
 import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   readonly nowMs?: () => number;
   /** /__metrics__ cache: its age limit and clock (default: 1 s of real time). */
   readonly metrics?: Pick<MetricsOptions, 'maxAgeMs' | 'clock'>;
+  /** Per-client limits instead of the ones built from the config (tests). */
+  readonly limits?: ClientLimits;
 }
 
 export interface AppUrls {
@@ -53,6 +56,8 @@ export interface AppUrls {
 export interface App {
   readonly core: LoadedCore;
   readonly log: Logger;
+  /** The per-client limits and connection caps in force (printed at start-up). */
+  readonly limits: ClientLimits;
   readonly metrics: Metrics;
   /**
    * Binds config.host:config.port (port 0: a free one), and the metrics
@@ -78,7 +83,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const core = deps.core ?? loadUwsCore();
   const store = deps.store ?? new MemoryInboxStore({ ...config, clock });
   const onBackgroundError = (err: unknown) => log.error({ err }, 'background store call failed');
-  const service = new InboxService({ store, timers, ...config, onBackgroundError });
+  const now = () => clock.now();
+  const limits = deps.limits ?? createClientLimits(config, now);
+  const { gate, creation } = limits;
+  const service = new InboxService({ store, timers, ...config, onBackgroundError, newInboxes: creation.newInboxes });
   const metrics = new Metrics({
     inboxes: async () => (await store.stats()).inboxes,
     messages: async () => (await store.stats()).messages,
@@ -86,7 +94,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     longPolls: () => service.readerCount,
     websockets: () => inboxWs.count + progressWs.count,
   }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
-  const http = new HttpServer(core, log, metrics.observe, config.accessLog);
+  const http = new HttpServer(core, log, metrics.observe, { gate, accessLog: config.accessLog });
+  const wsLimits = { gate, framesPerSec: limits.wsFramesPerSec, now };
   const clientHost = hostForClients(config.host);
   let port = config.port;
   let accepting = true;
@@ -102,24 +111,24 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const inboxWs = registerInboxWebSocket(http.app, {
     ...WS_DEFAULTS,
     authTimeoutMs: config.wsAuthTimeoutMs, idleTimeoutSec: config.wsIdleTimeoutSec, highWaterBytes: config.wsHighWaterBytes,
-    ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes,
+    ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes, ...wsLimits,
   });
   const turn = deps.turn === undefined ? config.turn : (deps.turn ?? undefined);
-  registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins });
+  registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins, newInboxes: creation.newInboxes });
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({
     config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
     outboundAllow: config.outboundAllow,
-    health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`,
+    health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
   // The Loop call-progress WebSocket (§12), before the catch-all.
   const progressWs = registerProgressWebSocket(http.app, {
     uws: core.uws, path: config.loop.progressURLEndpoint, store: loop.context.callState, timers, log,
     timings: timingsFromSeconds(config.loop.timers),
-    helloTimeoutMs: config.loop.progressHelloTimeout * 1000, maxJsonDepth: config.loop.limits.jsonDepth,
+    helloTimeoutMs: config.loop.progressHelloTimeout * 1000, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
   });
-  http.route('any', '/*', 'Loop', { headers: loop.headers }, loop.handler);
+  http.route('any', '/*', 'Loop', { headers: loop.headers, refuse: loop.refuse }, loop.handler);
 
   const sweeper = timers.setInterval(() => {
     store.sweep().catch(onBackgroundError);
@@ -128,6 +137,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   return {
     core,
     log,
+    limits,
     metrics,
     async listen() {
       port = await http.listen(config.host, config.port, config.reusePort);

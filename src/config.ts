@@ -8,6 +8,7 @@ import { parseOutboundAllow } from './net/outbound-policy.ts';
 import { defaultQueuedBytes, parseBytes } from './queue-budget.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { turnSettingsFrom } from './turn/settings.ts';
+import { trustProxyProblem } from './limits/client-address.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
 
 /** The one typed, frozen configuration. Times carry their unit in the name. */
@@ -62,11 +63,29 @@ export interface Config {
   readonly loop: LoopConfig;
   /** TURN credentials (TURN_SECRET, TURN_URLS, TURN_TTL); undefined when TURN_SECRET is unset (TURN off). */
   readonly turn: TurnSettings | undefined;
+  /** Per-client limits on (RATE_LIMITS); false turns every one of them off. Default true. */
+  readonly rateLimits: boolean;
+  /** Addresses / CIDR networks of trusted proxies, whose X-Forwarded-For names the client. Default none. */
+  readonly trustProxy: readonly string[];
+  /** New inboxes per client address per minute (0: no limit). Default 60. */
+  readonly newInboxesPerMin: number;
+  /** HTTP requests per client address per second, with a burst of twice as many (0: no limit). Default 200. */
+  readonly requestsPerSec: number;
+  /** WebSocket frames per socket per second (0: no limit). Default 100. */
+  readonly wsFramesPerSec: number;
+  /** Anonymous Loop registrations per client address per minute (0: no limit). Default 30. */
+  readonly registrationsPerMin: number;
+  /** Loop rooms created per client address per minute (0: no limit). Default 30. */
+  readonly roomsPerMin: number;
+  /** Busy connections (requests in progress, WebSockets) per client address (0: no limit). Default 256. */
+  readonly maxConnectionsPerClient: number;
+  /** Busy connections in total; 'auto': the file-descriptor soft limit minus a reserve. */
+  readonly maxConnections: number | 'auto';
 }
 
 export { ConfigError, CONFIG_ENV, CONFIG_FLAG };
 
-type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean' | 'bytes';
+type Kind = 'seconds' | 'integer' | 'string' | 'list' | 'boolean' | 'bytes' | 'integer-or-auto';
 
 /** Where a setting is listed in --help and docs/configuration.md. */
 export type Group = 'server' | 'inbox' | 'websocket' | 'turn' | 'limits' | 'storage' | 'logging' | 'loop';
@@ -95,6 +114,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 const oneOf = (values: readonly string[]) => Type.Union(values.map((l) => Type.Literal(l)));
 const seconds = (opts: object) => Type.Number(opts);
 const HOST_PATTERN = '^[A-Za-z0-9.:\\-\\[\\]%]+$';
+/** A limit: a whole number, 0 meaning "no limit". */
+const count = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
 
 /** Every setting: its env variable, its flag, its schema (in the unit the user writes) and its default. */
 export const SETTINGS: readonly Setting[] = [
@@ -122,6 +143,15 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'metricsPort', env: 'METRICS_PORT', flag: '--metrics-port', kind: 'integer', schema: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Undefined()]), fallback: '', group: 'server', allowed: 'a whole number from 0 to 65535, or unset', doc: 'Serve /__metrics__ only on this port, off the public one (0: any free port); unset: on the main port.' },
   { key: 'metricsHost', env: 'METRICS_HOST', flag: '--metrics-host', kind: 'string', schema: Type.String({ minLength: 1, pattern: HOST_PATTERN }), fallback: '127.0.0.1', group: 'server', allowed: 'an IP address or a host name', doc: 'Address of the METRICS_PORT listener.' },
   { key: 'outboundAllow', env: 'OUTBOUND_ALLOW', flag: '--outbound-allow', kind: 'list', schema: Type.Array(Type.String({ minLength: 1 })), fallback: '', group: 'server', allowed: 'a comma list of host names, IP addresses or CIDR networks', doc: 'Private, loopback or reserved destinations the server may call anyway (push servers, verifiers, provider); none by default.' },
+  { key: 'rateLimits', env: 'RATE_LIMITS', flag: '--rate-limits', kind: 'boolean', schema: Type.Boolean(), fallback: 'on', group: 'limits', doc: 'Per-client limits on or off; off turns off every RATE_LIMIT_* and MAX_CONNECTIONS_PER_CLIENT (for test rigs, or a proxy that limits already).' },
+  { key: 'trustProxy', env: 'TRUST_PROXY', flag: '--trust-proxy', kind: 'list', schema: Type.Array(Type.String({ minLength: 1 })), fallback: '', group: 'limits', allowed: 'a comma list of IP addresses or CIDR networks', doc: 'Proxies whose X-Forwarded-For names the client; never trusted by default.' },
+  { key: 'newInboxesPerMin', env: 'RATE_LIMIT_NEW_INBOXES', flag: '--rate-limit-new-inboxes', kind: 'integer', schema: count, fallback: '60', group: 'limits', doc: 'New inboxes per client address per minute (0: no limit).' },
+  { key: 'requestsPerSec', env: 'RATE_LIMIT_REQUESTS', flag: '--rate-limit-requests', kind: 'integer', schema: count, fallback: '200', group: 'limits', doc: 'HTTP requests per client address per second, bursts of twice that (0: no limit).' },
+  { key: 'wsFramesPerSec', env: 'RATE_LIMIT_WS_FRAMES', flag: '--rate-limit-ws-frames', kind: 'integer', schema: count, fallback: '100', group: 'limits', doc: 'WebSocket frames per socket per second (0: no limit).' },
+  { key: 'registrationsPerMin', env: 'RATE_LIMIT_REGISTRATIONS', flag: '--rate-limit-registrations', kind: 'integer', schema: count, fallback: '30', group: 'limits', doc: 'Anonymous Loop registrations per client address per minute (0: no limit).' },
+  { key: 'roomsPerMin', env: 'RATE_LIMIT_ROOMS', flag: '--rate-limit-rooms', kind: 'integer', schema: count, fallback: '30', group: 'limits', doc: 'Loop rooms created per client address per minute (0: no limit).' },
+  { key: 'maxConnectionsPerClient', env: 'MAX_CONNECTIONS_PER_CLIENT', flag: '--max-connections-per-client', kind: 'integer', schema: count, fallback: '256', group: 'limits', doc: 'Busy connections (requests in progress, long-polls, WebSockets) per client address (0: no limit).' },
+  { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: '--max-connections', kind: 'integer-or-auto', schema: Type.Union([Type.Literal('auto'), count]), fallback: 'auto', group: 'limits', allowed: 'a whole number (0: no limit) or auto', doc: 'Busy connections in total; auto: the open-file limit minus a reserve. Stays on with RATE_LIMITS=off.' },
 ];
 
 /** A setting's key in the JSON config file: its env name in camelCase (INBOX_TTL → inboxTtl). */
@@ -197,6 +227,8 @@ function convert(setting: Setting, raw: string): unknown {
     case 'bytes':
       if (text === 'auto') return defaultQueuedBytes();
       return parseBytes(text) ?? text;
+    case 'integer-or-auto':
+      return /^auto$/i.test(text) ? 'auto' : /^\d+$/.test(text) ? Number(text) : text;
     case 'boolean':
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off|)$/i.test(text)) return false;
@@ -262,10 +294,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const allow = parseOutboundAllow(config.outboundAllow);
   if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', `must be a comma list of host names, IP addresses or CIDR networks (${allow.message})`);
+  const badProxy = trustProxyProblem(config.trustProxy);
+  if (badProxy) throw new ConfigError('TRUST_PROXY', badProxy);
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
     outboundAllow: Object.freeze([...config.outboundAllow]),
+    trustProxy: Object.freeze([...config.trustProxy]),
     loop: asConfigError(() => loadLoop(file)),
     turn: turnSettingsFrom({ secret: turnSecret, urls: turnUrls, ttlSec: turnTtlSec }),
   });

@@ -21,6 +21,7 @@ export const isError = (v: unknown): v is AppError => v instanceof AppError;
 
 const BASIC_CHALLENGE = [['WWW-Authenticate', 'Basic realm="inbox", charset="UTF-8"']] as const;
 const RETRY_SOON = [['Retry-After', '1']] as const;
+const retryIn = (sec: number) => [['Retry-After', String(sec)]] as const;
 
 /** The closed table of error codes of the inbox surface and the HTTP layer. */
 export const errors = {
@@ -52,4 +53,10 @@ export const errors = {
   storageUnavailable: () =>
     new AppError(503, 'storage_unavailable', 'The storage backend did not answer; retry later.', RETRY_SOON),
   internal: () => new AppError(500, 'internal_error', 'Something went wrong on the server.'),
+  rateLimited: (retryAfterSec: number) =>
+    new AppError(429, 'rate_limited', `Too many requests from your address; retry in ${retryAfterSec} s.`, retryIn(retryAfterSec)),
+  tooManyConnections: () =>
+    new AppError(429, 'too_many_connections', 'Your address has as many connections open as it may; retry later.', RETRY_SOON),
+  serverBusy: () =>
+    new AppError(503, 'server_busy', 'This server has as many connections open as it may; retry later.', RETRY_SOON),
 } as const;

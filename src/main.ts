@@ -61,11 +61,13 @@ try {
   refuse(err.message);
 }
 const urls = app.urls();
+const { fd, maxConnections } = app.limits;
 log.info({ config: describeConfig(config) }, 'configuration');
 log.info(
-  { version, core: core.description, urls },
+  { version, core: core.description, urls, openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections },
   `signalbox ${version} listening on ${urls.api} (demo ${urls.demo}, inbox WebSocket ${urls.inboxWebSocket}, Loop WebSocket ${urls.loopWebSocket}, metrics ${urls.metrics})`,
 );
+if (maxConnections === 0 && config.maxConnections === 'auto') log.warn('open-file limit unknown: no total connection cap (set MAX_CONNECTIONS)');
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'stopping after an uncaught error');

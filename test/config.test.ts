@@ -28,6 +28,15 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   wsHighWaterBytes: 65_536,
   logFormat: 'auto',
   accessLog: false,
+  rateLimits: true,
+  trustProxy: [],
+  newInboxesPerMin: 60,
+  requestsPerSec: 200,
+  wsFramesPerSec: 100,
+  registrationsPerMin: 30,
+  roomsPerMin: 30,
+  maxConnectionsPerClient: 256,
+  maxConnections: 'auto',
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
@@ -53,6 +62,15 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['logFormat', 'LOG_FORMAT', '--log-format', 'json', 'json'],
   ['accessLog', 'ACCESS_LOG', '--access-log', 'on', true],
   ['outboundAllow', 'OUTBOUND_ALLOW', '--outbound-allow', 'push.internal, 10.1.0.0/16,::1', ['push.internal', '10.1.0.0/16', '::1']],
+  ['rateLimits', 'RATE_LIMITS', '--rate-limits', 'off', false],
+  ['trustProxy', 'TRUST_PROXY', '--trust-proxy', '10.0.0.0/8, ::1', ['10.0.0.0/8', '::1']],
+  ['newInboxesPerMin', 'RATE_LIMIT_NEW_INBOXES', '--rate-limit-new-inboxes', '10', 10],
+  ['requestsPerSec', 'RATE_LIMIT_REQUESTS', '--rate-limit-requests', '0', 0],
+  ['wsFramesPerSec', 'RATE_LIMIT_WS_FRAMES', '--rate-limit-ws-frames', '5', 5],
+  ['registrationsPerMin', 'RATE_LIMIT_REGISTRATIONS', '--rate-limit-registrations', '3', 3],
+  ['roomsPerMin', 'RATE_LIMIT_ROOMS', '--rate-limit-rooms', '4', 4],
+  ['maxConnectionsPerClient', 'MAX_CONNECTIONS_PER_CLIENT', '--max-connections-per-client', '8', 8],
+  ['maxConnections', 'MAX_CONNECTIONS', '--max-connections', '1000', 1000],
 ];
 
 function configError(fn: () => unknown): ConfigError {
@@ -152,12 +170,25 @@ test('each bad value stops with a ConfigError naming the setting', () => {
     ['LOG_LEVEL', 'verbose'], ['LOG_LEVEL', ''],
     ['ALLOW_UWS_FALLBACK', 'maybe'],
     ['OUTBOUND_ALLOW', '10.0.0.0/33'], ['OUTBOUND_ALLOW', 'push..internal'], ['OUTBOUND_ALLOW', 'http://push.internal'],
+    ['RATE_LIMITS', 'sometimes'],
+    ['TRUST_PROXY', 'proxy.example'], ['TRUST_PROXY', '10.0.0.0/33'], ['TRUST_PROXY', '::1/129'], ['TRUST_PROXY', '10.0.0.1/x'],
+    ['RATE_LIMIT_NEW_INBOXES', '-1'], ['RATE_LIMIT_REQUESTS', '2.5'], ['RATE_LIMIT_WS_FRAMES', 'many'],
+    ['RATE_LIMIT_REGISTRATIONS', ''], ['RATE_LIMIT_ROOMS', '1e3'], ['MAX_CONNECTIONS_PER_CLIENT', '-3'],
+    ['MAX_CONNECTIONS', 'lots'], ['MAX_CONNECTIONS', '-1'],
   ];
   for (const [env, raw] of bad) {
     const err = configError(() => loadConfig({ [env]: raw }, []));
     assert.equal(err.setting, env, `${env}=${JSON.stringify(raw)}`);
     assert.match(err.message, new RegExp(`^${env} must be `));
   }
+});
+
+test('MAX_CONNECTIONS takes auto (any case) or a whole number; 0 turns a limit off', () => {
+  assert.equal(loadConfig({ MAX_CONNECTIONS: 'AUTO' }, []).maxConnections, 'auto');
+  assert.equal(loadConfig({ MAX_CONNECTIONS: '0' }, []).maxConnections, 0);
+  assert.equal(loadConfig({ RATE_LIMIT_NEW_INBOXES: '0' }, []).newInboxesPerMin, 0);
+  assert.equal(loadConfig({}, ['--rate-limits=off']).rateLimits, false);
+  assert.ok(Object.isFrozen(loadConfig({ TRUST_PROXY: '127.0.0.1' }, []).trustProxy));
 });
 
 test('a bad flag value names the flag', () => {

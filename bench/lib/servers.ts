@@ -39,11 +39,12 @@ export interface SignalboxOptions {
 
 /**
  * Starts `src/main.ts` exactly as `npm start` would (through tsx), with
- * LOG_LEVEL=warn, a long INBOX_TTL so no inbox expires mid-run, and room for
- * many inboxes.
+ * LOG_LEVEL=warn, a long INBOX_TTL so no inbox expires mid-run, room for
+ * many inboxes, and per-client limits off.
  */
 export function startSignalbox(bench: Pick<BenchOptions, 'serverCpu' | 'cpuProfDir' | 'cpuProfIntervalUs' | 'serverFlags'>, o: SignalboxOptions = {}): Promise<ServerProcess> {
-  const env = { LOG_LEVEL: 'warn', INBOX_TTL: '3600', MAX_INBOXES: '5000000', ...o.env };
+  // RATE_LIMITS=off: every load comes from 127.0.0.1, far beyond any per-client limit.
+  const env = { LOG_LEVEL: 'warn', INBOX_TTL: '3600', MAX_INBOXES: '5000000', RATE_LIMITS: 'off', ...o.env };
   const nodeArgs = [
     ...bench.serverFlags,
     ...(o.gcHook ? ['--expose-gc', '--import', GC_HOOK] : []),

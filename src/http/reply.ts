@@ -1,4 +1,5 @@
 import { AppError, errors } from '../errors.ts';
+import type { ConnectionCounter } from '../limits/connections.ts';
 import { statusLineBytes } from './status.ts';
 import type { HttpResponse } from './uws.ts';
 
@@ -66,6 +67,11 @@ export class Reply {
   headOnly = false;
   /** Method and client address, set only when the access log is on. */
   access: { readonly method: string; readonly client: string } | undefined;
+  /** Close the connection after the response (a refused connection). */
+  closeConnection = false;
+  /** The connection slot this request holds (ClientGate), given back once answered or aborted. */
+  #slots: ConnectionCounter | null = null;
+  #client = '';
 
   constructor(
     private readonly res: HttpResponse,
@@ -78,10 +84,23 @@ export class Reply {
     this.#bodyPending = hasBody;
     res.onAborted(() => {
       this.#aborted = true;
+      this.#releaseSlot();
       const listeners = this.#abortListeners;
       this.#abortListeners = null;
       if (listeners) for (const l of listeners) l();
     });
+  }
+
+  /** Holds a connection slot of `client` until the response is written or aborted. */
+  holdSlot(slots: ConnectionCounter, client: string): void {
+    this.#slots = slots;
+    this.#client = client;
+  }
+
+  #releaseSlot(): void {
+    if (this.#slots === null) return;
+    this.#slots.release(this.#client);
+    this.#slots = null;
   }
 
   /** true when the client went away: this reply must not be written. */
@@ -103,8 +122,9 @@ export class Reply {
   send(status: number, headers: HeaderList, body?: string | Uint8Array): boolean {
     if (this.#done || this.#aborted) return false;
     this.#done = true;
+    this.#releaseSlot();
     const res = this.res;
-    const close = this.#bodyPending;
+    const close = this.#bodyPending || this.closeConnection;
     // A HEAD answer has no body (a body would be read as the next response).
     const sent = body === undefined || status === 204 || status === 304 || this.headOnly ? undefined : body;
     res.cork(() => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { errors } from '../errors.ts';
+import { errors, type AppError } from '../errors.ts';
+import type { ClientGate } from './client-gate.ts';
 import { ListenError, whyCannotListen } from './listening.ts';
 import { Reply, type HeaderList, type ReplyObserver } from './reply.ts';
 import type { HttpRequest, HttpResponse, LoadedCore, TemplatedApp, us_listen_socket } from './uws.ts';
@@ -17,6 +18,12 @@ export interface RequestInfo {
   readonly params: readonly string[];
   /** Announced body length, if any. */
   readonly contentLength: number | undefined;
+  /**
+   * The key of per-client limits: the client's address (the peer, or what a
+   * trusted proxy forwarded), an IPv6 one as its /64 network; '' when
+   * per-client limits are off.
+   */
+  readonly client: string;
 }
 
 export type Handler = (req: RequestInfo, reply: Reply) => void | Promise<void>;
@@ -30,6 +37,8 @@ export interface RouteOptions {
   readonly params?: number;
   /** Headers put on every response of the route, errors included. */
   readonly common?: (req: RequestInfo) => HeaderList;
+  /** Writes a refusal by the client gate (429, 503) in the route's error format; default: the inbox JSON error. */
+  readonly refuse?: (req: RequestInfo, reply: Reply, err: AppError) => void;
 }
 
 const BODY_HEADERS = ['content-length', 'transfer-encoding'];
@@ -48,33 +57,49 @@ export class HttpServer {
   readonly #core: LoadedCore;
   readonly #log: Logger;
   readonly #observe: ReplyObserver;
+  readonly #gate: ClientGate | null;
   #listenSocket: us_listen_socket | null = null;
 
   readonly #accessLog: boolean;
 
-  /** `accessLog`: one info line per response (method, route, status, duration, bytes, client; no credentials, no bodies). */
-  constructor(core: LoadedCore, log: Logger, observe: ReplyObserver, accessLog = false) {
+  /**
+   * `gate`: the per-client checks run before every handler (null: none).
+   * `accessLog`: one info line per response (method, route, status, duration, bytes, client; no credentials, no bodies).
+   */
+  constructor(core: LoadedCore, log: Logger, observe: ReplyObserver, options: { gate?: ClientGate | null; accessLog?: boolean } = {}) {
     this.#core = core;
     this.#log = log;
-    this.#accessLog = accessLog;
-    this.#observe = accessLog ? withAccessLog(observe, log) : observe;
+    this.#gate = options.gate ?? null;
+    this.#accessLog = options.accessLog ?? false;
+    this.#observe = this.#accessLog ? withAccessLog(observe, log) : observe;
     this.app = core.uws.App();
   }
 
   route(method: Method, pattern: string, label: string, options: RouteOptions, handler: Handler): this {
-    const names = [...BODY_HEADERS, ...(options.headers ?? [])];
+    const gate = this.#gate;
+    const names = [...new Set([...BODY_HEADERS, ...(options.headers ?? []), ...(gate?.headers ?? [])])];
     // Asked for as bytes: uWS reads byte arrays in place, but converts each string argument in a fresh allocation.
     const keys = names.map((name) => Buffer.from(name, 'latin1'));
     const paramCount = options.params ?? 0;
     const common = options.common;
+    const refuse = options.refuse ?? ((_req: RequestInfo, reply: Reply, err: AppError) => void reply.error(err));
     this.app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
       const started = performance.now();
-      const info = readRequest(req, names, keys, paramCount);
+      const info = readRequest(req, res, gate, names, keys, paramCount);
       const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
       reply.headOnly = info.method === 'HEAD';
-      if (this.#accessLog) reply.access = { method: info.method, client: remoteAddress(res) };
+      if (this.#accessLog) reply.access = { method: info.method, client: info.client || remoteAddress(res) };
       if (common) reply.common = common(info);
+      if (gate) {
+        const refused = gate.admitRequest(info.client);
+        if (refused) {
+          // Over a connection cap: close, so that the refused connection frees its descriptor.
+          reply.closeConnection = refused.code !== 'rate_limited';
+          return refuse(info, reply, refused);
+        }
+        if (gate.connections) reply.holdSlot(gate.connections, info.client);
+      }
       if (Number.isNaN(info.contentLength)) {
         reply.json(400, { code: 400, error: 'bad_content_length', message: 'Content-Length is not a number.' });
         return;
@@ -131,7 +156,9 @@ export class HttpServer {
   }
 }
 
-function readRequest(req: HttpRequest, names: readonly string[], keys: readonly Uint8Array[], paramCount: number): RequestInfo {
+function readRequest(
+  req: HttpRequest, res: HttpResponse, gate: ClientGate | null, names: readonly string[], keys: readonly Uint8Array[], paramCount: number,
+): RequestInfo {
   const headers: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) headers[names[i]] = req.getHeader(keys[i]);
   let params = NO_PARAMS;
@@ -148,6 +175,7 @@ function readRequest(req: HttpRequest, names: readonly string[], keys: readonly 
     headers,
     params,
     contentLength: cl === '' ? undefined : /^\d+$/.test(cl) ? Number(cl) : NaN,
+    client: gate ? gate.clientOf(res, headers['x-forwarded-for'] ?? '') : '',
   };
 }
 

@@ -1,6 +1,8 @@
 import type { TimerHandle, Timers } from '../clock.ts';
 import { AppError, errors } from '../errors.ts';
-import type { InboxEvent, InboxStore, OpenOutcome, StoredMessage } from '../store/types.ts';
+import type { KeyedLimit } from '../limits/index.ts';
+import type { InboxEvent, InboxStore, StoredMessage } from '../store/types.ts';
+import { openInbox } from './admission.ts';
 import { usernameProblem, type Owner } from './identity.ts';
 
 /** Why a read ended without a message. */
@@ -32,6 +34,8 @@ export interface InboxServiceOptions {
   readonly defaultWaitMs: number;
   /** Called with errors of background store calls (logging). */
   readonly onBackgroundError?: (err: unknown) => void;
+  /** New inboxes per client (null or absent: no limit). */
+  readonly newInboxes?: KeyedLimit | null;
 }
 
 interface Attached {
@@ -72,9 +76,10 @@ export class InboxService {
   /**
    * Opens (or creates) the owner's inbox and attaches `reader` as its one
    * reader, ending the previous one. Messages flow to the reader from then on.
+   * `client` is the key of per-client limits (a new inbox counts against it).
    */
-  async read(owner: Owner, reader: Reader, waitMs: number): Promise<AppError | undefined> {
-    const failure = openFailure(await this.#o.store.open(owner.name, owner.secret, true));
+  async read(owner: Owner, reader: Reader, waitMs: number, client = ''): Promise<AppError | undefined> {
+    const failure = await openInbox(this.#o.store, owner, true, this.#o.newInboxes, client);
     if (failure) return failure;
     if (!reader.isOpen()) return undefined;
     const name = owner.name;
@@ -108,10 +113,10 @@ export class InboxService {
   }
 
   /** Queues a message from `sender` (whose inbox is created if needed) for `to`. */
-  async send(sender: Owner, to: string, contentType: string, body: Uint8Array): Promise<AppError | undefined> {
+  async send(sender: Owner, to: string, contentType: string, body: Uint8Array, client = ''): Promise<AppError | undefined> {
     const badTo = usernameProblem(to);
     if (badTo) return errors.invalidRecipient(badTo);
-    const failure = openFailure(await this.#o.store.open(sender.name, sender.secret, false));
+    const failure = await openInbox(this.#o.store, sender, false, this.#o.newInboxes, client);
     if (failure) return failure;
     if (body.length > this.#o.maxMessageBytes) return errors.messageTooLarge(this.#o.maxMessageBytes);
     if (body.length === 0) {
@@ -220,10 +225,4 @@ export class InboxService {
   #background(p: Promise<unknown>): void {
     p.catch((err) => this.#o.onBackgroundError?.(err));
   }
-}
-
-function openFailure(outcome: OpenOutcome): AppError | undefined {
-  if (outcome === 'wrong-password') return errors.wrongPassword();
-  if (outcome === 'full') return errors.tooManyInboxes();
-  return undefined;
 }

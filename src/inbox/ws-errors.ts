@@ -31,12 +31,14 @@ export const CLOSE = {
   gone: 4404,
   authTimeout: 4408,
   replaced: 4409,
+  rateLimited: 4429,
 } as const;
 
-/** The close code for a failed auth: 4000 + status for 400/401, 1013 for overload (503), 1011 otherwise. */
+/** The close code for a failed auth: 4000 + status for 400/401/429, 1013 for overload (503), 1011 otherwise. */
 export function authCloseCode(status: number): number {
   if (status === 400) return CLOSE.malformed;
   if (status === 401) return CLOSE.unauthorized;
+  if (status === 429) return CLOSE.rateLimited;
   if (status === 503) return CLOSE.tryAgainLater;
   return CLOSE.internal;
 }

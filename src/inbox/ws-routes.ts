@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Timers } from '../clock.ts';
 import { errors } from '../errors.ts';
+import type { ClientGate } from '../http/client-gate.ts';
 import { statusLine } from '../http/status.ts';
+import { frameAllowed, type FrameWindow } from '../limits/frame-counter.ts';
 import type { TemplatedApp, Uws, WebSocket, WebSocketBehavior } from '../http/uws.ts';
 import type { CredentialHasher } from './identity.ts';
 import type { InboxService } from './service.ts';
@@ -34,6 +36,12 @@ export interface InboxWsOptions extends InboxWsTunables {
   readonly timers: Timers;
   readonly maxMessageBytes: number;
   readonly log: Logger;
+  /** Per-client checks at the upgrade and the connection count (null: none). */
+  readonly gate?: ClientGate | null;
+  /** Frames per socket per second (0: no limit); over it: error 429, close 4429. */
+  readonly framesPerSec?: number;
+  /** Monotonic ms, for the frame count. */
+  readonly now?: () => number;
 }
 
 export interface InboxWs {
@@ -43,9 +51,11 @@ export interface InboxWs {
   closeAll(): void;
 }
 
-interface SocketData {
+interface SocketData extends FrameWindow {
   peer: UwsPeer | null;
   session: WsSession | null;
+  /** The client key (per-client limits), read at the upgrade. */
+  client: string;
 }
 
 /**
@@ -63,6 +73,9 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
   let closing = false;
   const maxPayloadLength = maxPayloadFor(o.maxMessageBytes);
   const maxBufferedBytes = o.highWaterBytes + 2 * maxPayloadLength;
+  const gate = o.gate ?? null;
+  const framesPerSec = o.framesPerSec ?? 0;
+  const now = o.now ?? (() => performance.now());
 
   const behavior: WebSocketBehavior<SocketData> = {
     compression: o.uws.DISABLED,
@@ -82,18 +95,23 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      if (closing) {
-        const body = JSON.stringify(errors.shuttingDown());
-        res.cork(() => res.writeStatus(statusLine(503)).writeHeader('Retry-After', '1').end(body, true));
+      const client = gate ? gate.clientOf(res, req.getHeader('x-forwarded-for')) : '';
+      const refused = closing ? errors.shuttingDown() : gate?.admitUpgrade(client);
+      if (refused) {
+        const retryAfter = refused.headers.find(([name]) => name === 'Retry-After')?.[1] ?? '1';
+        const body = JSON.stringify(refused);
+        res.cork(() => res.writeStatus(statusLine(refused.status)).writeHeader('Retry-After', retryAfter).end(body, true));
         return;
       }
-      res.cork(() => res.upgrade<SocketData>({ peer: null, session: null }, key, protocol, extensions, context));
+      const data: SocketData = { peer: null, session: null, client, frameWindowMs: 0, frames: 0 };
+      res.cork(() => res.upgrade<SocketData>(data, key, protocol, extensions, context));
     },
 
     open(ws) {
       const peer = new UwsPeer(ws);
-      const session = new WsSession(peer, { ...o, maxBufferedBytes, onError: (err) => o.log.error({ err }, 'inbox socket frame failed') });
       const data = ws.getUserData();
+      gate?.connections?.add(data.client);
+      const session = new WsSession(peer, { ...o, maxBufferedBytes, client: data.client, onError: (err) => o.log.error({ err }, 'inbox socket frame failed') });
       data.peer = peer;
       data.session = session;
       sessions.add(session);
@@ -101,7 +119,9 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
     },
 
     message(ws, message, isBinary) {
-      const session = ws.getUserData().session!;
+      const data = ws.getUserData();
+      const session = data.session!;
+      if (!frameAllowed(data, now(), framesPerSec)) return session.fail(errors.rateLimited(1), CLOSE.rateLimited);
       // uWS: `message` is neutered when this callback returns; decoding copies it.
       if (isBinary) session.onBinary();
       else session.onText(utf8.decode(message));
@@ -112,9 +132,10 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
     },
 
     close(ws) {
-      const { peer, session } = ws.getUserData();
+      const { peer, session, client } = ws.getUserData();
       // uWS: the socket is invalid from here on; mark it so nothing touches it again.
       peer!.closed = true;
+      gate?.connections?.release(client);
       sessions.delete(session!);
       session!.onClose();
     },

@@ -41,6 +41,8 @@ export interface WsSessionOptions {
    */
   readonly maxBufferedBytes: number;
   readonly onError?: (err: unknown) => void;
+  /** The client key of per-client limits (the socket's address); '' when none. */
+  readonly client?: string;
 }
 
 type State = 'auth' | 'open' | 'closed';
@@ -138,7 +140,7 @@ export class WsSession {
     // Known before read() attaches the reader, so that a close at any point releases it.
     this.#owner = owner;
     this.#reader = reader;
-    const failed = await this.o.service.read(owner, reader, FOREVER);
+    const failed = await this.o.service.read(owner, reader, FOREVER, this.o.client);
     if (failed) return this.fail(failed, authCloseCode(failed.status));
     if (!this.peer.open) return;
     this.#state = 'open';
@@ -161,7 +163,7 @@ export class WsSession {
     }
     const body = sendBody(frame);
     if (body === null) return wsErrors.invalidData('it is not valid base64');
-    return this.o.service.send(owner, frame.to, frame.contentType ?? DEFAULT_TYPE, body);
+    return this.o.service.send(owner, frame.to, frame.contentType ?? DEFAULT_TYPE, body, this.o.client);
   }
 
   #clearAuthTimer(): void {

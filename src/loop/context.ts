@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { OutboundClient } from '../net/outbound-http.ts';
+import type { CreationLimits } from '../limits/index.ts';
 import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
 import type { LoopStore } from '../store/loop-types.ts';
 import type { ExternalServices } from './external/index.ts';
@@ -34,4 +35,6 @@ export interface LoopContext {
   readonly outbound: OutboundClient;
   readonly health: LoopHealth;
   readonly log: Logger;
+  /** Anonymous registrations and rooms created per client (null: no limit). */
+  readonly limits: Pick<CreationLimits, 'registrations' | 'rooms'>;
 }

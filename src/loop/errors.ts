@@ -1,6 +1,7 @@
+import type { AppError } from '../errors.ts';
 import type { HeaderList } from '../http/reply.ts';
 
-/** The closed errno table of loop-v1.md §13. */
+/** The closed errno table of loop-v1.md §13, plus 429 for per-client limits. */
 export const ERRNO = {
   INVALID_TOKEN: 105,
   BADJSON: 106,
@@ -16,6 +17,8 @@ export const ERRNO = {
   ROOM_FULL: 202,
   NOT_ROOM_PARTICIPANT: 203,
   NO_LONGER_SUPPORTED: 204,
+  /** Ours (the §13 table has no rate-limit errno): a per-client limit was exceeded (429). */
+  TOO_MANY_REQUESTS: 429,
   UNDEFINED: 999,
 } as const;
 
@@ -89,4 +92,15 @@ export const loopErrors = {
   analyticsOff: () =>
     new LoopError(405, ERRNO.UNDEFINED, 'Google Analytics events are not configured for this server.'),
   internal: () => new LoopError(500, ERRNO.UNDEFINED, 'Internal Server Error'),
+  /** Over a per-client limit: 429 errno 429, `Retry-After` the seconds to wait. */
+  rateLimited: (retryAfterSec: number) =>
+    new LoopError(429, ERRNO.TOO_MANY_REQUESTS, 'Too Many Requests', [['Retry-After', String(retryAfterSec)]]),
+  /**
+   * A refusal of the client gate (src/errors.ts rate_limited, too_many_connections,
+   * server_busy) in Loop's shape: 429 errno 429, or the usual 503 errno 201.
+   */
+  fromRefusal: (err: AppError) =>
+    err.status === 429
+      ? new LoopError(429, ERRNO.TOO_MANY_REQUESTS, err.code === 'rate_limited' ? 'Too Many Requests' : 'Too Many Connections', err.headers)
+      : new LoopError(503, ERRNO.BACKEND, 'Service Unavailable', err.headers),
 } as const;

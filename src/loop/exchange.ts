@@ -48,7 +48,8 @@ export class Responder {
     const out: (readonly [string, string])[] = [];
     if (hasBody) out.push(CONTENT_TYPE_JSON);
     if (status === 200 || status === 401) out.push(this.#timestamp());
-    else if (status === 503 || status === 429) out.push(this.#retryAfter);
+    // A limit's own Retry-After (in `extra`) wins over the configured one.
+    else if ((status === 503 || status === 429) && !extra.some(([name]) => name === 'Retry-After')) out.push(this.#retryAfter);
     if (ex.hawk) out.push(['Server-Authorization', serverAuthorizationOf(ex.hawk)]);
     if (ex.mintedToken) {
       out.push(['Hawk-Session-Token', ex.mintedToken], ['Access-Control-Expose-Headers', 'Hawk-Session-Token']);

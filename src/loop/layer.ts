@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle, Timers } from '../clock.ts';
-import type { Handler } from '../http/server.ts';
+import type { AppError } from '../errors.ts';
+import type { Reply } from '../http/reply.ts';
+import type { Handler, RequestInfo } from '../http/server.ts';
+import type { CreationLimits } from '../limits/index.ts';
 import { OutboundClient } from '../net/outbound-http.ts';
 import { OutboundPolicy } from '../net/outbound-policy.ts';
 import { MemoryLoopStore } from '../store/loop-memory.ts';
@@ -10,7 +13,8 @@ import type { LoopStore } from '../store/loop-types.ts';
 import type { LoopContext, LoopHealth } from './context.ts';
 import { LoopCors } from './cors.ts';
 import { LOOP_HEADERS, loopDispatcher } from './dispatch.ts';
-import { Responder } from './exchange.ts';
+import { loopErrors } from './errors.ts';
+import { Exchange, Responder } from './exchange.ts';
 import { createExternalServices, type ExternalServices } from './external/index.ts';
 import { HawkAuth } from './hawk-auth.ts';
 import { MemoryCallStateStore, type CallStateStore } from './progress/index.ts';
@@ -47,11 +51,15 @@ export interface LoopLayerDeps {
   readonly services?: Partial<ExternalServices>;
   /** OUTBOUND_ALLOW, already validated: destinations reachable although private. Default none. */
   readonly outboundAllow?: readonly string[];
+  /** Per-client limits on anonymous registrations and rooms created (default: none). */
+  readonly limits?: Pick<CreationLimits, 'registrations' | 'rooms'>;
 }
 
 export interface LoopLayer {
   /** The catch-all uWS handler, and the headers it needs. */
   readonly handler: Handler;
+  /** Writes a refusal of the client gate (429, 503) as a Loop error. */
+  readonly refuse: (req: RequestInfo, reply: Reply, err: AppError) => void;
   readonly headers: readonly string[];
   /** Where the rooms endpoints (§8) register. */
   readonly router: LoopRouter;
@@ -79,7 +87,8 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   const sessions = new Sessions({ store, hawkIdSecret: config.hawkIdSecret, userMacSecret: config.userMacSecret, sessionTtlMs });
   const hawk = new HawkAuth({ store, sessionTtlMs, protocol: config.protocol, ...config.hawk, log, nowMs });
   const urls = new PublicUrls(config, deps.listening);
-  const context: LoopContext = { config, urls, store, roomStore, callState, sessions, hawk, services, outbound, health, log };
+  const limits = deps.limits ?? { registrations: null, rooms: null };
+  const context: LoopContext = { config, urls, store, roomStore, callState, sessions, hawk, services, outbound, health, log, limits };
   const notifyOwner = async (ownerKey: string, version: number) => {
     const urls = await store.pushUrls(ownerKey, 'rooms').catch((err) => (log.warn({ err }, 'rooms push lookup failed'), []));
     if (urls.length > 0) services.push.notify(urls, version);
@@ -100,12 +109,18 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   rooms.expiry.start();
 
   const responder = new Responder(nowMs, config.retryAfter);
-  const handler = loopDispatcher({ router, cors: new LoopCors(config.allowedOrigins), responder, log, maxJsonDepth: config.limits.jsonDepth });
+  const cors = new LoopCors(config.allowedOrigins);
+  const handler = loopDispatcher({ router, cors, responder, log, maxJsonDepth: config.limits.jsonDepth });
   const onSweepError = (err: unknown) => log.error({ err }, 'Loop store sweep failed');
   const sweeper: TimerHandle = timers.setInterval(() => void store.sweep().catch(onSweepError), SWEEP_EVERY_MS);
 
   return {
     handler,
+    refuse: (req, reply, err) => {
+      const origin = req.headers.origin ?? '';
+      reply.common = cors.headers(origin);
+      new Exchange(req, reply, responder, req.method === 'HEAD').fail(loopErrors.fromRefusal(err));
+    },
     headers: LOOP_HEADERS,
     router,
     context,

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Timers } from '../clock.ts';
+import type { ClientGate } from '../http/client-gate.ts';
 import { statusLine } from '../http/status.ts';
+import { frameAllowed, type FrameWindow } from '../limits/frame-counter.ts';
 import type { TemplatedApp, Uws, WebSocket, WebSocketBehavior } from '../http/uws.ts';
 import {
   MAX_FRAME_BYTES, ProgressSession,
@@ -28,6 +30,12 @@ export interface ProgressWsOptions {
   readonly helloTimeoutMs?: number;
   /** `limits.jsonDepth`: deepest nesting of a frame's JSON. */
   readonly maxJsonDepth?: number;
+  /** Per-client checks at the upgrade and the connection count (null: none). */
+  readonly gate?: ClientGate | null;
+  /** Frames per socket per second (0: no limit); over it the socket is closed 1008. */
+  readonly framesPerSec?: number;
+  /** Monotonic ms, for the frame count. */
+  readonly now?: () => number;
 }
 
 export interface ProgressWs {
@@ -37,9 +45,11 @@ export interface ProgressWs {
   closeAll(): void;
 }
 
-interface SocketData {
+interface SocketData extends FrameWindow {
   socket: UwsProgressSocket | null;
   session: ProgressSession | null;
+  /** The client key (per-client limits), read at the upgrade. */
+  client: string;
 }
 
 const GOING_AWAY = 1001;
@@ -53,6 +63,9 @@ export function registerProgressWebSocket(app: TemplatedApp, o: ProgressWsOption
   const sockets = new Set<UwsProgressSocket>();
   let closing = false;
   const onError = (err: unknown) => o.log.error({ err }, 'call-progress socket failed');
+  const gate = o.gate ?? null;
+  const framesPerSec = o.framesPerSec ?? 0;
+  const now = o.now ?? (() => performance.now());
 
   const behavior: WebSocketBehavior<SocketData> = {
     compression: o.uws.DISABLED,
@@ -71,16 +84,26 @@ export function registerProgressWebSocket(app: TemplatedApp, o: ProgressWsOption
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
+      const client = gate ? gate.clientOf(res, req.getHeader('x-forwarded-for')) : '';
       if (closing) {
         res.cork(() => res.writeStatus(statusLine(503)).writeHeader('Retry-After', '1').end('', true));
         return;
       }
-      res.cork(() => res.upgrade<SocketData>({ socket: null, session: null }, key, protocol, extensions, context));
+      // Over a per-client limit (429) or the connection cap (503): refused before the upgrade, no body.
+      const refused = gate?.admitUpgrade(client);
+      if (refused) {
+        const retryAfter = refused.headers.find(([name]) => name === 'Retry-After')?.[1] ?? '1';
+        res.cork(() => res.writeStatus(statusLine(refused.status)).writeHeader('Retry-After', retryAfter).end('', true));
+        return;
+      }
+      const data: SocketData = { socket: null, session: null, client, frameWindowMs: 0, frames: 0 };
+      res.cork(() => res.upgrade<SocketData>(data, key, protocol, extensions, context));
     },
 
     open(ws) {
       const socket = new UwsProgressSocket(ws);
       const data = ws.getUserData();
+      gate?.connections?.add(data.client);
       data.socket = socket;
       data.session = new ProgressSession(socket, {
         store: o.store, timers: o.timers, timings: o.timings, onError,
@@ -94,13 +117,16 @@ export function registerProgressWebSocket(app: TemplatedApp, o: ProgressWsOption
       // uWS: `message` is neutered when this callback returns; `receive`
       // decodes it synchronously. A binary frame is refused (§12.1: text
       // frames), with "Malformed message." and close 1003.
-      void ws.getUserData().session!.receive(message, isBinary);
+      const data = ws.getUserData();
+      if (!frameAllowed(data, now(), framesPerSec)) return data.socket!.close(POLICY_VIOLATION, 'Too many frames');
+      void data.session!.receive(message, isBinary);
     },
 
     close(ws) {
-      const { socket, session } = ws.getUserData();
+      const { socket, session, client } = ws.getUserData();
       // uWS: the socket is invalid from here on; mark it so nothing touches it again.
       socket!.closed = true;
+      gate?.connections?.release(client);
       sockets.delete(socket!);
       void session!.closed();
     },

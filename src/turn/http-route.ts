@@ -4,6 +4,8 @@ import { Cors } from '../http/cors.ts';
 import type { HeaderList } from '../http/reply.ts';
 import type { HttpServer, RequestInfo } from '../http/server.ts';
 import type { CredentialHasher, Owner } from '../inbox/identity.ts';
+import { openInbox } from '../inbox/admission.ts';
+import type { KeyedLimit } from '../limits/index.ts';
 import type { InboxStore } from '../store/types.ts';
 import { turnCredentials, type TurnSettings } from './credentials.ts';
 
@@ -12,7 +14,9 @@ export interface TurnRouteOptions {
   readonly turn: TurnSettings | undefined;
   /** The same hasher as the inbox routes, so the same password opens the same inbox. */
   readonly hasher: CredentialHasher;
-  readonly store: Pick<InboxStore, 'open'>;
+  readonly store: Pick<InboxStore, 'open' | 'remove'>;
+  /** New inboxes per client: asking for credentials creates the inbox like a POST does. */
+  readonly newInboxes?: KeyedLimit | null;
   readonly corsOrigins: readonly string[];
   /** Wall-clock milliseconds (coturn checks expiry against its wall clock). Default Date.now. */
   readonly wallClockMs?: () => number;
@@ -32,10 +36,8 @@ async function authenticate(req: RequestInfo, o: TurnRouteOptions): Promise<Owne
   if (typeof creds === 'string') return errors.missingCredentials(creds);
   const owner = o.hasher.owner(creds.username, creds.password);
   if (isError(owner)) return owner;
-  const outcome = await o.store.open(owner.name, owner.secret, false);
-  if (outcome === 'wrong-password') return errors.wrongPassword();
-  if (outcome === 'full') return errors.tooManyInboxes();
-  return owner;
+  const failed = await openInbox(o.store, owner, false, o.newInboxes, req.client);
+  return failed ?? owner;
 }
 
 /** GET /turn-credentials: coturn REST-API credentials for an authenticated inbox owner. */

@@ -15,10 +15,11 @@ export interface TestServer {
  * takes the same variables as production (INBOX_TTL, MAX_WAIT, …); `deps`
  * can inject a FakeTime as clock and timers. /__metrics__ is rendered afresh
  * on every request (tests read gauges right after acting) unless
- * `deps.metrics` says otherwise.
+ * `deps.metrics` says otherwise. Per-client limits are off (RATE_LIMITS=off:
+ * every test talks from 127.0.0.1) unless `env` sets them.
  */
 export async function startServer(env: Record<string, string> = {}, deps: AppDeps = {}): Promise<TestServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMITS: 'off', ...env });
   const app = createApp(config, { metrics: { maxAgeMs: 0 }, ...deps });
   const port = await app.listen();
   return { app, config, port, url: `http://127.0.0.1:${port}`, close: () => app.close() };

@@ -70,6 +70,11 @@ export function registerRegistrationRoutes(router: LoopRouter, ctx: LoopContext)
       if (!negotiated(ex)) return;
       const urls = pushUrlsOf(ex, ctx.outbound.policy);
       if (isLoopError(urls)) return ex.fail(urls);
+      // Only an anonymous registration is limited: it is the one anyone can make in a loop.
+      if (scheme === '' && ctx.limits.registrations) {
+        const waitSec = await ctx.limits.registrations.take(ex.req.client);
+        if (waitSec > 0) return ex.fail(loopErrors.rateLimited(waitSec));
+      }
       const session = ex.session ?? (await sessions.mint(ex, identity !== undefined ? { identity } : {}));
       if (urls.calls !== undefined || urls.rooms !== undefined) {
         await store.setPushUrls(session.record.userKey, session.id, urls);

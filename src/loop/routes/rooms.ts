@@ -1,5 +1,5 @@
 import type { LoopContext } from '../context.ts';
-import { isLoopError } from '../errors.ts';
+import { isLoopError, loopErrors } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
 import type { Rooms } from '../rooms/index.ts';
 import { hawkSession, negotiated } from './guards.ts';
@@ -21,6 +21,10 @@ function registerRoomCollectionRoutes(router: LoopRouter, ctx: LoopContext, room
       alertOnRoomName(ex);
       const session = await hawkSession(ctx, ex);
       if (!session || !negotiated(ex)) return;
+      if (ctx.limits.rooms) {
+        const waitSec = await ctx.limits.rooms.take(ex.req.client);
+        if (waitSec > 0) return ex.fail(loopErrors.rateLimited(waitSec));
+      }
       const created = await rooms.owner.create(session.record.userKey, ex.body);
       if (isLoopError(created)) return ex.fail(created);
       ex.json(201, created);

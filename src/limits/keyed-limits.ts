@@ -1,0 +1,59 @@
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** A count of events per client key over a window: how many inboxes, registrations, rooms a client made. */
+export interface KeyedLimit {
+  /** Counts one event for `key`: resolves to 0 when within the limit, else the seconds until it may succeed (≥ 1). */
+  take(key: string): Promise<number>;
+}
+
+/** The limits on what a client creates; each is null when off. */
+export interface CreationLimits {
+  /** New inboxes per client address (GET/POST /inbox, /inbox/ws auth, /turn-credentials). */
+  readonly newInboxes: KeyedLimit | null;
+  /** Anonymous Loop registrations (POST /registration without credentials). */
+  readonly registrations: KeyedLimit | null;
+  /** Loop rooms created (POST /rooms). */
+  readonly rooms: KeyedLimit | null;
+}
+
+/** Events allowed per minute for each limit; 0 = that limit off. */
+export interface CreationLimitSettings {
+  readonly newInboxesPerMin: number;
+  readonly registrationsPerMin: number;
+  readonly roomsPerMin: number;
+}
+
+export const NO_CREATION_LIMITS: CreationLimits = { newInboxes: null, registrations: null, rooms: null };
+
+/**
+ * The one place the creation limiters are built. They are rate-limiter-flexible
+ * limiters in this process's memory; a Redis-backed build of this function
+ * (RateLimiterRedis with the same options, and a memory insurance limiter)
+ * makes the same limits hold across a deployment.
+ */
+export function createCreationLimits(s: CreationLimitSettings): CreationLimits {
+  return {
+    newInboxes: perMinute('inbox', s.newInboxesPerMin),
+    registrations: perMinute('registration', s.registrationsPerMin),
+    rooms: perMinute('room', s.roomsPerMin),
+  };
+}
+
+function perMinute(keyPrefix: string, points: number): KeyedLimit | null {
+  return points > 0 ? new FlexibleLimit(new RateLimiterMemory({ keyPrefix, points, duration: 60 })) : null;
+}
+
+/** rate-limiter-flexible behind KeyedLimit: a refusal (a RateLimiterRes rejection) becomes its wait in seconds. */
+class FlexibleLimit implements KeyedLimit {
+  constructor(private readonly limiter: RateLimiterAbstract) {}
+
+  take(key: string): Promise<number> {
+    return this.limiter.consume(key).then(
+      () => 0,
+      (refused: unknown) => {
+        if (refused instanceof RateLimiterRes) return Math.max(1, Math.ceil(refused.msBeforeNext / 1000));
+        throw refused; // the store failed (not possible in memory)
+      },
+    );
+  }
+}

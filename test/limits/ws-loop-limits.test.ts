@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import WebSocket from 'ws';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { CONFORMANCE, hawkFetch, register, send } from '../helpers/loop.ts';
+import { TestSocket } from '../inbox-ws/ws-helpers.ts';
+import { ProgressClient } from '../loop/progress-ws-helpers.ts';
+import { B, fromAddress, retryAfter } from './from-address.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const servers: TestServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+async function server(env: Record<string, string>): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'signalbox-limits-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify(CONFORMANCE));
+  const s = await startServer({ RATE_LIMITS: 'on', SIGNALBOX_CONFIG: path, ...env });
+  servers.push(s);
+  return s;
+}
+
+test('/inbox/ws: more frames a second than the limit: error frame 429 rate_limited, then close 4429', async () => {
+  const s = await server({ RATE_LIMIT_WS_FRAMES: '5' });
+  const socket = await TestSocket.ready(s, 'frames'); // the auth frame was the first
+  for (let i = 0; i < 10; i++) socket.send({ type: 'send', id: String(i), to: 'frames', data: 'x' });
+  const closed = await socket.closed;
+  assert.equal(closed.code, 4429);
+  const error = socket.frames.find((f) => f.type === 'error');
+  assert.deepEqual({ code: error?.code, error: error?.error }, { code: 429, error: 'rate_limited' });
+  assert.ok(socket.frames.filter((f) => f.type === 'sent').length <= 4, 'frames past the limit were not handled');
+});
+
+test('/inbox/ws: an auth that would create an inbox past the limit: error 429, close 4429', async () => {
+  const s = await server({ RATE_LIMIT_NEW_INBOXES: '1' });
+  const first = await TestSocket.ready(s, 'ws-a');
+  const second = await TestSocket.open(s);
+  second.send({ type: 'auth', username: 'ws-b', password: 'pw' });
+  const frame = await second.next();
+  assert.equal(frame.type, 'error');
+  assert.equal(frame.code, 429);
+  assert.equal(frame.error, 'rate_limited');
+  assert.equal((await second.closed).code, 4429);
+  first.ws.close();
+  await first.closed;
+});
+
+/** The HTTP answer to a refused WebSocket upgrade. */
+function refusedUpgrade(url: string): Promise<{ status: number; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined });
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => reject(new Error('the upgrade was accepted')));
+    ws.on('error', () => {});
+  });
+}
+
+test('WebSockets count as connections: past MAX_CONNECTIONS_PER_CLIENT the upgrade gets 429 (both endpoints)', async () => {
+  const s = await server({ MAX_CONNECTIONS_PER_CLIENT: '2' });
+  const a = await TestSocket.open(s);
+  const b = await ProgressClient.open(s);
+  const inbox = await refusedUpgrade(`ws://127.0.0.1:${s.port}/inbox/ws`);
+  assert.deepEqual(inbox, { status: 429, retryAfter: '1' });
+  const progress = await refusedUpgrade(`ws://127.0.0.1:${s.port}/websocket`);
+  assert.deepEqual(progress, { status: 429, retryAfter: '1' });
+  a.ws.close();
+  await a.closed;
+  const c = await TestSocket.open(s); // the closed socket's slot is free again
+  c.ws.close();
+  b.ws.close();
+  await Promise.all([c.closed, b.closed]);
+});
+
+test('/websocket (call progress): more frames a second than the limit closes the socket 1008', async () => {
+  const s = await server({ RATE_LIMIT_WS_FRAMES: '3' });
+  const client = await ProgressClient.open(s);
+  for (let i = 0; i < 8; i++) client.send({ messageType: 'echo', echo: String(i) });
+  const closed = await client.closed;
+  assert.equal(closed.code, 1008);
+  assert.equal(closed.reason, 'Too many frames');
+  assert.ok(client.frames.length <= 3, `at most 3 echoes (${client.frames.length})`);
+});
+
+test('anonymous Loop registrations: past the limit 429 errno 429 with its own Retry-After; other addresses and BrowserID unaffected', async () => {
+  const s = await server({ RATE_LIMIT_REGISTRATIONS: '2' });
+  for (let i = 0; i < 2; i++) assert.equal((await send(s, 'POST', '/v1/registration', {})).status, 200);
+  const refused = await fromAddress(s, '/v1/registration', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  assert.equal(refused.status, 429);
+  assert.deepEqual(refused.json, { code: 429, errno: 429, error: 'Too Many Requests' });
+  const wait = retryAfter(refused); // exactly one Retry-After: the limiter's, not the configured 30
+  assert.ok(wait >= 1 && wait <= 60, String(wait));
+  assert.equal(refused.headers['hawk-session-token'], undefined, 'no session was minted');
+  const other = await fromAddress(s, '/v1/registration', { from: B, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  assert.equal(other.status, 200);
+  const browserId = await send(s, 'POST', '/v1/registration', {}, { Authorization: 'BrowserID fake:alice@example.com' });
+  assert.equal(browserId.status, 200);
+});
+
+test('rooms created per client: past the limit 429 errno 429', async () => {
+  const s = await server({ RATE_LIMIT_ROOMS: '1' });
+  const { creds } = await register(s);
+  const body = { roomOwner: 'A', maxSize: 2, context: { value: 'v', alg: 'AES-GCM', wrappedKey: 'k' } };
+  assert.equal((await hawkFetch(s, creds, 'POST', '/v1/rooms', { body })).status, 201);
+  const refused = await hawkFetch(s, creds, 'POST', '/v1/rooms', { body });
+  assert.equal(refused.status, 429);
+  assert.deepEqual(refused.json, { code: 429, errno: 429, error: 'Too Many Requests' });
+  assert.ok(refused.res.headers.get('server-authorization'), 'a Hawk-verified request is still signed');
+});
