@@ -295,7 +295,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const allow = parseOutboundAllow(config.outboundAllow);
   if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', `must be a comma list of host names, IP addresses or CIDR networks (${allow.message})`);
   const badProxy = trustProxyProblem(config.trustProxy);
-  if (badProxy) throw new ConfigError('TRUST_PROXY', badProxy);
+  if (badProxy) throw new ConfigError('TRUST_PROXY', `must be a comma list of IP addresses or CIDR networks (${badProxy})`);
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
