@@ -19,9 +19,7 @@ import { registerServiceRoutes } from './service-routes.ts';
 import { bundleForBrowser } from './static/bundle.ts';
 import { DEMO_DIR, StaticFiles } from './static/files.ts';
 import { registerStaticRoutes } from './static/http-routes.ts';
-import { MemoryInboxStore } from './store/memory.ts';
-import type { InboxStore } from './store/types.ts';
-import type { LoopStore } from './store/loop-types.ts';
+import { closeStores, createStores, type Stores } from './store/index.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { registerTurnRoute } from './turn/http-route.ts';
 
@@ -30,13 +28,13 @@ export interface AppDeps {
   readonly timers?: Timers;
   readonly logger?: Logger;
   readonly core?: LoadedCore;
-  readonly store?: InboxStore;
+  /** Stores instead of the ones createStores builds from the config (tests: failing or shared stores). */
+  readonly stores?: Partial<Stores>;
   /** TURN settings instead of config.turn; null turns TURN off. */
   readonly turn?: TurnSettings | null;
   /** /inbox/ws tunables (auth timeout, idle timeout, backpressure); defaults in WS_DEFAULTS. */
   readonly inboxWs?: Partial<InboxWsTunables>;
-  /** Loop layer: its store, some or all of its external services, and the wall clock (ms since the epoch). */
-  readonly loopStore?: LoopStore;
+  /** Loop layer: some or all of its external services, and the wall clock (ms since the epoch). */
   readonly loopServices?: Partial<ExternalServices>;
   readonly nowMs?: () => number;
   /** /__metrics__ cache: its age limit and clock (default: 1 s of real time). */
@@ -73,7 +71,6 @@ export interface App {
   close(): Promise<void>;
 }
 
-const SWEEP_EVERY_MS = 1000;
 
 /** The composition root: builds every collaborator from the config and wires them. */
 export function createApp(config: Config, deps: AppDeps = {}): App {
@@ -81,7 +78,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const timers = deps.timers ?? systemTimers;
   const log = deps.logger ?? createLogger(config.logLevel);
   const core = deps.core ?? loadUwsCore();
-  const store = deps.store ?? new MemoryInboxStore({ ...config, clock });
+  const stores = createStores({
+    ...config, loopLimits: config.loop.limits, callDurationMs: config.loop.callDuration * 1000,
+  }, clock, timers, deps.stores);
+  const store = stores.inbox;
   const onBackgroundError = (err: unknown) => log.error({ err }, 'background store call failed');
   const now = () => clock.now();
   const limits = deps.limits ?? createClientLimits(config, now);
@@ -118,21 +118,17 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({
-    config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
+    config: config.loop, log, clock, timers, nowMs: deps.nowMs, stores, services: deps.loopServices,
     outboundAllow: config.outboundAllow,
     health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
   // The Loop call-progress WebSocket (§12), before the catch-all.
   const progressWs = registerProgressWebSocket(http.app, {
-    uws: core.uws, path: config.loop.progressURLEndpoint, store: loop.context.callState, timers, log,
+    uws: core.uws, path: config.loop.progressURLEndpoint, store: stores.callState, timers, log,
     timings: timingsFromSeconds(config.loop.timers),
     helloTimeoutMs: config.loop.progressHelloTimeout * 1000, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
   });
   http.route('any', '/*', 'Loop', { headers: loop.headers, refuse: loop.refuse }, loop.handler);
-
-  const sweeper = timers.setInterval(() => {
-    store.sweep().catch(onBackgroundError);
-  }, SWEEP_EVERY_MS);
 
   return {
     core,
@@ -167,12 +163,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       accepting = false;
       http.stopListening();
       metricsHttp?.stopListening();
-      timers.clearInterval(sweeper);
       service.shutdown();
       progressWs.closeAll(); // 1001 "going away"; before the call-state store closes
       await loop.stop();
       inboxWs.closeAll(); // 1001 "going away", also for sockets not yet authenticated
-      await store.close();
+      await closeStores(stores);
       // Let the answers just written leave before the sockets close.
       await new Promise((resolve) => setImmediate(resolve));
       http.closeAll();

@@ -1,6 +1,6 @@
 import { errors, type AppError } from '../errors.ts';
 import type { KeyedLimit } from '../limits/index.ts';
-import type { InboxStore } from '../store/types.ts';
+import type { InboxStore } from '../store/inbox.ts';
 import type { Owner } from './identity.ts';
 
 /**

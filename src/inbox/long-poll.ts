@@ -1,5 +1,5 @@
 import type { Reply } from '../http/reply.ts';
-import type { StoredMessage } from '../store/types.ts';
+import type { StoredMessage } from '../store/inbox.ts';
 import type { EndReason, Reader } from './service.ts';
 
 /** A GET /inbox as a Reader: one message (200) or none (204), then done. */

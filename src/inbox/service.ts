@@ -1,7 +1,7 @@
 import type { TimerHandle, Timers } from '../clock.ts';
 import { AppError, errors } from '../errors.ts';
 import type { KeyedLimit } from '../limits/index.ts';
-import type { InboxEvent, InboxStore, StoredMessage } from '../store/types.ts';
+import type { InboxEvent, InboxStore, StoredMessage } from '../store/inbox.ts';
 import { openInbox } from './admission.ts';
 import { usernameProblem, type Owner } from './identity.ts';
 

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import secureJson from 'secure-json-parse';
 import type { AppError } from '../errors.ts';
-import type { StoredMessage } from '../store/types.ts';
+import type { StoredMessage } from '../store/inbox.ts';
 
 /**
  * The frames of `/inbox/ws` (inbox.md, "WebSocket delivery"): schemas of what

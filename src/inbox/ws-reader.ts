@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../store/types.ts';
+import type { StoredMessage } from '../store/inbox.ts';
 import type { EndReason, Reader } from './service.ts';
 import { messageFrame, readyFrame } from './ws-frames.ts';
 import { CLOSE, wsErrors } from './ws-errors.ts';

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { OutboundClient } from '../net/outbound-http.ts';
 import type { CreationLimits } from '../limits/index.ts';
-import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
-import type { LoopStore } from '../store/loop-types.ts';
+import type { LoopRoomStore } from '../store/rooms.ts';
+import type { LoopStore } from '../store/loop.ts';
 import type { ExternalServices } from './external/index.ts';
 import type { HawkAuth } from './hawk-auth.ts';
 import type { PublicUrls } from './public-urls.ts';

@@ -4,7 +4,7 @@ import type { RequestInfo } from '../http/server.ts';
 import type { LoopBody } from './body.ts';
 import type { LoopError } from './errors.ts';
 import { serverAuthorization, type MacInput } from './hawk-mac.ts';
-import type { SessionRecord } from '../store/loop-types.ts';
+import type { SessionRecord } from '../store/loop.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const CONTENT_TYPE_JSON: readonly [string, string] = ['Content-Type', JSON_TYPE];

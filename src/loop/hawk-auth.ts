@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Hawk from 'hawk';
 import type { Logger } from 'pino';
-import type { LoopStore, SessionRecord } from '../store/loop-types.ts';
+import type { LoopStore, SessionRecord } from '../store/loop.ts';
 import { loopErrors, type LoopError } from './errors.ts';
 import type { AuthedSession, Exchange } from './exchange.ts';
 import { hawkMac, parseHawkHeader, sameMac } from './hawk-mac.ts';

@@ -6,10 +6,9 @@ import type { Handler, RequestInfo } from '../http/server.ts';
 import type { CreationLimits } from '../limits/index.ts';
 import { OutboundClient } from '../net/outbound-http.ts';
 import { OutboundPolicy } from '../net/outbound-policy.ts';
-import { MemoryLoopStore } from '../store/loop-memory.ts';
-import { MemoryLoopRoomStore } from '../store/loop-rooms-memory.ts';
-import type { LoopRoomStore } from '../store/loop-rooms-types.ts';
-import type { LoopStore } from '../store/loop-types.ts';
+import type { Stores } from '../store/index.ts';
+import type { LoopRoomStore } from '../store/rooms.ts';
+import type { LoopStore } from '../store/loop.ts';
 import type { LoopContext, LoopHealth } from './context.ts';
 import { LoopCors } from './cors.ts';
 import { LOOP_HEADERS, loopDispatcher } from './dispatch.ts';
@@ -17,7 +16,6 @@ import { loopErrors } from './errors.ts';
 import { Exchange, Responder } from './exchange.ts';
 import { createExternalServices, type ExternalServices } from './external/index.ts';
 import { HawkAuth } from './hawk-auth.ts';
-import { MemoryCallStateStore, type CallStateStore } from './progress/index.ts';
 import { PublicUrls } from './public-urls.ts';
 import { LoopRouter } from './router.ts';
 import { registerCallUrlRoutes } from './routes/call-url.ts';
@@ -42,11 +40,8 @@ export interface LoopLayerDeps {
   readonly health: LoopHealth;
   /** host:port the server is reached at until it reports the real one (PublicUrls.listeningOn). */
   readonly listening: string;
-  readonly store?: LoopStore;
-  /** Room storage (§8); default in memory on `clock`. */
-  readonly roomStore?: LoopRoomStore;
-  /** Call progress state (§12); default in memory, on `clock`, calls living `callDuration`. */
-  readonly callState?: CallStateStore;
+  /** The Loop's stores (built by createStores: the layer never constructs one). */
+  readonly stores: Pick<Stores, 'loop' | 'rooms' | 'callState'>;
   /** Replaces some or all of the external services (tests). */
   readonly services?: Partial<ExternalServices>;
   /** OUTBOUND_ALLOW, already validated: destinations reachable although private. Default none. */
@@ -68,16 +63,12 @@ export interface LoopLayer {
   stop(): Promise<void>;
 }
 
-/** How often expired Loop records are purged from memory (reads never see them anyway). */
-const SWEEP_EVERY_MS = 30_000;
 
 /** Builds the Loop v1 layer (loop-v1.md §2–§7, §9–§11, §13–§15). */
 export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   const { config, log, clock, timers, health } = deps;
   const nowMs = deps.nowMs ?? Date.now;
-  const store = deps.store ?? new MemoryLoopStore({ clock, limits: config.limits });
-  const roomStore = deps.roomStore ?? new MemoryLoopRoomStore({ clock });
-  const callState = deps.callState ?? new MemoryCallStateStore({ clock, callDurationMs: config.callDuration * 1000 });
+  const { loop: store, rooms: roomStore, callState } = deps.stores;
   const outbound = new OutboundClient({ policy: OutboundPolicy.fromList(deps.outboundAllow ?? []), log });
   const built = deps.services && isComplete(deps.services)
     ? deps.services
@@ -111,8 +102,6 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
   const responder = new Responder(nowMs, config.retryAfter);
   const cors = new LoopCors(config.allowedOrigins);
   const handler = loopDispatcher({ router, cors, responder, log, maxJsonDepth: config.limits.jsonDepth });
-  const onSweepError = (err: unknown) => log.error({ err }, 'Loop store sweep failed');
-  const sweeper: TimerHandle = timers.setInterval(() => void store.sweep().catch(onSweepError), SWEEP_EVERY_MS);
 
   return {
     handler,
@@ -124,14 +113,11 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
     headers: LOOP_HEADERS,
     router,
     context,
+    /** Stops the domain jobs and waits for push wake-ups in flight (the app closes the stores). */
     async stop() {
-      timers.clearInterval(sweeper);
       rooms.expiry.stop();
       await services.push.idle();
       outbound.close();
-      await store.close();
-      await callState.close();
-      await roomStore.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { LoopStore, SessionRecord } from '../store/loop-types.ts';
+import type { LoopStore, SessionRecord } from '../store/loop.ts';
 import { deriveCredentials, hmacHex, newSessionToken } from './credentials.ts';
 import type { AuthedSession, Exchange } from './exchange.ts';
 

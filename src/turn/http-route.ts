@@ -6,7 +6,7 @@ import type { HttpServer, RequestInfo } from '../http/server.ts';
 import type { CredentialHasher, Owner } from '../inbox/identity.ts';
 import { openInbox } from '../inbox/admission.ts';
 import type { KeyedLimit } from '../limits/index.ts';
-import type { InboxStore } from '../store/types.ts';
+import type { InboxStore } from '../store/inbox.ts';
 import { turnCredentials, type TurnSettings } from './credentials.ts';
 
 export interface TurnRouteOptions {

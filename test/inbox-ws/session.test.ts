@@ -3,7 +3,7 @@ import { beforeEach, describe, test } from 'node:test';
 import { CredentialHasher } from '../../src/inbox/identity.ts';
 import { InboxService } from '../../src/inbox/service.ts';
 import { WsSession, type PeerSocket, type SendStatus } from '../../src/inbox/ws-session.ts';
-import { MemoryInboxStore } from '../../src/store/memory.ts';
+import { MemoryInboxStore } from '../../src/store/memory/inbox.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
 /** A socket whose buffer and send results the test controls. */

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { isError } from '../../src/errors.ts';
 import type { Owner } from '../../src/inbox/identity.ts';
 import { InboxService, type EndReason, type Reader } from '../../src/inbox/service.ts';
-import { MemoryInboxStore } from '../../src/store/memory.ts';
-import type { InboxStore, StoredMessage } from '../../src/store/types.ts';
+import { MemoryInboxStore } from '../../src/store/memory/inbox.ts';
+import type { InboxStore, StoredMessage } from '../../src/store/inbox.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
 const TTL = 60_000;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, register, send, startLoopServer, type Creds } from '../helpers/loop.ts';
-import { MemoryLoopStore } from '../../src/store/loop-memory.ts';
-import type { SessionRecord } from '../../src/store/loop-types.ts';
+import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
+import type { SessionRecord } from '../../src/store/loop.ts';
 
 // Security state is never evicted by a flood: Hawk nonces stay until their
 // window ends (a full nonce store answers 503), and anonymous registrations

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import Hawk from 'hawk';
 import { deriveCredentials, hmacHex } from '../../src/loop/credentials.ts';
 import { Sessions } from '../../src/loop/sessions.ts';
-import type { LoopStore } from '../../src/store/loop-types.ts';
+import type { LoopStore } from '../../src/store/loop.ts';
 import { credentialsOf } from '../helpers/loop.ts';
 
 const TOKEN1 = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryLoopStore } from '../../src/store/loop-memory.ts';
-import type { CallRecord } from '../../src/store/loop-types.ts';
+import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
+import type { CallRecord } from '../../src/store/loop.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, register, startLoopServer } from '../helpers/loop.ts';
 
@@ -54,7 +54,7 @@ test('§3.7 a store failure during the Hawk lookup is 503 errno 201 with Retry-A
     }
   }
   const time = new FakeTime();
-  const server = await startLoopServer({}, { loopStore: new Broken({ clock: time, limits }) });
+  const server = await startLoopServer({}, { stores: { loop: new Broken({ clock: time, limits }) } });
   try {
     const { creds } = await register(server);
     const r = await hawkFetch(server, creds, 'GET', '/v1/call-url');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Clock } from '../../src/clock.ts';
-import type { InboxEvent, InboxStore, StoreStats, StoredMessage } from '../../src/store/types.ts';
+import type { InboxEvent, InboxStore, StoreStats, StoredMessage } from '../../src/store/inbox.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
 export const TTL = 60_000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { InboxStore, StoredMessage } from '../../src/store/types.ts';
+import type { InboxStore, StoredMessage } from '../../src/store/inbox.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import type { InboxStoreFactory } from './inbox-store-contract.ts';
 

@@ -1,7 +1,7 @@
 import { deriveState, type CallState, type PublishedState, type Role } from './call-state.ts';
 import type { ActionMessage } from './frames.ts';
 import { errorReasons } from './protocol.ts';
-import type { CallStateStore, StateChange } from './state-store.ts';
+import type { CallStateStore, StateChange } from '../../store/call-state.ts';
 
 /** What an `action` did to the stored call: an error for its socket, or a change to broadcast. */
 export type ActionOutcome =

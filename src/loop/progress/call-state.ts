@@ -3,21 +3,9 @@
  * the visible state derived from how many are set. Pure data and functions.
  */
 
-export type Role = 'caller' | 'callee';
+import type { CallState, Marker } from '../../store/call-state.ts';
 
-export type Marker = 'init' | 'init.caller' | 'init.callee' | 'connecting' | 'connected.caller' | 'connected.callee';
-
-export type CallState =
-  | 'init'
-  | 'half-initiated'
-  | 'alerting'
-  | 'connecting'
-  | 'half-connected'
-  | 'connected'
-  | 'terminated';
-
-/** The states a `progress` broadcast can carry (init and half-initiated are never published). */
-export type PublishedState = Exclude<CallState, 'init' | 'half-initiated'>;
+export type { CallState, Marker, PublishedState, Role } from '../../store/call-state.ts';
 
 /** State by marker count. Markers are only ever added in the states that allow them, so the count says it all. */
 const BY_COUNT: readonly CallState[] = [

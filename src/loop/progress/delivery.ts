@@ -1,6 +1,6 @@
 import type { PublishedState, Role } from './call-state.ts';
 import { serverReasons, type ServerMessage } from './protocol.ts';
-import type { StateChange } from './state-store.ts';
+import type { StateChange } from '../../store/call-state.ts';
 
 /** What one socket knows when a broadcast reaches it. */
 export interface Recipient {

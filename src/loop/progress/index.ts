@@ -14,7 +14,7 @@ export {
   ActionMessage, decodeFrame, EchoMessage, HelloMessage, MAX_FRAME_BYTES,
   type ClientMessage, type Decoded,
 } from './frames.ts';
-export { MemoryCallStateStore, type MemoryCallStateStoreOptions } from './memory-state-store.ts';
+export { MemoryCallStateStore, type MemoryCallStateStoreOptions } from '../../store/memory/call-state.ts';
 export {
   closeCodes, errorReasons, serverReasons, VALID_EVENTS,
   type ActionEvent, type ProgressSocket, type ServerMessage,
@@ -23,4 +23,4 @@ export { roleFor } from './role.ts';
 export { ProgressSession, type ProgressSessionDeps } from './session.ts';
 export type {
   CallRecord, CallStateStore, MarkerOutcome, NewCall, StateChange, StateListener,
-} from './state-store.ts';
+} from '../../store/call-state.ts';

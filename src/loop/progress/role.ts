@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Role } from './call-state.ts';
-import type { NewCall } from './state-store.ts';
+import type { NewCall } from '../../store/call-state.ts';
 
 /**
  * §12.3: the role a `hello`'s `auth` gives on this call — the callee token

@@ -9,7 +9,7 @@ import { decodeFrame, type ActionMessage, type Decoded, type HelloMessage } from
 import { closeCodes, errorReasons, serverReasons, type ProgressSocket, type ServerMessage } from './protocol.ts';
 import { roleFor } from './role.ts';
 import { SocketTimers } from './socket-timers.ts';
-import type { CallStateStore, StateChange } from './state-store.ts';
+import type { CallStateStore, StateChange } from '../../store/call-state.ts';
 
 export interface ProgressSessionDeps {
   readonly store: CallStateStore;

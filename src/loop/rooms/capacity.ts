@@ -1,4 +1,4 @@
-import type { ParticipantRecord, RoomRecord } from '../../store/loop-rooms-types.ts';
+import type { ParticipantRecord, RoomRecord } from '../../store/rooms.ts';
 import type { LoopError } from '../errors.ts';
 import { roomErrors } from './errors.ts';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LoopRoomStore, RoomRecord } from '../../store/loop-rooms-types.ts';
+import type { LoopRoomStore, RoomRecord } from '../../store/rooms.ts';
 import type { MediaProvider } from '../external/types.ts';
 import type { RoomSettings } from './validation.ts';
 

@@ -3,8 +3,6 @@ import type { RoomCore } from './core.ts';
 
 /** How often expired participants are looked for: with the store's 250 ms buckets, removal comes ≤ 0.5 s late (§8.12 asks ≤ 1 s). */
 export const EXPIRY_EVERY_MS = 250;
-/** Every this many ticks the store also frees the memory of expired rooms and notices. */
-const SWEEP_EVERY_TICKS = 120;
 
 /**
  * §8.12: a participant not refreshed in time is removed, and that counts as
@@ -14,7 +12,6 @@ const SWEEP_EVERY_TICKS = 120;
 export class ParticipantExpiry {
   #handle: TimerHandle | undefined;
   #running = false;
-  #ticks = 0;
 
   constructor(
     private readonly core: RoomCore,
@@ -39,7 +36,6 @@ export class ParticipantExpiry {
     const { store, deps } = this.core;
     let removed = 0;
     try {
-      if (++this.#ticks % SWEEP_EVERY_TICKS === 0) await store.sweep();
       for (const { roomToken, participants } of await store.expireParticipants()) {
         removed += participants.length;
         await this.core.touch(roomToken);

@@ -1,4 +1,4 @@
-import type { RoomRecord } from '../../store/loop-rooms-types.ts';
+import type { RoomRecord } from '../../store/rooms.ts';
 import { field, parseIntLoose, type LoopBody } from '../body.ts';
 import { newUrlToken } from '../credentials.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ParticipantRecord, RoomRecord } from '../../store/loop-rooms-types.ts';
+import type { ParticipantRecord, RoomRecord } from '../../store/rooms.ts';
 import { field, missingFields, parseIntLoose, type LoopBody } from '../body.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
 import { checkCapacity } from './capacity.ts';

@@ -1,4 +1,4 @@
-import type { RoomContext } from '../../store/loop-rooms-types.ts';
+import type { RoomContext } from '../../store/rooms.ts';
 import { field, parseIntLoose, type LoopBody } from '../body.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
 import type { LoopConfig } from '../settings.ts';

@@ -1,4 +1,4 @@
-import type { ParticipantRecord, RoomRecord } from '../../store/loop-rooms-types.ts';
+import type { ParticipantRecord, RoomRecord } from '../../store/rooms.ts';
 
 /** §8.7: the smallest of `maxSize` and every participant's `clientMaxSize`. */
 export function clientMaxSize(room: RoomRecord, participants: readonly ParticipantRecord[]): number {

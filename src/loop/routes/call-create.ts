@@ -1,4 +1,4 @@
-import type { CallRecord } from '../../store/loop-types.ts';
+import type { CallRecord } from '../../store/loop.ts';
 import type { LoopContext } from '../context.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
 import { randomHex } from '../credentials.ts';

@@ -1,4 +1,4 @@
-import type { CallUrlRecord } from '../../store/loop-types.ts';
+import type { CallUrlRecord } from '../../store/loop.ts';
 import { field, parseIntLoose } from '../body.ts';
 import type { LoopContext } from '../context.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';

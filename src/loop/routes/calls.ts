@@ -1,4 +1,4 @@
-import type { CallRecord } from '../../store/loop-types.ts';
+import type { CallRecord } from '../../store/loop.ts';
 import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';

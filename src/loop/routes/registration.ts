@@ -1,5 +1,5 @@
 import type { OutboundPolicy } from '../../net/outbound-policy.ts';
-import type { PushUrls } from '../../store/loop-types.ts';
+import type { PushUrls } from '../../store/loop.ts';
 import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';

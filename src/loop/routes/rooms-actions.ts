@@ -1,4 +1,4 @@
-import type { RoomRecord } from '../../store/loop-rooms-types.ts';
+import type { RoomRecord } from '../../store/rooms.ts';
 import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
 import { isLoopError, loopErrors } from '../errors.ts';

@@ -1,8 +1,8 @@
 import { DEFAULT_TIMINGS, type ProgressTimings, type Role } from '../../../src/loop/progress/call-state.ts';
-import { MemoryCallStateStore } from '../../../src/loop/progress/memory-state-store.ts';
+import { MemoryCallStateStore } from '../../../src/store/memory/call-state.ts';
 import type { ProgressSocket, ServerMessage } from '../../../src/loop/progress/protocol.ts';
 import { ProgressSession } from '../../../src/loop/progress/session.ts';
-import type { CallStateStore } from '../../../src/loop/progress/state-store.ts';
+import type { CallStateStore } from '../../../src/store/call-state.ts';
 import { FakeTime } from '../../helpers/fake-time.ts';
 
 export const CALL_ID = '0123456789abcdef0123456789abcdef';

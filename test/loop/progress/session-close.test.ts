@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CallStateStore } from '../../../src/loop/progress/state-store.ts';
+import type { CallStateStore } from '../../../src/store/call-state.ts';
 import { action, CALL_ID, CALLER_TOKEN, failing, harness, msg, settle } from './harness.ts';
 
 test('the last caller socket closing during alerting: the callee gets progress/terminated/closed and is closed', async () => {

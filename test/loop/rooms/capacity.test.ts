@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkCapacity } from '../../../src/loop/rooms/capacity.ts';
 import { clientMaxSize, fullView, publicView } from '../../../src/loop/rooms/views.ts';
-import type { ParticipantRecord, RoomRecord } from '../../../src/store/loop-rooms-types.ts';
+import type { ParticipantRecord, RoomRecord } from '../../../src/store/rooms.ts';
 
 const room = (maxSize: number): RoomRecord => ({
   roomToken: 'tok', context: null, roomOwner: 'O', maxSize, expiresIn: 1, creationTime: 1, ctime: 2, expiresAt: 3,

@@ -5,7 +5,7 @@ import { isLoopError, type LoopError } from '../../../src/loop/errors.ts';
 import type { MediaProvider } from '../../../src/loop/external/types.ts';
 import { createRooms, type RoomCaller } from '../../../src/loop/rooms/index.ts';
 import type { RoomSettings } from '../../../src/loop/rooms/validation.ts';
-import { MemoryLoopRoomStore } from '../../../src/store/loop-rooms-memory.ts';
+import { MemoryLoopRoomStore } from '../../../src/store/memory/rooms.ts';
 import { FakeTime } from '../../helpers/fake-time.ts';
 
 const EPOCH_MS = 1_700_000_000_000;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryCallStateStore } from '../../../src/loop/progress/memory-state-store.ts';
-import { FakeTime } from '../../helpers/fake-time.ts';
-import { callStateStoreContract } from './state-store-contract.ts';
+import { MemoryCallStateStore } from '../../src/store/memory/call-state.ts';
+import { FakeTime } from '../helpers/fake-time.ts';
+import { callStateStoreContract } from './call-state-contract.ts';
 
 const durationMs = 60_000;
 

@@ -1,9 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../clock.ts';
+import { deepFrozenCopy, frozenCopy } from './frozen.ts';
+import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
 import type {
   DeletedRoomNotice, ExpiredParticipants, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomPatch, RoomRecord,
-} from './loop-rooms-types.ts';
+} from '../rooms.ts';
 
 /** Entry caps: lru-cache needs a `max`; the least recently used entry goes first beyond it. */
 export interface LoopRoomMemoryLimits {
@@ -16,6 +18,8 @@ export const ROOM_MEMORY_DEFAULTS: LoopRoomMemoryLimits = { rooms: 200_000, dele
 export interface LoopRoomMemoryStoreOptions {
   readonly clock: Clock;
   readonly limits?: Partial<LoopRoomMemoryLimits>;
+  /** Free expired rooms and notices on this schedule (see createStores); absent: only when touched, or by sweep(). */
+  readonly sweep?: SweepSchedule;
 }
 
 interface Participant {
@@ -65,6 +69,8 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   /** "roomToken participantKey" by expiry time (stale entries are skipped when they come due). */
   readonly #expiries: ExpiryBuckets;
 
+  readonly #stopSweeping: () => void;
+
   constructor(o: LoopRoomMemoryStoreOptions) {
     const limits = { ...ROOM_MEMORY_DEFAULTS, ...o.limits };
     this.#clock = o.clock;
@@ -80,13 +86,14 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
       dispose: (v, key) => unindex(this.#ownerNotices, v.ownerKey, key),
     });
     this.#expiries = new ExpiryBuckets(BUCKET_MS, o.clock.now());
+    this.#stopSweeping = startSweeping(o.sweep, () => this.sweep());
   }
 
   async createRoom(room: RoomRecord, ttlMs: number, maxPerOwner = Infinity): Promise<boolean> {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
-    this.#rooms.set(room.roomToken, { room, participants: new Map() }, { ttl: Math.max(1, ttlMs) });
+    this.#rooms.set(room.roomToken, { room: deepFrozenCopy(room), participants: new Map() }, { ttl: Math.max(1, ttlMs) });
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
     return true;
   }
@@ -109,7 +116,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   async updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): Promise<RoomRecord | undefined> {
     const entry = this.#rooms.get(roomToken);
     if (!entry) return undefined;
-    entry.room = { ...entry.room, ...patch };
+    entry.room = Object.freeze({ ...entry.room, ...deepFrozenCopy(patch) });
     this.#rooms.set(roomToken, entry, { ttl: Math.max(1, ttlMs) });
     return entry.room;
   }
@@ -135,7 +142,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
     const previous = entry.participants.get(participant.key);
     if (previous) this.#unfile(roomToken, participant.key, previous.bucket);
-    entry.participants.set(participant.key, { record: participant, expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
+    entry.participants.set(participant.key, { record: deepFrozenCopy(participant), expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
     return true;
   }
 
@@ -190,7 +197,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   async addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): Promise<void> {
     const key = ownerKey + SEP + notice.roomToken;
-    this.#notices.set(key, { ownerKey, notice }, { ttl: Math.max(1, ttlMs) });
+    this.#notices.set(key, { ownerKey, notice: frozenCopy(notice) }, { ttl: Math.max(1, ttlMs) });
     index(this.#ownerNotices, ownerKey, key);
   }
 
@@ -220,6 +227,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   }
 
   async close(): Promise<void> {
+    this.#stopSweeping();
     this.#rooms.clear();
     this.#notices.clear();
     this.#expiries.clear();

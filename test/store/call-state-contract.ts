@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CallStateStore, StateChange } from '../../../src/loop/progress/state-store.ts';
+import type { CallStateStore, StateChange } from '../../src/store/call-state.ts';
 
 /**
  * The behaviour every CallStateStore backend must show. `make` builds a

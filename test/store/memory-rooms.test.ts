@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryLoopRoomStore } from '../../../src/store/loop-rooms-memory.ts';
-import type { ParticipantRecord, RoomRecord } from '../../../src/store/loop-rooms-types.ts';
-import { FakeTime } from '../../helpers/fake-time.ts';
+import { MemoryLoopRoomStore } from '../../src/store/memory/rooms.ts';
+import type { ParticipantRecord, RoomRecord } from '../../src/store/rooms.ts';
+import { FakeTime } from '../helpers/fake-time.ts';
 
 const room = (roomToken: string, ownerKey = 'u1'): RoomRecord => ({
   roomToken, context: null, roomOwner: 'O', maxSize: 5, expiresIn: 1, creationTime: 1, ctime: 1, expiresAt: 2,
@@ -89,7 +89,7 @@ test('memory room store: deleted-room notices per owner, with their own lifetime
 });
 
 test('expiry buckets: keys come out once, never before their time, at most one width late', async () => {
-  const { ExpiryBuckets } = await import('../../../src/store/expiry-buckets.ts');
+  const { ExpiryBuckets } = await import('../../src/store/memory/expiry-buckets.ts');
   const b = new ExpiryBuckets(250, 0);
   b.file('a', 100);
   b.file('b', 250);
@@ -105,7 +105,7 @@ test('expiry buckets: keys come out once, never before their time, at most one w
 });
 
 test('expiry buckets: unfile takes a key out of the bucket file returned; other keys and buckets stay', async () => {
-  const { ExpiryBuckets } = await import('../../../src/store/expiry-buckets.ts');
+  const { ExpiryBuckets } = await import('../../src/store/memory/expiry-buckets.ts');
   const b = new ExpiryBuckets(250, 0);
   const ba = b.file('a', 100);
   const bb = b.file('b', 100);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Clock } from '../../src/clock.ts';
-import { MemoryInboxStore } from '../../src/store/memory.ts';
+import { MemoryInboxStore } from '../../src/store/memory/inbox.ts';
 import { TTL, inboxStoreContract } from './inbox-store-contract.ts';
 
 inboxStoreContract('memory', (o) => new MemoryInboxStore(o));

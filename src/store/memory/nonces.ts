@@ -1,4 +1,4 @@
-import type { NonceClaim } from './loop-types.ts';
+import type { NonceClaim } from '../loop.ts';
 
 /**
  * Hawk nonces for the replay window, in memory. Unlike an LRU cache it

@@ -1,13 +1,16 @@
 import type { Clock } from '../../clock.ts';
-import { stateForMarkerCount, type CallState, type Marker, type Role } from './call-state.ts';
+import { startSweeping, type SweepSchedule } from './sweeping.ts';
+import { stateForMarkerCount, type CallState, type Marker, type Role } from '../../loop/progress/call-state.ts';
 import type {
   CallRecord, CallStateStore, MarkerOutcome, NewCall, StateChange, StateListener,
-} from './state-store.ts';
+} from '../call-state.ts';
 
 export interface MemoryCallStateStoreOptions {
   /** How long a call lives after `create`, never extended (§7.5 `callDuration`, default 60 000). */
   readonly callDurationMs: number;
   readonly clock: Clock;
+  /** Drop expired calls on this schedule (see createStores); absent: at each create, or by sweep(). */
+  readonly sweep?: SweepSchedule;
 }
 
 class Call {
@@ -34,8 +37,11 @@ export class MemoryCallStateStore implements CallStateStore {
   readonly #listeners = new Map<string, Set<StateListener>>();
   readonly #o: MemoryCallStateStoreOptions;
 
+  readonly #stopSweeping: () => void;
+
   constructor(options: MemoryCallStateStoreOptions) {
     this.#o = options;
+    this.#stopSweeping = startSweeping(options.sweep, () => this.sweep());
   }
 
   async create(call: NewCall): Promise<void> {
@@ -110,6 +116,7 @@ export class MemoryCallStateStore implements CallStateStore {
   }
 
   async close(): Promise<void> {
+    this.#stopSweeping();
     this.#listeners.clear();
   }
 

@@ -1,9 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../clock.ts';
 import type {
   CallRecord, CallUrlRecord, LoopStore, LoopStoreStats, NonceClaim, PushTopic, PushUrls, SessionPatch, SessionRecord,
-} from './loop-types.ts';
-import { NonceStore } from './nonce-store.ts';
+} from '../loop.ts';
+import { deepFrozenCopy, frozenCopy } from './frozen.ts';
+import { NonceStore } from './nonces.ts';
+import { startSweeping, type SweepSchedule } from './sweeping.ts';
 
 /**
  * Entry caps. Call URLs and calls: lru-cache needs a `max`; the least
@@ -23,6 +25,8 @@ export interface LoopMemoryLimits {
 export interface LoopMemoryStoreOptions {
   readonly clock: Clock;
   readonly limits: LoopMemoryLimits;
+  /** Purge expired entries on this schedule (see createStores); absent: only when touched, or by sweep(). */
+  readonly sweep?: SweepSchedule;
 }
 
 /** A full used-session cache is purged of expired sessions at most this often. */
@@ -75,6 +79,8 @@ export class MemoryLoopStore implements LoopStore {
   readonly #userCallUrls = new Map<string, Set<string>>();
   readonly #userCalls = new Map<string, Set<string>>();
 
+  readonly #stopSweeping: () => void;
+
   constructor(o: LoopMemoryStoreOptions) {
     // ttlResolution 0: read the injected clock every time (lru-cache otherwise caches "now" for 1 real ms).
     // +1: lru-cache treats a start time of 0 as "no TTL", and a fake clock starts at 0.
@@ -103,10 +109,11 @@ export class MemoryLoopStore implements LoopStore {
       },
     });
     this.#nonces = new NonceStore(o.limits.nonces, () => o.clock.now());
+    this.#stopSweeping = startSweeping(o.sweep, () => this.sweep());
   }
 
   async createSession(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
-    this.#fresh.set(id, { record }, { ttl: ttlMs }); // evicts the oldest never-used session when full
+    this.#fresh.set(id, { record: frozenCopy(record) }, { ttl: ttlMs }); // evicts the oldest never-used session when full
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -137,7 +144,7 @@ export class MemoryLoopStore implements LoopStore {
   async updateSession(id: string, patch: SessionPatch): Promise<boolean> {
     const entry = this.#sessions.get(id) ?? this.#fresh.get(id);
     if (!entry) return false;
-    entry.record = { ...entry.record, ...patch };
+    entry.record = frozenCopy({ ...entry.record, ...patch });
     return true;
   }
 
@@ -182,7 +189,7 @@ export class MemoryLoopStore implements LoopStore {
   async putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser = Infinity): Promise<boolean> {
     const known = this.#userCallUrls.get(record.userKey)?.has(record.token) ?? false;
     if (!known && this.#countLive(this.#userCallUrls, record.userKey, this.#callUrls, maxPerUser) >= maxPerUser) return false;
-    this.#callUrls.set(record.token, record, { ttl: Math.max(1, ttlMs) });
+    this.#callUrls.set(record.token, frozenCopy(record), { ttl: Math.max(1, ttlMs) });
     index(this.#userCallUrls, record.userKey, record.token);
     return true;
   }
@@ -211,7 +218,7 @@ export class MemoryLoopStore implements LoopStore {
   async addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number, maxPerUser = Infinity): Promise<string[]> {
     const users = userKeys.filter((u) => this.#countLive(this.#userCalls, u, this.#calls, maxPerUser) < maxPerUser);
     if (users.length === 0) return users;
-    this.#calls.set(call.callId, { call, users }, { ttl: Math.max(1, ttlMs) });
+    this.#calls.set(call.callId, { call: deepFrozenCopy(call), users }, { ttl: Math.max(1, ttlMs) });
     for (const user of users) index(this.#userCalls, user, call.callId);
     return users;
   }
@@ -259,6 +266,7 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   async close(): Promise<void> {
+    this.#stopSweeping();
     this.#sessions.clear();
     this.#fresh.clear();
     this.#callUrls.clear();

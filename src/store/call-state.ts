@@ -1,4 +1,19 @@
-import type { CallState, Marker, PublishedState, Role } from './call-state.ts';
+/** The §12.4 value types that cross the seam: a socket's role, the markers of a call, its derived states. */
+export type Role = 'caller' | 'callee';
+
+export type Marker = 'init' | 'init.caller' | 'init.callee' | 'connecting' | 'connected.caller' | 'connected.callee';
+
+export type CallState =
+  | 'init'
+  | 'half-initiated'
+  | 'alerting'
+  | 'connecting'
+  | 'half-connected'
+  | 'connected'
+  | 'terminated';
+
+/** The states a `progress` broadcast can carry (init and half-initiated are never published). */
+export type PublishedState = Exclude<CallState, 'init' | 'half-initiated'>;
 
 /**
  * The storage contract behind the call-progress WebSocket (loop-v1.md §12).

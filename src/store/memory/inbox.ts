@@ -1,7 +1,8 @@
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../clock.ts';
+import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import type {
   InboxEvent, InboxStore, OpenOutcome, RemoveOutcome, SendOutcome, StoreStats, StoredMessage,
-} from './types.ts';
+} from '../inbox.ts';
 
 export interface MemoryStoreOptions {
   readonly inboxTtlMs: number;
@@ -10,6 +11,8 @@ export interface MemoryStoreOptions {
   /** Total body bytes queued over all inboxes; a send past it is refused ('over-budget'). */
   readonly maxQueuedBytes: number;
   readonly clock: Clock;
+  /** Sweep expired inboxes on this schedule (see createStores); absent: only on access and sweep(). */
+  readonly sweep?: SweepSchedule;
 }
 
 /** One inbox: kept small, since a node may hold a million idle ones. */
@@ -48,8 +51,11 @@ export class MemoryInboxStore implements InboxStore {
   /** Body bytes queued: added on send/giveBack, subtracted on take and when an inbox goes with its queue. */
   #bytes = 0;
 
+  readonly #stopSweeping: () => void;
+
   constructor(options: MemoryStoreOptions) {
     this.#o = options;
+    this.#stopSweeping = startSweeping(options.sweep, () => this.#sweep());
   }
 
   async open(name: string, secret: string, touch: boolean): Promise<OpenOutcome> {
@@ -143,6 +149,7 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   async close(): Promise<void> {
+    this.#stopSweeping();
     this.#listeners.clear();
   }
 

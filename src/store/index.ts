@@ -1,0 +1,60 @@
+/**
+ * The one seam where a storage backend plugs in. Every piece of state that
+ * nodes of one deployment must share sits behind one of these contracts;
+ * createStores is the only place a backend is constructed.
+ */
+import type { Clock, Timers } from '../clock.ts';
+import type { CallStateStore } from './call-state.ts';
+import type { InboxStore } from './inbox.ts';
+import type { LoopStore } from './loop.ts';
+import { MemoryCallStateStore } from './memory/call-state.ts';
+import { MemoryInboxStore } from './memory/inbox.ts';
+import { MemoryLoopStore, type LoopMemoryLimits } from './memory/loop.ts';
+import { MemoryLoopRoomStore } from './memory/rooms.ts';
+import type { LoopRoomStore } from './rooms.ts';
+
+export interface Stores {
+  /** Inboxes and their queues. */
+  readonly inbox: InboxStore;
+  /** Loop sessions, users, push URLs, call URLs, calls and Hawk nonces. */
+  readonly loop: LoopStore;
+  /** Loop rooms, participants and deleted-room notices. */
+  readonly rooms: LoopRoomStore;
+  /** Loop call-progress state and its publish/subscribe. */
+  readonly callState: CallStateStore;
+}
+
+/** What the backends need to know, in the units they use. */
+export interface StoreSettings {
+  readonly inboxTtlMs: number;
+  readonly inboxCapacity: number;
+  readonly maxInboxes: number;
+  readonly maxQueuedBytes: number;
+  readonly loopLimits: LoopMemoryLimits;
+  readonly callDurationMs: number;
+}
+
+/** How often the memory backends drop expired entries (reads never see them anyway). */
+const SWEEP_INBOXES_EVERY_MS = 1000;
+const SWEEP_LOOP_EVERY_MS = 30_000;
+
+/**
+ * Builds every store not given in `given` (tests inject some); the memory
+ * backends sweep themselves on `timers` until closed.
+ */
+export function createStores(settings: StoreSettings, clock: Clock, timers: Timers, given: Partial<Stores> = {}): Stores {
+  const sweepLoop = { timers, everyMs: SWEEP_LOOP_EVERY_MS };
+  return {
+    inbox: given.inbox ?? new MemoryInboxStore({ ...settings, clock, sweep: { timers, everyMs: SWEEP_INBOXES_EVERY_MS } }),
+    loop: given.loop ?? new MemoryLoopStore({ clock, limits: settings.loopLimits, sweep: sweepLoop }),
+    rooms: given.rooms ?? new MemoryLoopRoomStore({ clock, sweep: sweepLoop }),
+    callState: given.callState ?? new MemoryCallStateStore({ clock, callDurationMs: settings.callDurationMs, sweep: sweepLoop }),
+  };
+}
+
+/** Closes every store (in parallel). */
+export async function closeStores(stores: Stores): Promise<void> {
+  await Promise.all([stores.inbox.close(), stores.loop.close(), stores.rooms.close(), stores.callState.close()]);
+}
+
+export type { CallStateStore, InboxStore, LoopRoomStore, LoopStore };
