@@ -29,7 +29,9 @@ test('idle sockets are pinged; one that misses the pongs is closed and its inbox
   const closedAfter = Date.now() - started;
   // The TTL runs from the close: the inbox is still there right after it...
   assert.equal(await post(server, 'bob', 'dead', 'y', 'text/plain'), 204);
-  assert.ok(closedAfter >= 7_000, `closed after ${closedAfter} ms, not before the idle timeout`);
+  // uWS counts idle time in steps of 4 s (LIBUS_TIMEOUT_GRANULARITY): an idleTimeout of 8 s closes a
+  // silent socket between 4 and 8 s after its last frame, later when pings are in flight.
+  assert.ok(closedAfter >= 4_000, `closed after ${closedAfter} ms, before the idle timeout could have passed`);
 
   assert.ok(pings >= 1, 'the live socket was pinged');
   assert.equal(live.ws.readyState, live.ws.OPEN, 'a socket that answers pings stays open');
