@@ -167,7 +167,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       progressWs.closeAll(); // 1001 "going away"; before the call-state store closes
       await loop.stop();
       inboxWs.closeAll(); // 1001 "going away", also for sockets not yet authenticated
-      await closeStores(stores);
+      await closeStores(stores, deps.stores); // stores given by the caller (shared ones) are the caller's to close
       // Let the answers just written leave before the sockets close.
       await new Promise((resolve) => setImmediate(resolve));
       http.closeAll();

@@ -36,19 +36,30 @@ export interface InboxServiceOptions {
   readonly onBackgroundError?: (err: unknown) => void;
   /** New inboxes per client (null or absent: no limit). */
   readonly newInboxes?: KeyedLimit | null;
+  /** Lease of a socket reader's claim, renewed every third of it (default 30 s). */
+  readonly socketLeaseMs?: number;
 }
+
+/** A long-poll's claim lasts its wait plus this; a socket's is renewed while it lives. */
+const LEASE_MARGIN_MS = 5_000;
+const DEFAULT_SOCKET_LEASE_MS = 30_000;
 
 interface Attached {
   readonly reader: Reader;
   readonly waits: boolean;
-  /**
-   * Whether the store counts this reader (readerStarted/readerEnded), which
-   * keeps the inbox from expiring while it is attached. A GET that does not
-   * wait is attached for microseconds, right after open() touched the inbox:
-   * counting it would cost two store calls per request and change nothing.
-   */
-  readonly counted: boolean;
+  /** The store claim that makes this the inbox's one reader, on every node. */
+  readonly epoch: number;
+  /** A long-poll's wait, or a socket's lease renewal. */
   timer: TimerHandle | null;
+}
+
+/** This node's subscription to one inbox's events, shared by the reads of that inbox. */
+interface Watch {
+  readonly unwatch: () => void;
+  /** The newest claim seen: a read whose claim is older was replaced before it attached. */
+  latestEpoch: number;
+  /** Reads attached or on their way. */
+  refs: number;
 }
 
 /**
@@ -59,13 +70,14 @@ interface Attached {
 export class InboxService {
   readonly #o: InboxServiceOptions;
   readonly #readers = new Map<string, Attached>();
+  readonly #watches = new Map<string, Watch>();
   readonly #pumping = new Set<string>();
   readonly #again = new Set<string>();
-  readonly #unsubscribe: () => void;
+  readonly #socketLeaseMs: number;
 
   constructor(options: InboxServiceOptions) {
     this.#o = options;
-    this.#unsubscribe = options.store.subscribe((event) => this.#onEvent(event));
+    this.#socketLeaseMs = options.socketLeaseMs ?? DEFAULT_SOCKET_LEASE_MS;
   }
 
   /** The wait to apply for a read that asked `requestedMs` (undefined: asked none), capped at maxWait. */
@@ -75,27 +87,41 @@ export class InboxService {
 
   /**
    * Opens (or creates) the owner's inbox and attaches `reader` as its one
-   * reader, ending the previous one. Messages flow to the reader from then on.
-   * `client` is the key of per-client limits (a new inbox counts against it).
+   * reader: its store claim ends the previous reader, on this node or any
+   * other. Messages flow to the reader from then on. `client` is the key of
+   * per-client limits (a new inbox counts against it).
    */
   async read(owner: Owner, reader: Reader, waitMs: number, client = ''): Promise<AppError | undefined> {
     const failure = await openInbox(this.#o.store, owner, true, this.#o.newInboxes, client);
     if (failure) return failure;
     if (!reader.isOpen()) return undefined;
     const name = owner.name;
-    const waits = waitMs > 0;
-    const entry: Attached = { reader, waits, counted: waits || !reader.single, timer: null };
-    const previous = this.#readers.get(name);
-    this.#readers.set(name, entry);
-    if (previous) {
-      this.#clearTimer(previous);
-      previous.reader.finish('replaced');
+    // Watch before claiming, so that a newer claim made anywhere meanwhile is seen.
+    const watch = this.#watch(name);
+    let epoch: number | undefined;
+    try {
+      epoch = await this.#o.store.claim(name, reader.single ? waitMs + LEASE_MARGIN_MS : this.#socketLeaseMs);
+    } finally {
+      if (epoch === undefined) this.#unwatch(name, watch);
     }
-    const heldBefore = previous?.counted ?? false;
-    if (entry.counted && !heldBefore) this.#background(this.#o.store.readerStarted(name));
-    else if (!entry.counted && heldBefore) this.#background(this.#o.store.readerEnded(name));
-    if (entry.waits && reader.single) {
-      entry.timer = this.#o.timers.setTimeout(() => this.#end(name, entry, 'timeout'), waitMs);
+    if (epoch === undefined) {
+      reader.finish('gone'); // deleted between open and claim
+      return undefined;
+    }
+    if (epoch < watch.latestEpoch || !reader.isOpen()) {
+      this.#background(this.#o.store.unclaim(name, epoch));
+      this.#unwatch(name, watch);
+      if (reader.isOpen()) reader.finish('replaced');
+      return undefined;
+    }
+    const entry: Attached = { reader, waits: waitMs > 0, epoch, timer: null };
+    const previous = this.#readers.get(name);
+    if (previous) this.#end(name, previous, 'replaced'); // its own 'replaced' event may still be on its way (another node's store)
+    this.#readers.set(name, entry);
+    if (reader.single) {
+      if (entry.waits) entry.timer = this.#o.timers.setTimeout(() => this.#end(name, entry, 'timeout'), waitMs);
+    } else {
+      entry.timer = this.#o.timers.setInterval(() => this.#renew(name, entry), this.#socketLeaseMs / 3);
     }
     void this.#pump(name);
     return undefined;
@@ -143,17 +169,47 @@ export class InboxService {
     return this.#readers.size;
   }
 
-  /** Ends every reader ('shutdown') and stops listening to the store. */
+  /** Ends every reader ('shutdown'), which releases their claims and watches. */
   shutdown(): void {
     for (const [name, entry] of [...this.#readers]) this.#end(name, entry, 'shutdown');
-    this.#unsubscribe();
   }
 
   #onEvent(event: InboxEvent): void {
+    if (event.type === 'replaced') {
+      const watch = this.#watches.get(event.name);
+      if (watch && event.epoch > watch.latestEpoch) watch.latestEpoch = event.epoch;
+    }
     const entry = this.#readers.get(event.name);
     if (!entry) return;
     if (event.type === 'message') void this.#pump(event.name);
-    else this.#end(event.name, entry, 'gone');
+    else if (event.type === 'gone') this.#end(event.name, entry, 'gone');
+    else if (event.epoch > entry.epoch) this.#end(event.name, entry, 'replaced');
+  }
+
+  #watch(name: string): Watch {
+    let watch = this.#watches.get(name);
+    if (!watch) {
+      const unwatch = this.#o.store.watch(name, (event) => this.#onEvent(event));
+      this.#watches.set(name, (watch = { unwatch, latestEpoch: 0, refs: 0 }));
+    }
+    watch.refs++;
+    return watch;
+  }
+
+  #unwatch(name: string, watch: Watch): void {
+    if (--watch.refs > 0 || this.#watches.get(name) !== watch) return;
+    this.#watches.delete(name);
+    watch.unwatch();
+  }
+
+  /** A socket's claim is renewed while it lives; a claim lost without an event (a missed message) ends it too. */
+  #renew(name: string, entry: Attached): void {
+    this.#o.store.renew(name, entry.epoch, this.#socketLeaseMs).then(
+      (current) => {
+        if (!current && this.#readers.get(name) === entry) this.#end(name, entry, 'replaced');
+      },
+      (err) => this.#o.onBackgroundError?.(err),
+    );
   }
 
   /**
@@ -212,14 +268,16 @@ export class InboxService {
     // newer reader during an await: that one must stay attached.
     if (this.#readers.get(name) !== entry) return;
     this.#readers.delete(name);
-    if (entry.counted) this.#background(this.#o.store.readerEnded(name));
+    this.#background(this.#o.store.unclaim(name, entry.epoch));
+    const watch = this.#watches.get(name);
+    if (watch) this.#unwatch(name, watch);
   }
 
   #clearTimer(entry: Attached): void {
-    if (entry.timer !== null) {
-      this.#o.timers.clearTimeout(entry.timer);
-      entry.timer = null;
-    }
+    if (entry.timer === null) return;
+    if (entry.reader.single) this.#o.timers.clearTimeout(entry.timer);
+    else this.#o.timers.clearInterval(entry.timer);
+    entry.timer = null;
   }
 
   #background(p: Promise<unknown>): void {

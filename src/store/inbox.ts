@@ -20,7 +20,9 @@ export type RemoveOutcome = 'ok' | 'no-inbox' | 'wrong-password';
 
 export type InboxEvent =
   | { readonly type: 'message'; readonly name: string }
-  | { readonly type: 'gone'; readonly name: string; readonly reason: 'deleted' | 'expired' };
+  | { readonly type: 'gone'; readonly name: string; readonly reason: 'deleted' | 'expired' }
+  /** A reader claimed the inbox with `epoch`: the holder of any older claim must end its reader. */
+  | { readonly type: 'replaced'; readonly name: string; readonly epoch: number };
 
 export interface StoreStats {
   readonly inboxes: number;
@@ -49,16 +51,28 @@ export interface InboxStore {
   giveBack(name: string, message: StoredMessage): Promise<void>;
   /** Deletes the inbox and its queue when the secret matches; emits 'gone'. */
   remove(name: string, secret: string): Promise<RemoveOutcome>;
-  /** A reader (long-poll, socket) is attached: the inbox must not expire meanwhile. */
-  readerStarted(name: string): Promise<void>;
-  /** The reader left: the idle TTL starts now. */
-  readerEnded(name: string): Promise<void>;
+  /**
+   * Makes the caller the inbox's one reader for `leaseMs`, whichever node it
+   * runs on: returns the claim's epoch, higher than every epoch before it, and
+   * emits 'replaced' with it to the watchers, so the holder of an older claim
+   * ends its reader. While the lease runs the inbox does not expire; if its
+   * holder dies without unclaiming, the inbox expires the idle TTL after the
+   * lease ends. Undefined: no such inbox.
+   */
+  claim(name: string, leaseMs: number): Promise<number | undefined>;
+  /** Extends a claim that is still the current one; false when it was replaced, or the inbox is gone. */
+  renew(name: string, epoch: number, leaseMs: number): Promise<boolean>;
+  /** Ends a claim that is still the current one: the idle TTL starts now. An older claim changes nothing. */
+  unclaim(name: string, epoch: number): Promise<void>;
   /** Drops expired inboxes; returns how many went. */
   sweep(): Promise<number>;
   stats(): Promise<StoreStats>;
   /** Resolves when the backend answers. */
   ping(): Promise<boolean>;
-  /** Subscribes to events; returns the unsubscribe function. */
-  subscribe(listener: (event: InboxEvent) => void): () => void;
+  /**
+   * Subscribes to the events of one inbox (on every node: a node watches only
+   * the inboxes it holds a reader for); returns the unsubscribe function.
+   */
+  watch(name: string, listener: (event: InboxEvent) => void): () => void;
   close(): Promise<void>;
 }

@@ -52,9 +52,11 @@ export function createStores(settings: StoreSettings, clock: Clock, timers: Time
   };
 }
 
-/** Closes every store (in parallel). */
-export async function closeStores(stores: Stores): Promise<void> {
-  await Promise.all([stores.inbox.close(), stores.loop.close(), stores.rooms.close(), stores.callState.close()]);
+/** Closes the stores (in parallel) except those in `keep` (given by the caller, who closes them). */
+export async function closeStores(stores: Stores, keep: Partial<Stores> = {}): Promise<void> {
+  const all = [stores.inbox, stores.loop, stores.rooms, stores.callState];
+  const kept = new Set<object>(Object.values(keep));
+  await Promise.all(all.filter((s) => !kept.has(s)).map((s) => s.close()));
 }
 
 export type { CallStateStore, InboxStore, LoopRoomStore, LoopStore };

@@ -28,7 +28,8 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
       maxQueuedBytes: o.maxQueuedBytes ?? 1 << 30, clock: o.clock ?? time,
     });
     const events: InboxEvent[] = [];
-    store.subscribe((e) => events.push(e));
+    // The inboxes the cases below look at; a watcher hears its own inbox only (one case checks that).
+    for (const name of ['a', 'b', 'c']) store.watch(name, (e) => events.push(e));
     return { time, store, events };
   }
 
@@ -259,16 +260,19 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(await store.sweep(), 0);
   });
 
-  test(`${backend}: readers keep an inbox alive past its TTL; the TTL restarts when the reader ends`, async () => {
+  test(`${backend}: a claim keeps an inbox alive while its lease runs (renewed); the TTL restarts at unclaim`, async () => {
     const { store, time } = setup();
     await store.open('a', 's', true);
     await store.send('a', msg('kept'));
-    await store.readerStarted('a');
-    time.advance(TTL * 3);
+    const epoch = (await store.claim('a', TTL))!;
+    for (let i = 0; i < 3; i++) {
+      time.advance(TTL - 1);
+      assert.equal(await store.renew('a', epoch, TTL), true);
+    }
     assert.equal(await store.sweep(), 0);
     assert.equal(await store.exists('a'), true);
     assert.equal(await store.open('a', 'other', false), 'wrong-password');
-    await store.readerEnded('a');
+    await store.unclaim('a', epoch);
     time.advance(TTL - 1);
     assert.equal(await store.sweep(), 0);
     assert.equal(text(await store.take('a')), 'kept');
@@ -276,18 +280,71 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(await store.exists('a'), false);
   });
 
-  test(`${backend}: an inbox with a reader at the front does not stop the sweep from reaching expired ones behind it`, async () => {
+  test(`${backend}: a claim whose holder vanished (no renew, no unclaim) lets the inbox expire one TTL after the lease`, async () => {
+    const { store, time, events } = setup();
+    await store.open('a', 's', true);
+    await store.claim('a', 5_000);
+    time.advance(5_000 + TTL - 1);
+    assert.equal(await store.exists('a'), true);
+    time.advance(1);
+    assert.equal(await store.exists('a'), false);
+    assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'expired' });
+  });
+
+  test(`${backend}: each claim gets a higher epoch and announces it; an older claim can neither renew nor unclaim`, async () => {
+    const { store, time, events } = setup();
+    await store.open('a', 's', true);
+    const first = (await store.claim('a', 1_000))!;
+    const second = (await store.claim('a', 1_000))!;
+    assert.ok(second > first);
+    assert.deepEqual(events.filter((e) => e.type === 'replaced'), [
+      { type: 'replaced', name: 'a', epoch: first }, { type: 'replaced', name: 'a', epoch: second },
+    ]);
+    assert.equal(await store.renew('a', first, 1_000), false);
+    await store.unclaim('a', first); // changes nothing: the second claim still holds the inbox
+    time.advance(TTL + 500);
+    assert.equal(await store.exists('a'), true, 'still within the second lease plus the TTL');
+    assert.equal(await store.renew('a', second, 1_000), true);
+    // a new inbox of the same name (after a delete) never reuses an epoch
+    assert.equal(await store.remove('a', 's'), 'ok');
+    await store.open('a', 's', true);
+    assert.ok((await store.claim('a', 1_000))! > second);
+  });
+
+  test(`${backend}: claim of a missing inbox is undefined; renew and unclaim of one are harmless`, async () => {
+    const { store } = setup();
+    assert.equal(await store.claim('ghost', 1_000), undefined);
+    assert.equal(await store.renew('ghost', 1, 1_000), false);
+    await store.unclaim('ghost', 1);
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
+    assert.equal(await store.ping(), true);
+  });
+
+  test(`${backend}: a watcher hears its own inbox only, until it unwatches`, async () => {
+    const { store } = setup();
+    const heard: InboxEvent[] = [];
+    const unwatch = store.watch('mine', (e) => heard.push(e));
+    await store.open('mine', 's', true);
+    await store.open('other', 's', true);
+    await store.send('other', msg('x'));
+    await store.send('mine', msg('y'));
+    unwatch();
+    await store.send('mine', msg('z'));
+    assert.deepEqual(heard, [{ type: 'message', name: 'mine' }]);
+  });
+
+  test(`${backend}: a claimed inbox at the front does not stop the sweep from reaching expired ones behind it`, async () => {
     const { store, time } = setup();
     await store.open('reading', 's', true);
-    await store.readerStarted('reading');
+    const epoch = (await store.claim('reading', 3 * TTL))!;
     time.advance(1);
     await store.open('idle', 's', true);
     time.advance(TTL);
     assert.equal(await store.sweep(), 1); // idle went, reading stayed
     assert.equal(await store.exists('reading'), true);
     assert.equal(await store.exists('idle'), false);
-    // and after its reader ends, the moved inbox is swept in its turn
-    await store.readerEnded('reading');
+    // and after its claim ends, the moved inbox is swept in its turn
+    await store.unclaim('reading', epoch);
     time.advance(TTL);
     assert.equal(await store.sweep(), 1);
     assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
@@ -314,14 +371,6 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(await store.open('c', 's', true), 'created');
     assert.equal(await store.open('d', 's', true), 'full');
     assert.equal(await store.exists('b'), true);
-  });
-
-  test(`${backend}: readerEnded of a removed inbox is harmless; readerStarted of a missing one too`, async () => {
-    const { store } = setup();
-    await store.readerStarted('ghost');
-    await store.readerEnded('ghost');
-    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
-    assert.equal(await store.ping(), true);
   });
 
   test(`${backend}: close stops the events`, async () => {

@@ -8,9 +8,11 @@ import type { InboxStoreFactory } from './inbox-store-contract.ts';
 /**
  * Property-based check of the InboxStore contract against a small model:
  * random interleavings of open, send, take (then commit or give back),
- * reader attach/detach/takeover, delete, sweep and clock advances. Checked:
+ * reader claims (claim, takeover by a newer claim, unclaim; a replaced claim
+ * can neither renew nor unclaim), delete, sweep and clock advances. Checked:
  * FIFO per inbox, exactly-once delivery (nothing duplicated; nothing lost
- * unless its inbox expired or was deleted), INBOX_CAPACITY and MAX_INBOXES.
+ * unless its inbox expired or was deleted), leases keeping inboxes alive,
+ * growing epochs, INBOX_CAPACITY, MAX_INBOXES and MAX_QUEUED_BYTES.
  * Run by each backend's test file with its factory, like the contract suite.
  */
 
@@ -52,9 +54,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 interface ModelInbox {
   secret: string;
   expiresAt: number;
-  readers: number;
+  /** The current claim (0: none) and the end of its lease. */
+  epoch: number;
+  leaseUntil: number;
   queue: number[];
 }
+
+/** Lease of the claims the runs make: half a TTL. */
+const LEASE = TTL / 2;
 
 /** The reference: what the store must do, written as plainly as possible. */
 class Model {
@@ -65,8 +72,13 @@ class Model {
 
   live(name: string): ModelInbox | undefined {
     const inbox = this.inboxes.get(name);
-    if (inbox && inbox.readers === 0 && inbox.expiresAt <= this.time.now()) this.drop(name, inbox);
+    if (inbox && this.expired(inbox)) this.drop(name, inbox);
     return this.inboxes.get(name);
+  }
+
+  expired(inbox: ModelInbox): boolean {
+    const now = this.time.now();
+    return inbox.expiresAt <= now && !(inbox.epoch !== 0 && inbox.leaseUntil > now);
   }
 
   drop(name: string, inbox: ModelInbox): void {
@@ -93,6 +105,7 @@ async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Pr
   let nextId = 0;
   const sent = new Set<number>();
   const delivered = new Set<number>();
+  let maxEpoch = 0;
   /** Taken and not yet settled: [inbox name, message]. */
   const held: [string, StoredMessage][] = [];
   const heldIds = (name: string) => held.filter(([n]) => n === name).map(([, m]) => idOf(m)!);
@@ -107,7 +120,7 @@ async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Pr
           if (model.inboxes.size >= MAX_INBOXES) model.sweep();
           if (model.inboxes.size >= MAX_INBOXES) expected = 'full';
           else {
-            model.inboxes.set(o.name, (inbox = { secret: o.secret, expiresAt: time.now() + TTL, readers: 0, queue: [] }));
+            model.inboxes.set(o.name, (inbox = { secret: o.secret, expiresAt: time.now() + TTL, epoch: 0, leaseUntil: 0, queue: [] }));
             expected = 'created';
           }
         } else if (inbox.secret !== o.secret) expected = 'wrong-password';
@@ -155,26 +168,31 @@ async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Pr
         }
         break;
       }
-      case 'attach': {
+      case 'attach':
+      case 'takeover': {
+        // takeover: a new claim over a current one (the old holder can then no longer renew or unclaim).
         const inbox = model.live(o.name);
-        if (inbox) inbox.readers++;
-        await store.readerStarted(o.name);
+        if (o.op === 'takeover' && !inbox?.epoch) break;
+        const old = inbox?.epoch ?? 0;
+        const epoch = await store.claim(o.name, LEASE);
+        if (!inbox) {
+          assert.equal(epoch, undefined, `${at}: claim of a missing inbox`);
+          break;
+        }
+        assert.ok(epoch !== undefined && epoch > maxEpoch, `${at}: claim epochs grow`);
+        maxEpoch = epoch;
+        Object.assign(inbox, { epoch, leaseUntil: time.now() + LEASE, expiresAt: time.now() + LEASE + TTL });
+        if (old !== 0) {
+          assert.equal(await store.renew(o.name, old, LEASE), false, `${at}: a replaced claim cannot renew`);
+          await store.unclaim(o.name, old); // changes nothing
+        }
         break;
       }
-      case 'detach':
-      case 'takeover': {
-        // takeover: the new reader is counted before the old one leaves.
-        if (o.op === 'takeover') {
-          const inbox = model.live(o.name);
-          if (!inbox || inbox.readers === 0) break;
-          inbox.readers++;
-          await store.readerStarted(o.name);
-        }
-        const inbox = model.inboxes.get(o.name);
-        if (!inbox || inbox.readers === 0) break; // only a reader that started may end
-        inbox.readers--;
-        inbox.expiresAt = time.now() + TTL;
-        await store.readerEnded(o.name);
+      case 'detach': {
+        const inbox = model.live(o.name);
+        if (!inbox?.epoch) break; // only the holder of a claim may end it
+        await store.unclaim(o.name, inbox.epoch);
+        Object.assign(inbox, { epoch: 0, leaseUntil: 0, expiresAt: time.now() + TTL });
         break;
       }
       case 'remove': {
@@ -189,7 +207,7 @@ async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Pr
       }
       case 'advance':
         time.advance(o.ms);
-        for (const [n, inbox] of model.inboxes) if (inbox.readers === 0 && inbox.expiresAt <= time.now()) for (const id of heldIds(n)) model.droppable.add(id);
+        for (const [n, inbox] of model.inboxes) if (model.expired(inbox)) for (const id of heldIds(n)) model.droppable.add(id);
         break;
       case 'sweep': {
         await store.sweep();

@@ -18,8 +18,13 @@ export interface MemoryStoreOptions {
 /** One inbox: kept small, since a node may hold a million idle ones. */
 class Inbox {
   queue: StoredMessage[] | null = null;
-  readers = 0;
   constructor(readonly secret: string, public expiresAt: number) {}
+}
+
+/** The current reader's claim; only claimed inboxes have one, so idle inboxes stay small. */
+interface Claim {
+  readonly epoch: number;
+  leaseUntil: number;
 }
 
 /**
@@ -39,13 +44,17 @@ function sameSecret(a: string, b: string): boolean {
  * order: every touch deletes and re-inserts the entry, and since all inboxes
  * share one TTL, the idle ones stay sorted by expiry. A sweep therefore walks
  * from the front and stops at the first live idle inbox: O(expired), not
- * O(inboxes). Inboxes with a reader never expire; the sweep moves the ones it
- * meets to the back, and they are re-touched (re-sorted) when the reader ends.
+ * O(inboxes). An inbox whose reader's claim is within its lease does not
+ * expire; the sweep moves the ones it meets to the back, and they are
+ * re-touched (re-sorted) when the claim ends.
  * lru-cache was the first choice but its purgeStale() visits every entry.
  */
 export class MemoryInboxStore implements InboxStore {
   readonly #inboxes = new Map<string, Inbox>();
-  readonly #listeners = new Set<(event: InboxEvent) => void>();
+  readonly #claims = new Map<string, Claim>();
+  readonly #watchers = new Map<string, Set<(event: InboxEvent) => void>>();
+  /** Epochs are unique store-wide, so they only ever grow for every inbox. */
+  #lastEpoch = 0;
   readonly #o: MemoryStoreOptions;
   #messages = 0;
   /** Body bytes queued: added on send/giveBack, subtracted on take and when an inbox goes with its queue. */
@@ -119,16 +128,30 @@ export class MemoryInboxStore implements InboxStore {
     return 'ok';
   }
 
-  async readerStarted(name: string): Promise<void> {
+  async claim(name: string, leaseMs: number): Promise<number | undefined> {
     const inbox = this.#live(name);
-    if (inbox) inbox.readers++;
+    if (!inbox) return undefined;
+    const epoch = ++this.#lastEpoch;
+    this.#claims.set(name, { epoch, leaseUntil: this.#o.clock.now() + leaseMs });
+    this.#touch(name, inbox, leaseMs);
+    this.#emit({ type: 'replaced', name, epoch });
+    return epoch;
   }
 
-  async readerEnded(name: string): Promise<void> {
+  async renew(name: string, epoch: number, leaseMs: number): Promise<boolean> {
+    const inbox = this.#live(name);
+    const claim = this.#claims.get(name);
+    if (!inbox || claim?.epoch !== epoch) return false;
+    claim.leaseUntil = this.#o.clock.now() + leaseMs;
+    this.#touch(name, inbox, leaseMs);
+    return true;
+  }
+
+  async unclaim(name: string, epoch: number): Promise<void> {
+    if (this.#claims.get(name)?.epoch !== epoch) return;
+    this.#claims.delete(name);
     const inbox = this.#inboxes.get(name);
-    if (!inbox) return;
-    if (inbox.readers > 0) inbox.readers--;
-    this.#touch(name, inbox);
+    if (inbox) this.#touch(name, inbox);
   }
 
   async sweep(): Promise<number> {
@@ -143,28 +166,40 @@ export class MemoryInboxStore implements InboxStore {
     return true;
   }
 
-  subscribe(listener: (event: InboxEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  watch(name: string, listener: (event: InboxEvent) => void): () => void {
+    let set = this.#watchers.get(name);
+    if (!set) this.#watchers.set(name, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#watchers.get(name) === set) this.#watchers.delete(name);
+    };
   }
 
   async close(): Promise<void> {
     this.#stopSweeping();
-    this.#listeners.clear();
+    this.#watchers.clear();
   }
 
   /** The inbox if it exists and has not expired; an expired one is dropped here (read-time expiry). */
   #live(name: string): Inbox | undefined {
     const inbox = this.#inboxes.get(name);
-    if (inbox && inbox.readers === 0 && inbox.expiresAt <= this.#o.clock.now()) {
+    if (inbox && inbox.expiresAt <= this.#o.clock.now() && !this.#leased(name)) {
       this.#drop(name, inbox, 'expired');
       return undefined;
     }
     return inbox;
   }
 
-  #touch(name: string, inbox: Inbox): void {
-    inbox.expiresAt = this.#o.clock.now() + this.#o.inboxTtlMs;
+  /** Whether a reader's claim on the inbox is still within its lease. */
+  #leased(name: string): boolean {
+    const claim = this.#claims.get(name);
+    return claim !== undefined && claim.leaseUntil > this.#o.clock.now();
+  }
+
+  /** Restarts the idle TTL (from the end of a lease, when given) and moves the inbox to the back of the expiry order. */
+  #touch(name: string, inbox: Inbox, leaseMs = 0): void {
+    inbox.expiresAt = this.#o.clock.now() + leaseMs + this.#o.inboxTtlMs;
     this.#inboxes.delete(name);
     this.#inboxes.set(name, inbox);
   }
@@ -175,7 +210,7 @@ export class MemoryInboxStore implements InboxStore {
     let budget = this.#inboxes.size; // each inbox is visited at most once per sweep
     for (const [name, inbox] of this.#inboxes) {
       if (budget-- <= 0) break;
-      if (inbox.readers > 0) {
+      if (this.#leased(name)) {
         this.#inboxes.delete(name);
         this.#inboxes.set(name, inbox);
       } else if (inbox.expiresAt <= now) {
@@ -190,6 +225,7 @@ export class MemoryInboxStore implements InboxStore {
 
   #drop(name: string, inbox: Inbox, reason: 'deleted' | 'expired'): void {
     this.#inboxes.delete(name);
+    this.#claims.delete(name);
     const queue = inbox.queue;
     if (queue) {
       this.#messages -= queue.length;
@@ -199,6 +235,8 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   #emit(event: InboxEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    const watchers = this.#watchers.get(event.name);
+    // A listener may unwatch while this runs: a Set skips entries deleted during iteration.
+    if (watchers) for (const listener of watchers) listener(event);
   }
 }
