@@ -1,0 +1,97 @@
+import { createApp, type AppDeps } from '../../src/app.ts';
+import { systemClock, systemTimers } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { closeStores, createStores, type Stores } from '../../src/store/index.ts';
+import type { TestServer } from './server.ts';
+
+/** One secret for every app of a cluster: they must derive the same keyed hashes. */
+export const CLUSTER_SECRET = 'cluster-test-shared-secret-0123456789abcdef';
+
+export interface ClusterApp extends TestServer {
+  /**
+   * Stops this app the way a crash would: its store handle is dropped first
+   * (every later store call from it never completes, no event reaches it),
+   * so it releases nothing it holds (reader claims, call devices), then its
+   * sockets close.
+   */
+  crash(): Promise<void>;
+}
+
+export interface Cluster {
+  readonly apps: readonly ClusterApp[];
+  /** The one set of stores every app shares. */
+  readonly stores: Stores;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `n` apps in this process, each on its own port of 127.0.0.1, on one
+ * shared set of stores and one SHARED_SECRET: together they must behave as
+ * one server. `env` and `deps` are as for startServer (deps.clock/timers
+ * drive the shared stores too).
+ */
+export async function startCluster(n: number, env: Record<string, string> = {}, deps: AppDeps = {}): Promise<Cluster> {
+  const config = loadConfig({
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMITS: 'off', SHARED_SECRET: CLUSTER_SECRET, ...env,
+  });
+  const clock = deps.clock ?? systemClock;
+  const stores = createStores({
+    ...config, loopLimits: config.loop.limits, callDurationMs: config.loop.callDuration * 1000,
+  }, clock, deps.timers ?? systemTimers);
+  const apps: ClusterApp[] = [];
+  for (let i = 0; i < n; i++) {
+    const handle = storeHandle(stores);
+    const app = createApp(config, { metrics: { maxAgeMs: 0 }, ...deps, stores: handle.stores });
+    const port = await app.listen();
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    };
+    apps.push({
+      app, config, port, url: `http://127.0.0.1:${port}`, close,
+      async crash() {
+        handle.cut();
+        // close() waits on store calls that will never complete now: do not wait for it.
+        void close();
+        await new Promise((r) => setTimeout(r, 50));
+      },
+    });
+  }
+  return {
+    apps,
+    stores,
+    async close() {
+      await Promise.all(apps.map((a) => a.close()));
+      await closeStores(stores);
+    },
+  };
+}
+
+/**
+ * One app's handle on the shared stores. Until cut it passes every call
+ * through; once cut, calls never complete and watchers hear nothing, like a
+ * node whose connection to the store is gone.
+ */
+function storeHandle(shared: Stores): { stores: Stores; cut(): void } {
+  let cut = false;
+  const never = new Promise<never>(() => {});
+  const wrap = <T extends object>(store: T): T =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (cut) return key === 'watch' ? () => {} : never;
+          // A listener (watch, subscribe) stops hearing events once the handle is cut.
+          const passed = args.map((a) => (typeof a === 'function' ? (...e: unknown[]) => (cut ? undefined : a(...e)) : a));
+          return (value as (...a: unknown[]) => unknown).apply(target, passed);
+        };
+      },
+    });
+  return {
+    stores: { inbox: wrap(shared.inbox), loop: wrap(shared.loop), rooms: wrap(shared.rooms), callState: wrap(shared.callState) },
+    cut: () => void (cut = true),
+  };
+}
