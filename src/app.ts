@@ -5,6 +5,7 @@ import { HttpServer } from './http/server.ts';
 import { loadUwsCore, type LoadedCore } from './http/uws.ts';
 import { registerInboxRoutes } from './inbox/http-routes.ts';
 import { CredentialHasher } from './inbox/identity.ts';
+import { inboxCredentialKey } from './crypto/shared-secret.ts';
 import { InboxService } from './inbox/service.ts';
 import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inbox/ws-routes.ts';
 import { createClientLimits, type ClientLimits } from './limits/index.ts';
@@ -106,7 +107,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   if (metricsHttp) registerServiceRoutes(metricsHttp, metrics).notFound();
   else registerServiceRoutes(http, metrics);
   let metricsPort: number | undefined;
-  const hasher = new CredentialHasher();
+  // With SHARED_SECRET every node hashes a password alike; without it the key is random per process.
+  const hasher = new CredentialHasher(config.sharedSecret === undefined ? undefined : inboxCredentialKey(config.sharedSecret));
   registerInboxRoutes(http, { service, hasher, ...config });
   const inboxWs = registerInboxWebSocket(http.app, {
     ...WS_DEFAULTS,
