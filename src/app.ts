@@ -13,13 +13,14 @@ import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
 import { hostForClients } from './http/listening.ts';
-import { timingsFromSeconds } from './loop/progress/index.ts';
+import { timingsFromSeconds, type CallStateStore } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
 import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
 import { bundleForBrowser } from './static/bundle.ts';
 import { DEMO_DIR, StaticFiles } from './static/files.ts';
 import { registerStaticRoutes } from './static/http-routes.ts';
+import { isStoreError, storeFailureFields } from './store/errors.ts';
 import { MemoryInboxStore } from './store/memory.ts';
 import type { InboxStore } from './store/types.ts';
 import type { LoopStore } from './store/loop-types.ts';
@@ -38,6 +39,8 @@ export interface AppDeps {
   readonly inboxWs?: Partial<InboxWsTunables>;
   /** Loop layer: its store, some or all of its external services, and the wall clock (ms since the epoch). */
   readonly loopStore?: LoopStore;
+  /** Loop call-progress state (§12); default in memory. */
+  readonly callState?: CallStateStore;
   readonly loopServices?: Partial<ExternalServices>;
   readonly nowMs?: () => number;
   /** /__metrics__ cache: its age limit and clock (default: 1 s of real time). */
@@ -83,7 +86,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const log = deps.logger ?? createLogger(config.logLevel);
   const core = deps.core ?? loadUwsCore();
   const store = deps.store ?? new MemoryInboxStore({ ...config, clock });
-  const onBackgroundError = (err: unknown) => log.error({ err }, 'background store call failed');
+  const onBackgroundError = (err: unknown) => {
+    if (isStoreError(err)) log.warn(storeFailureFields(err), 'background store call: storage unavailable');
+    else log.error({ err }, 'background store call failed');
+  };
   const now = () => clock.now();
   const limits = deps.limits ?? createClientLimits(config, now);
   const { gate, creation } = limits;
@@ -120,7 +126,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({
-    config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, services: deps.loopServices,
+    config: config.loop, log, clock, timers, nowMs: deps.nowMs, store: deps.loopStore, callState: deps.callState, services: deps.loopServices,
     outboundAllow: config.outboundAllow,
     health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
