@@ -5,6 +5,7 @@ import { HttpServer } from './http/server.ts';
 import { loadUwsCore, type LoadedCore } from './http/uws.ts';
 import { registerInboxRoutes } from './inbox/http-routes.ts';
 import { CredentialHasher } from './inbox/identity.ts';
+import { inboxCredentialKey } from './crypto/shared-secret.ts';
 import { InboxService } from './inbox/service.ts';
 import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inbox/ws-routes.ts';
 import { createClientLimits, type ClientLimits } from './limits/index.ts';
@@ -12,7 +13,7 @@ import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
 import { hostForClients } from './http/listening.ts';
-import { timingsFromSeconds } from './loop/progress/index.ts';
+import { timingsFromSeconds, type CallStateStore } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
 import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
@@ -20,6 +21,7 @@ import { bundleForBrowser } from './static/bundle.ts';
 import { DEMO_DIR, StaticFiles } from './static/files.ts';
 import { registerStaticRoutes } from './static/http-routes.ts';
 import { closeStores, createStores, type Stores } from './store/index.ts';
+import { isStoreError, storeFailureFields } from './store/errors.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { registerTurnRoute } from './turn/http-route.ts';
 
@@ -82,7 +84,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     ...config, loopLimits: config.loop.limits, callDurationMs: config.loop.callDuration * 1000,
   }, clock, timers, deps.stores);
   const store = stores.inbox;
-  const onBackgroundError = (err: unknown) => log.error({ err }, 'background store call failed');
+  const onBackgroundError = (err: unknown) => {
+    if (isStoreError(err)) log.warn(storeFailureFields(err), 'background store call: storage unavailable');
+    else log.error({ err }, 'background store call failed');
+  };
   const now = () => clock.now();
   const limits = deps.limits ?? createClientLimits(config, now);
   const { gate, creation } = limits;
@@ -106,7 +111,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   if (metricsHttp) registerServiceRoutes(metricsHttp, metrics).notFound();
   else registerServiceRoutes(http, metrics);
   let metricsPort: number | undefined;
-  const hasher = new CredentialHasher();
+  // With SHARED_SECRET every node hashes a password alike; without it the key is random per process.
+  const hasher = new CredentialHasher(config.sharedSecret === undefined ? undefined : inboxCredentialKey(config.sharedSecret));
   registerInboxRoutes(http, { service, hasher, ...config });
   const inboxWs = registerInboxWebSocket(http.app, {
     ...WS_DEFAULTS,

@@ -148,5 +148,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
   out.TURN = config.turn ? { TURN_URLS: config.turn.urls, TURN_TTL: config.turn.ttlSec, TURN_SECRET: config.turn.secret } : 'off';
   const { external: _derived, ...loop } = config.loop;
   out.loop = loop;
-  return hideSecrets(out, (key) => isSecretKey(key) || SETTINGS.some((s) => s.secret && s.env === key)) as Record<string, unknown>;
+  const shown = hideSecrets(out, (key) => isSecretKey(key) || SETTINGS.some((s) => s.secret && s.env === key)) as Record<string, unknown>;
+  // An unset secret is worth seeing as unset (hideSecrets hides any value).
+  for (const s of SETTINGS) if (s.secret && s.group !== 'turn' && config[s.key as keyof Config] === undefined) shown[s.env] = 'unset';
+  return shown;
 }

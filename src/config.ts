@@ -10,6 +10,7 @@ import type { TurnSettings } from './turn/credentials.ts';
 import { turnSettingsFrom } from './turn/settings.ts';
 import { trustProxyProblem } from './limits/client-address.ts';
 import { LOOP_KEYS, LoopSettingsSchema, loopConsistency, withSecrets, type LoopConfig } from './loop/settings.ts';
+import { MIN_SHARED_SECRET_LENGTH, loopSecrets } from './crypto/shared-secret.ts';
 
 /** The one typed, frozen configuration. Times carry their unit in the name. */
 export interface Config {
@@ -81,6 +82,12 @@ export interface Config {
   readonly maxConnectionsPerClient: number;
   /** Busy connections in total; 'auto': the file-descriptor soft limit minus a reserve. */
   readonly maxConnections: number | 'auto';
+  /**
+   * SHARED_SECRET: the deployment's key material (at least 32 characters), from which every node derives
+   * the inbox credential key and, unless the Loop config file sets them, Loop's hawkIdSecret and
+   * userMacSecret. undefined: random keys per process (one node only).
+   */
+  readonly sharedSecret: string | undefined;
 }
 
 export { ConfigError, CONFIG_ENV, CONFIG_FLAG };
@@ -151,6 +158,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'registrationsPerMin', env: 'RATE_LIMIT_REGISTRATIONS', flag: '--rate-limit-registrations', kind: 'integer', schema: count, fallback: '30', group: 'limits', doc: 'Anonymous Loop registrations per client address per minute (0: no limit).' },
   { key: 'roomsPerMin', env: 'RATE_LIMIT_ROOMS', flag: '--rate-limit-rooms', kind: 'integer', schema: count, fallback: '30', group: 'limits', doc: 'Loop rooms created per client address per minute (0: no limit).' },
   { key: 'maxConnectionsPerClient', env: 'MAX_CONNECTIONS_PER_CLIENT', flag: '--max-connections-per-client', kind: 'integer', schema: count, fallback: '256', group: 'limits', doc: 'Busy connections (requests in progress, long-polls, WebSockets) per client address (0: no limit).' },
+  { key: 'sharedSecret', env: 'SHARED_SECRET', flag: '--shared-secret', kind: 'string', schema: Type.Union([Type.Literal(''), Type.String({ minLength: MIN_SHARED_SECRET_LENGTH })]), fallback: '', group: 'storage', secret: true, allowed: `at least ${MIN_SHARED_SECRET_LENGTH} characters (e.g. from openssl rand -base64 32), the same on every node`, doc: 'Key every node derives its keyed hashes from (inbox passwords; Loop hawkIdSecret and userMacSecret unless the config file sets them); unset: random keys per process.' },
   { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: '--max-connections', kind: 'integer-or-auto', schema: Type.Union([Type.Literal('auto'), count]), fallback: 'auto', group: 'limits', allowed: 'a whole number (0: no limit) or auto', doc: 'Busy connections in total; auto: the open-file limit minus a reserve. Stays on with RATE_LIMITS=off.' },
 ];
 
@@ -194,7 +202,7 @@ function fileText(value: unknown): string | undefined {
 }
 
 /** The Loop section: file values, defaults, TypeBox check, relations between settings. */
-function loadLoop(file: Record<string, unknown>): LoopConfig {
+function loadLoop(file: Record<string, unknown>, sharedSecret: string | undefined): LoopConfig {
   const input: Record<string, unknown> = {};
   for (const key of LOOP_KEYS) if (file[key] !== undefined) input[key] = file[key];
   const value = Value.Default(LoopSettingsSchema, structuredClone(input));
@@ -203,7 +211,7 @@ function loadLoop(file: Record<string, unknown>): LoopConfig {
     const name = first ? first.path.slice(1).replace(/\//g, '.') || 'loop' : 'loop';
     throw new ConfigError(name, first ? `${JSON.stringify(first.value)}: ${first.message}` : 'invalid');
   }
-  const loop = withSecrets(value);
+  const loop = withSecrets(value, sharedSecret === undefined ? undefined : loopSecrets(sharedSecret));
   const problem = loopConsistency(loop);
   if (problem) throw new ConfigError(problem[0], problem[1]);
   return deepFreeze(loop);
@@ -283,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (values[s.key] === 0 && value !== 0) throw new ConfigError(name, `must be at least 0.001 s, not ${shown}`);
   }
   const { turnSecret, turnUrls, turnTtlSec, ...config } = values as unknown as Config & Record<RawKey, never>;
+  const sharedSecret = config.sharedSecret || undefined;
   if (config.defaultWaitMs > config.maxWaitMs) throw new ConfigError('DEFAULT_WAIT', 'must not exceed MAX_WAIT');
   if (config.corsOrigins.includes('*') && config.corsOrigins.length > 1) {
     throw new ConfigError('CORS_ORIGINS', '"*" cannot be combined with other origins');
@@ -301,7 +310,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: Object.freeze([...config.corsOrigins]),
     outboundAllow: Object.freeze([...config.outboundAllow]),
     trustProxy: Object.freeze([...config.trustProxy]),
-    loop: asConfigError(() => loadLoop(file)),
+    sharedSecret,
+    loop: asConfigError(() => loadLoop(file, sharedSecret)),
     turn: turnSettingsFrom({ secret: turnSecret, urls: turnUrls, ttlSec: turnTtlSec }),
   });
 }

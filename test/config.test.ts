@@ -37,6 +37,7 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   roomsPerMin: 30,
   maxConnectionsPerClient: 256,
   maxConnections: 'auto',
+  sharedSecret: undefined,
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
@@ -71,6 +72,7 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['roomsPerMin', 'RATE_LIMIT_ROOMS', '--rate-limit-rooms', '4', 4],
   ['maxConnectionsPerClient', 'MAX_CONNECTIONS_PER_CLIENT', '--max-connections-per-client', '8', 8],
   ['maxConnections', 'MAX_CONNECTIONS', '--max-connections', '1000', 1000],
+  ['sharedSecret', 'SHARED_SECRET', '--shared-secret', 'a deployment secret of 32+ chars!', 'a deployment secret of 32+ chars!'],
 ];
 
 function configError(fn: () => unknown): ConfigError {

@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SETTINGS } from '../src/config.ts';
+import { inboxCredentialKey } from '../src/crypto/shared-secret.ts';
 import { runMain, startMain, type MainRun } from './helpers/main-process.ts';
 import { basic } from './helpers/server.ts';
 
-/** A recognisable value for every secret setting: environment ones by the schema's own list, Loop ones in the config file. */
-const ENV_SECRETS = Object.fromEntries(SETTINGS.filter((s) => s.secret).map((s) => [s.env, `leak-${s.env.toLowerCase()}-0451`]));
+/**
+ * A recognisable value for every secret setting: environment ones by the schema's own list, Loop ones in the config
+ * file. Long enough for any minimum length (SHARED_SECRET: 32 characters).
+ */
+const ENV_SECRETS = Object.fromEntries(SETTINGS.filter((s) => s.secret).map((s) => [s.env, `leak-${s.env.toLowerCase()}-0451-0451-0451-0451-0451`]));
 const FILE = {
   hawkIdSecret: 'deadbeefcafef00d0451045104510451',
   userMacSecret: 'feedfacefeedface0451045104510451',
@@ -24,6 +28,8 @@ const FILE = {
 };
 const VALUES = [
   ...Object.values(ENV_SECRETS),
+  // what SHARED_SECRET derives (the file sets the Loop secrets, so the inbox key is the one derived in use)
+  inboxCredentialKey(ENV_SECRETS.SHARED_SECRET).toString('hex'), inboxCredentialKey(ENV_SECRETS.SHARED_SECRET).toString('base64'),
   FILE.hawkIdSecret, FILE.userMacSecret, FILE.fxaOAuth.client_secret, FILE.tokBox.fakeApiSecret,
   FILE.tokBox.credentials.default.apiSecret, FILE.tokBox.credentials.beta.apiSecret,
 ];
@@ -33,6 +39,7 @@ function setup(): Record<string, string> {
   const path = join(mkdtempSync(join(tmpdir(), 'signalbox-secrets-')), 'config.json');
   writeFileSync(path, JSON.stringify(FILE));
   assert.ok(Object.keys(ENV_SECRETS).includes('TURN_SECRET'));
+  assert.ok(Object.keys(ENV_SECRETS).includes('SHARED_SECRET'));
   return { ...ENV_SECRETS, TURN_URLS: 'turn:t.example:3478', SIGNALBOX_CONFIG: path, HOST: '127.0.0.1', PORT: '0' };
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { errors, type AppError } from '../errors.ts';
+import { isStoreError, storeFailureFields } from '../store/errors.ts';
 import type { ClientGate } from './client-gate.ts';
 import { ListenError, whyCannotListen } from './listening.ts';
 import { Reply, type HeaderList, type ReplyObserver } from './reply.ts';
@@ -150,7 +151,17 @@ export class HttpServer {
     (this.app as unknown as { close?: () => void }).close?.();
   }
 
+  /**
+   * The one place a handler's exception becomes a response on the inbox
+   * surface: the storage backend failing is 503 storage_unavailable
+   * (Retry-After), anything else is a bug: 500, logged with its stack.
+   */
   #failed(err: unknown, reply: Reply, req: RequestInfo): void {
+    if (isStoreError(err)) {
+      this.#log.warn({ ...storeFailureFields(err), method: req.method, path: req.path }, 'storage unavailable');
+      if (!reply.finished) reply.error(errors.storageUnavailable());
+      return;
+    }
     this.#log.error({ err, method: req.method, path: req.path }, 'request handler failed');
     if (!reply.finished) reply.error(errors.internal());
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Timers } from '../clock.ts';
 import { errors } from '../errors.ts';
+import { isStoreError, storeFailureFields } from '../store/errors.ts';
 import type { ClientGate } from '../http/client-gate.ts';
 import { statusLine } from '../http/status.ts';
 import { frameAllowed, type FrameWindow } from '../limits/frame-counter.ts';
@@ -76,6 +77,10 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
   const gate = o.gate ?? null;
   const framesPerSec = o.framesPerSec ?? 0;
   const now = o.now ?? (() => performance.now());
+  const logFailure = (err: unknown) => {
+    if (isStoreError(err)) o.log.warn(storeFailureFields(err), 'inbox socket: storage unavailable');
+    else o.log.error({ err }, 'inbox socket frame failed');
+  };
 
   const behavior: WebSocketBehavior<SocketData> = {
     compression: o.uws.DISABLED,
@@ -111,7 +116,7 @@ export function registerInboxWebSocket(app: TemplatedApp, o: InboxWsOptions): In
       const peer = new UwsPeer(ws);
       const data = ws.getUserData();
       gate?.connections?.add(data.client);
-      const session = new WsSession(peer, { ...o, maxBufferedBytes, client: data.client, onError: (err) => o.log.error({ err }, 'inbox socket frame failed') });
+      const session = new WsSession(peer, { ...o, maxBufferedBytes, client: data.client, onError: logFailure });
       data.peer = peer;
       data.session = session;
       sessions.add(session);

@@ -1,5 +1,6 @@
 import type { TimerHandle, Timers } from '../clock.ts';
 import { AppError, errors, isError } from '../errors.ts';
+import { isStoreError } from '../store/errors.ts';
 import type { CredentialHasher, Owner } from './identity.ts';
 import type { EndReason, InboxService } from './service.ts';
 import {
@@ -126,7 +127,24 @@ export class WsSession {
     if (this.#state === 'closed') return;
     const frame = parseClientFrame(text);
     if (isMalformed(frame)) return this.fail(wsErrors.malformed(frame.malformed), CLOSE.malformed);
-    await (handlers[frame.type] as (s: WsSession, f: ClientFrame) => Promise<void>)(this, frame);
+    try {
+      await (handlers[frame.type] as (s: WsSession, f: ClientFrame) => Promise<void>)(this, frame);
+    } catch (err) {
+      if (!isStoreError(err)) throw err; // a bug: error frame 500 and close 1011 (onText)
+      this.#storeFailed(err, frame);
+    }
+  }
+
+  /**
+   * The one place a store failure becomes frames on this surface: a `send`
+   * gets the error frame (code 503, storage_unavailable, with its id) and the
+   * socket stays open; a failed `auth` leaves no reader, so its error frame
+   * is followed by close 1013 (try again later), like any 503 at auth.
+   */
+  #storeFailed(err: unknown, frame: ClientFrame): void {
+    this.o.onError?.(err);
+    if (frame.type === 'auth') return this.fail(errors.storageUnavailable(), CLOSE.tryAgainLater);
+    if (this.peer.open) this.peer.send(errorFrame(errors.storageUnavailable(), frame.id));
   }
 
   async authenticate(frame: AuthFrame): Promise<void> {

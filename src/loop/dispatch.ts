@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { isError } from '../errors.ts';
+import { isStoreError, storeFailureFields } from '../store/errors.ts';
 import type { Reply } from '../http/reply.ts';
 import type { Handler, RequestInfo } from '../http/server.ts';
 import { DEFAULT_MAX_JSON_DEPTH, MAX_BODY_BYTES, isParsedType, parseBody } from './body.ts';
@@ -57,9 +58,12 @@ export function loopDispatcher(o: DispatchOptions): Handler {
     // uWS: the body must be subscribed to in this synchronous part of the handler.
     const contentType = req.headers['content-type'] ?? '';
     const body = route.body && isParsedType(contentType) ? reply.readBody(MAX_BODY_BYTES, req.contentLength) : null;
+    // The one place an endpoint's exception becomes a Loop response: a store failure is §13's
+    // 503 errno 201 (with Retry-After), anything else a bug (500 errno 999, logged with its stack).
     run(ex, route, body, contentType, maxDepth).catch((err) => {
-      log.error({ err, method: req.method, path: req.path }, 'Loop handler failed');
-      if (!reply.finished) ex.fail(loopErrors.internal());
+      if (isStoreError(err)) log.warn({ ...storeFailureFields(err), method: req.method, path: req.path }, 'Loop storage unavailable');
+      else log.error({ err, method: req.method, path: req.path }, 'Loop handler failed');
+      if (!reply.finished) ex.fail(isStoreError(err) ? loopErrors.backend() : loopErrors.internal());
     });
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Hawk from 'hawk';
 import type { Logger } from 'pino';
+import { isStoreError, storeFailureFields, type StoreError } from '../store/errors.ts';
 import type { LoopStore, SessionRecord } from '../store/loop.ts';
 import { loopErrors, type LoopError } from './errors.ts';
 import type { AuthedSession, Exchange } from './exchange.ts';
@@ -83,6 +84,7 @@ export class HawkAuth {
     };
     const fast = await this.#fastPath(request);
     if (fast === 'full') return this.#noncesFull();
+    if (isStoreError(fast)) return this.#unavailable(fast);
     if (fast) return this.#pass(ex, fast.session, fast.key, fast.artifacts);
     return this.#slowPath(ex, request);
   }
@@ -92,9 +94,10 @@ export class HawkAuth {
    * undefined sends the request down the slow path (which repeats the
    * checks and gives the error). Nothing is written before the nonce is
    * claimed, and the nonce is claimed last, when success is certain. 'full':
-   * the request is sound but the nonce store has no room (503).
+   * the request is sound but the nonce store has no room (503). A StoreError:
+   * the store failed (503 too, without a second try down the slow path).
    */
-  async #fastPath(request: { method: string; url: string; host: string; port: number; authorization: string }): Promise<{ session: AuthedSession; key: string; artifacts: Artifacts } | 'full' | undefined> {
+  async #fastPath(request: { method: string; url: string; host: string; port: number; authorization: string }): Promise<{ session: AuthedSession; key: string; artifacts: Artifacts } | 'full' | StoreError | undefined> {
     const nowMs = Date.now(); // hawk's own staleness clock, read before any other work as it does
     const h = parseHawkHeader(request.authorization);
     if (h === null || !DIGITS.test(h.ts)) return undefined;
@@ -104,8 +107,8 @@ export class HawkAuth {
     let record: SessionRecord | undefined;
     try {
       record = await this.#o.store.getSession(h.id);
-    } catch {
-      return undefined;
+    } catch (err) {
+      return isStoreError(err) ? err : undefined;
     }
     if (!record) return undefined;
     const artifacts: Artifacts = {
@@ -118,8 +121,8 @@ export class HawkAuth {
       const claim = await this.#o.store.claimNonce(nonceKey(record.key, h.ts, h.nonce), NONCE_TTL_MS);
       if (claim === 'full') return 'full';
       if (claim !== 'claimed') return undefined;
-    } catch {
-      return undefined;
+    } catch (err) {
+      return isStoreError(err) ? err : undefined;
     }
     return { session: { id: h.id, record }, key: record.key, artifacts };
   }
@@ -138,6 +141,7 @@ export class HawkAuth {
     const store = this.#o.store;
     const now = this.#o.nowMs;
     let noncesFull = false;
+    let storeFailed: StoreError | undefined;
     try {
       const result = await Hawk.server.authenticate(
         request as unknown as Parameters<typeof Hawk.server.authenticate>[0],
@@ -145,7 +149,7 @@ export class HawkAuth {
           try {
             record = await store.getSession(hawkId);
           } catch (err) {
-            throw new StoreFailure(String(err));
+            throw isStoreError(err) ? err : new StoreFailure(String(err));
           }
           id = hawkId;
           return record ? { id: hawkId, key: record.key, algorithm: 'sha256' as const } : null;
@@ -154,7 +158,10 @@ export class HawkAuth {
           nonceFunc: async (key: string, nonce: string, ts: string) => {
             // A stale request must get "Stale timestamp", not use up a nonce.
             if (Math.abs(Number(ts) * 1000 - now()) > SKEW_MS) return;
-            const claim = await store.claimNonce(nonceKey(key, ts, nonce), NONCE_TTL_MS);
+            const claim = await store.claimNonce(nonceKey(key, ts, nonce), NONCE_TTL_MS).catch((err: unknown) => {
+              if (isStoreError(err)) storeFailed = err; // hawk would report it as "Invalid nonce"
+              throw err;
+            });
             if (claim === 'full') noncesFull = true;
             if (claim !== 'claimed') throw new Error(claim);
           },
@@ -162,7 +169,8 @@ export class HawkAuth {
       );
       return this.#pass(ex, { id, record: record! }, result.credentials.key, result.artifacts);
     } catch (err) {
-      // hawk turns any nonceFunc error into "Invalid nonce"; a full store is ours to report.
+      // hawk turns any nonceFunc error into "Invalid nonce"; a full or failing store is ours to report.
+      if (storeFailed) return this.#unavailable(storeFailed);
       return noncesFull ? this.#noncesFull() : this.#failure(err);
     }
   }
@@ -181,7 +189,15 @@ export class HawkAuth {
     return loopErrors.noncesFull();
   }
 
+  /** The store failed during the check: §13's 503 errno 201, Retry-After (an outage, logged without a stack). */
+  #unavailable(err: StoreError): LoopError {
+    this.#o.log.warn(storeFailureFields(err), 'Loop storage unavailable during Hawk verification');
+    return loopErrors.storeDuringAuth();
+  }
+
   #failure(err: unknown): LoopError {
+    // hawk boomifies what the credentials function threw: the same object, still a StoreError.
+    if (isStoreError(err)) return this.#unavailable(err);
     const boom = err as { isBoom?: boolean; isMissing?: boolean; output?: { statusCode: number; payload: Record<string, unknown>; headers: Record<string, string> } };
     if (boom.isBoom && boom.output) {
       if (boom.isMissing) return loopErrors.hawkMissing();

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Timers } from '../clock.ts';
 import type { ClientGate } from '../http/client-gate.ts';
 import { statusLine } from '../http/status.ts';
+import { isStoreError, storeFailureFields } from '../store/errors.ts';
 import { frameAllowed, type FrameWindow } from '../limits/frame-counter.ts';
 import type { TemplatedApp, Uws, WebSocket, WebSocketBehavior } from '../http/uws.ts';
 import {
@@ -62,7 +63,11 @@ const POLICY_VIOLATION = 1008;
 export function registerProgressWebSocket(app: TemplatedApp, o: ProgressWsOptions): ProgressWs {
   const sockets = new Set<UwsProgressSocket>();
   let closing = false;
-  const onError = (err: unknown) => o.log.error({ err }, 'call-progress socket failed');
+  // Either way the socket gets §12.10's "Service Unavailable" and is closed (ProgressSession); a store outage is logged without a stack.
+  const onError = (err: unknown) => {
+    if (isStoreError(err)) o.log.warn(storeFailureFields(err), 'call-progress socket: storage unavailable');
+    else o.log.error({ err }, 'call-progress socket failed');
+  };
   const gate = o.gate ?? null;
   const framesPerSec = o.framesPerSec ?? 0;
   const now = o.now ?? (() => performance.now());

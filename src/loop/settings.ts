@@ -30,7 +30,7 @@ export const LoopSettingsSchema = Type.Object(
     protocol: Lit(['http', 'https'] as const, 'http'),
     /** Overrides of the host and port Hawk MACs are checked against (proxies). */
     hawk: Section({ host: Type.Optional(Type.String({ minLength: 1 })), port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })) }),
-    /** 16 bytes as 32 hex; random per process when unset. */
+    /** 16 bytes as 32 hex; when unset: derived from SHARED_SECRET, else random per process. */
     hawkIdSecret: Type.Optional(Hex32),
     userMacSecret: Type.Optional(Hex32),
     /** Seconds a session lives after its last authenticated request. */
@@ -140,16 +140,17 @@ export function loopConsistency(c: LoopConfig): [string, string] | null {
 }
 
 /**
- * Fills the per-process random secrets the spec allows when unset, and
+ * Fills the secrets the file leaves unset (from `derived`, given when
+ * SHARED_SECRET is set; else random per process, as the spec allows), and
  * assembles the external services' options from their §15 settings.
  */
-export function withSecrets(input: LoopSettingsInput): LoopConfig {
+export function withSecrets(input: LoopSettingsInput, derived?: { hawkIdSecret: string; userMacSecret: string }): LoopConfig {
   const { browserid, verifierTimeoutMs } = input.identity;
   const browserId = { browserid, fxaAudiences: input.fxaAudiences, fxaVerifier: input.fxaVerifier, fxaTrustedIssuers: input.fxaTrustedIssuers, ...(verifierTimeoutMs !== undefined ? { verifierTimeoutMs } : {}) };
   return {
     ...input,
     external: parseExternalServicesOptions({ tokBox: input.tokBox, browserId, fxaOAuth: input.fxaOAuth, push: input.push }),
-    hawkIdSecret: input.hawkIdSecret ?? randomBytes(16).toString('hex'),
-    userMacSecret: input.userMacSecret ?? randomBytes(16).toString('hex'),
+    hawkIdSecret: input.hawkIdSecret ?? derived?.hawkIdSecret ?? randomBytes(16).toString('hex'),
+    userMacSecret: input.userMacSecret ?? derived?.userMacSecret ?? randomBytes(16).toString('hex'),
   };
 }
