@@ -24,10 +24,18 @@ export const TEST_OUTBOUND_ALLOW = '127.0.0.1';
 
 /** Starts a real server whose JSON config file holds the §17 settings merged with `loop`. */
 export async function startLoopServer(loop: Record<string, unknown> = {}, deps: AppDeps = {}, env: Record<string, string> = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'signalbox-loop-'));
-  const path = join(dir, 'config.json');
+  return startServer(loopEnv(loop, env), deps);
+}
+
+/**
+ * The environment of a Loop test server: the §17 configuration with `loop`
+ * over it, written to a temporary JSON config file (SIGNALBOX_CONFIG), the
+ * test outbound allow list, and `env` over both. For startServer or startCluster.
+ */
+export function loopEnv(loop: Record<string, unknown> = {}, env: Record<string, string> = {}): Record<string, string> {
+  const path = join(mkdtempSync(join(tmpdir(), 'signalbox-loop-')), 'config.json');
   writeFileSync(path, JSON.stringify({ ...CONFORMANCE, ...loop }));
-  return startServer({ SIGNALBOX_CONFIG: path, OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW, ...env }, deps);
+  return { SIGNALBOX_CONFIG: path, OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW, ...env };
 }
 
 export interface Creds {
