@@ -120,7 +120,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes, ...wsLimits,
   });
   const turn = deps.turn === undefined ? config.turn : (deps.turn ?? undefined);
-  registerTurnRoute(http, { turn, hasher, store, corsOrigins: config.corsOrigins, newInboxes: creation.newInboxes });
+  registerTurnRoute(http, { turn, hasher, service, corsOrigins: config.corsOrigins });
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({

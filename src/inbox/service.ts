@@ -156,6 +156,15 @@ export class InboxService {
     return undefined;
   }
 
+  /**
+   * Checks the owner's credentials as a sender's are checked: the inbox is
+   * created when absent (counted against the client's new-inbox limit), a
+   * wrong password is refused, and the idle TTL is not extended.
+   */
+  authenticate(owner: Owner, client = ''): Promise<AppError | undefined> {
+    return openInbox(this.#o.store, owner, false, this.#o.newInboxes, client);
+  }
+
   /** Deletes the owner's inbox; a waiting reader is ended ('gone'). */
   async remove(owner: Owner): Promise<AppError | undefined> {
     const outcome = await this.#o.store.remove(owner.name, owner.secret);

@@ -4,9 +4,7 @@ import { Cors } from '../http/cors.ts';
 import type { HeaderList } from '../http/reply.ts';
 import type { HttpServer, RequestInfo } from '../http/server.ts';
 import type { CredentialHasher, Owner } from '../inbox/identity.ts';
-import { openInbox } from '../inbox/admission.ts';
-import type { KeyedLimit } from '../limits/index.ts';
-import type { InboxStore } from '../store/inbox.ts';
+import type { InboxService } from '../inbox/service.ts';
 import { turnCredentials, type TurnSettings } from './credentials.ts';
 
 export interface TurnRouteOptions {
@@ -14,9 +12,8 @@ export interface TurnRouteOptions {
   readonly turn: TurnSettings | undefined;
   /** The same hasher as the inbox routes, so the same password opens the same inbox. */
   readonly hasher: CredentialHasher;
-  readonly store: Pick<InboxStore, 'open' | 'remove'>;
-  /** New inboxes per client: asking for credentials creates the inbox like a POST does. */
-  readonly newInboxes?: KeyedLimit | null;
+  /** Checks the credentials (and creates the inbox, within the new-inbox limit) as for a POST. */
+  readonly service: Pick<InboxService, 'authenticate'>;
   readonly corsOrigins: readonly string[];
   /** Wall-clock milliseconds (coturn checks expiry against its wall clock). Default Date.now. */
   readonly wallClockMs?: () => number;
@@ -36,7 +33,7 @@ async function authenticate(req: RequestInfo, o: TurnRouteOptions): Promise<Owne
   if (typeof creds === 'string') return errors.missingCredentials(creds);
   const owner = o.hasher.owner(creds.username, creds.password);
   if (isError(owner)) return owner;
-  const failed = await openInbox(o.store, owner, false, o.newInboxes, req.client);
+  const failed = await o.service.authenticate(owner, req.client);
   return failed ?? owner;
 }
 
