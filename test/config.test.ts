@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ConfigError, SETTINGS, loadConfig, type Config } from '../src/config.ts';
 import { describeConfig } from '../src/config-describe.ts';
 import { defaultQueuedBytes, parseBytes, type MemorySource } from '../src/queue-budget.ts';
+import { configError } from './helpers/config-error.ts';
 
 /** The inbox-level settings (the Loop section, config.loop, has its own tests). */
 const DEFAULTS: Omit<Config, 'loop'> = {
@@ -74,16 +75,6 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['maxConnections', 'MAX_CONNECTIONS', '--max-connections', '1000', 1000],
   ['sharedSecret', 'SHARED_SECRET', '--shared-secret', 'a deployment secret of 32+ chars!', 'a deployment secret of 32+ chars!'],
 ];
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-    return err;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('defaults match the spec when nothing is set', () => {
   const c = loadConfig({}, []);

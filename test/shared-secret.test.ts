@@ -11,18 +11,9 @@ import { CredentialHasher, type Owner } from '../src/inbox/identity.ts';
 import { MemoryInboxStore } from '../src/store/memory/inbox.ts';
 import { Peer, done } from './helpers/inbox-client.ts';
 import { startServer } from './helpers/server.ts';
+import { configError } from './helpers/config-error.ts';
 
 const SHARED = 'correct horse battery staple, 32+';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-    return err;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('a SHARED_SECRET shorter than 32 characters stops start-up, without echoing it', () => {
   const short = 'x'.repeat(31);
