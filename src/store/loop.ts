@@ -2,7 +2,9 @@
  * The storage contract behind the Loop layer (loop-v1.md §1). Like the inbox
  * contract: every operation is async and only plain data crosses it, so a
  * Redis backend can implement it with keys, hashes, sets and TTLs. Lifetimes
- * are given by the caller in milliseconds; reads never return expired data.
+ * are given by the caller in milliseconds: what is written at t for `ttlMs`
+ * is live until t + ttlMs - 1 and gone at t + ttlMs; reads never return
+ * expired data. test/store/loop-store-contract.ts is the behaviour in full.
  */
 
 /** A Hawk session (§3.2, §3.3, §3.8, §3.11). */
@@ -64,6 +66,7 @@ export interface CallRecord {
 
 export type NonceClaim = 'claimed' | 'replay' | 'full';
 
+/** Live entries; a backend may still count expired ones until its next sweep(). */
 export interface LoopStoreStats {
   /** Every live session, used or not. */
   readonly sessions: number;
@@ -106,7 +109,9 @@ export interface LoopStore {
   /**
    * Stores (or replaces) a call URL until `record.expires`; `ttlMs` is that
    * lifetime from now. A new token is refused (false, nothing stored) when
-   * its user already has `maxPerUser` live call URLs; nothing is evicted.
+   * its user already has `maxPerUser` live call URLs; nothing is evicted. A
+   * token that is not a live URL of this user is new (an expired one too);
+   * one of another user moves to this user.
    */
   putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser?: number): Promise<boolean>;
   /** How many live call URLs the user has. */
@@ -143,5 +148,6 @@ export interface LoopStore {
   sweep(): Promise<void>;
   stats(): Promise<LoopStoreStats>;
   ping(): Promise<boolean>;
+  /** Stops the backend's timers and connections; a second call is harmless. */
   close(): Promise<void>;
 }

@@ -3,8 +3,10 @@
  * stores: async, plain data only, shaped for Redis (a room hash with a TTL,
  * a participants hash per room plus a sorted set of participant expiries,
  * an owner set, deleted-room notices with their own TTL). Lifetimes are
- * given in milliseconds by the caller; the store judges liveness on its own
- * clock, and reads never return expired data.
+ * given in milliseconds by the caller: what is written at t for `ttlMs` is
+ * live until t + ttlMs - 1 and gone at t + ttlMs. The store judges liveness
+ * on its own clock, and reads never return expired data.
+ * test/store/room-store-contract.ts is the behaviour in full.
  */
 
 /** §8.1 `context`: stored and returned verbatim. */
@@ -66,6 +68,7 @@ export interface DeletedRoomNotice {
   readonly deletedAt: number;
 }
 
+/** Live entries; a backend may still count expired rooms and notices until its next sweep(). */
 export interface LoopRoomStoreStats {
   readonly rooms: number;
   readonly participants: number;
@@ -94,14 +97,18 @@ export interface LoopRoomStore {
   getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined>;
   /** Restarts a live participant's lifetime at `ttlMs`; false when it is gone. */
   touchParticipant(roomToken: string, key: string, ttlMs: number): Promise<boolean>;
-  /** Removes a participant; false when it was not live. */
+  /**
+   * Removes a live participant. False when it was not live: an expired one
+   * is left for `expireParticipants` to report.
+   */
   deleteParticipant(roomToken: string, key: string): Promise<boolean>;
   /** The live participants of a room, any order. */
   listParticipants(roomToken: string): Promise<ParticipantRecord[]>;
   /**
    * Removes the participants of live rooms whose lifetime has ended and
-   * returns them (ZRANGEBYSCORE + ZREM on a shared store). Participants of
-   * rooms that expired themselves vanish silently and are not returned.
+   * returns them (ZRANGEBYSCORE + ZREM on a shared store): each one once,
+   * never before its lifetime ends, at most a second after. Participants of
+   * rooms that expired or were deleted vanish silently and are not returned.
    */
   expireParticipants(): Promise<ExpiredParticipants[]>;
 
@@ -114,5 +121,6 @@ export interface LoopRoomStore {
   sweep(): Promise<void>;
   stats(): Promise<LoopRoomStoreStats>;
   ping(): Promise<boolean>;
+  /** Stops the backend's timers and connections; a second call is harmless. */
   close(): Promise<void>;
 }

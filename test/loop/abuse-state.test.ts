@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, register, send, startLoopServer, type Creds } from '../helpers/loop.ts';
-import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
-import type { SessionRecord } from '../../src/store/loop.ts';
 
 // Security state is never evicted by a flood: Hawk nonces stay until their
 // window ends (a full nonce store answers 503), and anonymous registrations
-// only push out other never-used sessions. Small caps here.
+// only push out other never-used sessions. Small caps here; the store-level
+// rules themselves are cases of test/store/loop-store-contract.ts.
 
 test('a nonce flood that fills the nonce store: the captured request is still a replay (401), new signed requests get 503 + Retry-After', async () => {
   const server = await startLoopServer({ limits: { nonces: 20 } });
@@ -37,42 +35,6 @@ test('a nonce flood that fills the nonce store: the captured request is still a 
   } finally {
     await server.close();
   }
-});
-
-test('nonce store: live nonces are never dropped to make room; expired ones are, and then new nonces fit again', async () => {
-  const time = new FakeTime();
-  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 10, callUrls: 10, calls: 10, nonces: 3 } });
-  for (const n of ['a', 'b', 'c']) assert.equal(await store.claimNonce(n, 1000), 'claimed');
-  assert.equal(await store.claimNonce('d', 1000), 'full');
-  assert.equal(await store.claimNonce('a', 1000), 'replay');
-  time.advance(1001);
-  assert.equal(await store.claimNonce('d', 1000), 'claimed');
-  assert.equal(await store.claimNonce('a', 1000), 'claimed', 'its window is over');
-});
-
-const record = (id: string): SessionRecord => ({ key: `k${id}`, idHmac: id, userKey: id });
-
-test('sessions: never-used ones have their own budget (oldest evicted); used ones are never evicted, even past their cap', async () => {
-  const time = new FakeTime();
-  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 2, unusedSessions: 3, callUrls: 10, calls: 10, nonces: 10 } });
-  const day = 86_400_000;
-  await store.createSession('u1', record('u1'), day);
-  await store.createSession('u2', record('u2'), day);
-  await store.touchSession('u1', day); // used
-  await store.touchSession('u2', day);
-  await store.setPushUrls('u1', 'u1', { calls: 'http://push/u1' });
-  for (let i = 0; i < 10; i++) await store.createSession(`f${i}`, record(`f${i}`), day);
-  assert.ok(await store.getSession('u1'));
-  assert.ok(await store.getSession('u2'));
-  assert.deepEqual(await store.pushUrls('u1', 'calls'), ['http://push/u1']);
-  assert.equal(await store.getSession('f0'), undefined, 'the oldest never-used session went');
-  assert.ok(await store.getSession('f9'));
-  // The used cap is full: f9 authenticates but stays never-used; nobody used is pushed out.
-  await store.touchSession('f9', day);
-  assert.ok(await store.getSession('u1'));
-  assert.ok(await store.getSession('u2'));
-  assert.ok(await store.getSession('f9'));
-  assert.deepEqual(await store.stats(), { sessions: 5, unusedSessions: 3, callUrls: 0, calls: 0 });
 });
 
 test('a registration flood past limits.unusedSessions does not evict a session in use', async () => {

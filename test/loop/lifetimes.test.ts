@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
-import type { CallRecord } from '../../src/store/loop.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, register, startLoopServer } from '../helpers/loop.ts';
 
 const DAY_MS = 86_400_000;
 const limits = { sessions: 100, callUrls: 100, calls: 100, nonces: 100 };
-const record = (userKey: string) => ({ key: 'k'.repeat(64), idHmac: userKey, userKey });
-const call = (callId: string): CallRecord => ({
-  callId, callType: 'audio', timestamp: 1, apiKey: 'a', sessionId: 's', calleeToken: 't', wsCallerToken: 'w1', wsCalleeToken: 'w2',
-});
 
 test('§1/§3.3 a Hawk session lives 30 days after its last authenticated request', async () => {
   const time = new FakeTime();
@@ -64,47 +59,4 @@ test('§3.7 a store failure during the Hawk lookup is 503 errno 201 with Retry-A
   } finally {
     await server.close();
   }
-});
-
-test('memory store: sessions, their push URLs, call URLs, calls and nonces expire; indexes follow', async () => {
-  const time = new FakeTime();
-  const store = new MemoryLoopStore({ clock: time, limits });
-  await store.createSession('s1', record('u1'), 1000);
-  await store.createSession('s2', record('u1'), 5000);
-  await store.setPushUrls('u1', 's1', { calls: 'http://a' });
-  await store.setPushUrls('u1', 's2', { calls: 'http://a', rooms: 'http://r' });
-  await store.setPushUrls('u1', 's2', { calls: 'http://b' });
-  assert.deepEqual((await store.pushUrls('u1', 'calls')).sort(), ['http://a', 'http://b']);
-  assert.deepEqual(await store.pushUrls('u1', 'rooms'), ['http://r'], 'a topic not mentioned keeps its URL');
-  time.advance(500);
-  await store.touchSession('s1', 1000);
-  time.advance(900);
-  assert.ok(await store.getSession('s1'), 'touched');
-  time.advance(200);
-  assert.equal(await store.getSession('s1'), undefined);
-  assert.deepEqual(await store.pushUrls('u1', 'calls'), ['http://b'], 'push URLs die with their session');
-  assert.equal(await store.updateSession('s1', { identity: 'x' }), false);
-  assert.equal(await store.updateSession('s2', { identity: 'x' }), true);
-  assert.equal((await store.getSession('s2'))?.identity, 'x');
-
-  await store.putCallUrl({ token: 't1', userKey: 'u1', issuer: '', timestamp: 1, expires: 2 }, 1000);
-  await store.addCall(call('c1'), ['u1', 'u2'], 1000);
-  assert.equal((await store.listCalls('u2')).length, 1);
-  assert.deepEqual(await store.getCall('c1'), call('c1'));
-  time.advance(999);
-  assert.ok(await store.getCall('c1'), 'alive until its lifetime ends');
-  time.advance(2);
-  assert.equal(await store.getCall('c1'), undefined);
-  await store.sweep();
-  assert.deepEqual(await store.listCallUrls('u1'), []);
-  assert.deepEqual(await store.listCalls('u1'), []);
-  assert.deepEqual(await store.listCalls('u2'), []);
-
-  assert.equal(await store.claimNonce('n', 100), 'claimed');
-  assert.equal(await store.claimNonce('n', 100), 'replay');
-  time.advance(101);
-  assert.equal(await store.claimNonce('n', 100), 'claimed');
-  await store.deleteSession('s2');
-  assert.deepEqual(await store.pushUrls('u1', 'rooms'), []);
-  assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0, calls: 0 });
 });

@@ -4,6 +4,7 @@ import type {
   CallRecord, CallUrlRecord, LoopStore, LoopStoreStats, NonceClaim, PushTopic, PushUrls, SessionPatch, SessionRecord,
 } from '../loop.ts';
 import { deepFrozenCopy, frozenCopy } from './frozen.ts';
+import { lruTime } from './lru-time.ts';
 import { NonceStore } from './nonces.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 
@@ -60,6 +61,7 @@ function unindex<V>(map: Map<string, Set<V>>, key: string, value: V): void {
  */
 export class MemoryLoopStore implements LoopStore {
   readonly #clock: Clock;
+  readonly #ttl: ReturnType<typeof lruTime>['ttl'];
   /** Sessions that authenticated a request: never evicted (no set happens once full). */
   readonly #sessions: LRUCache<string, SessionEntry>;
   readonly #maxUsed: number;
@@ -82,10 +84,9 @@ export class MemoryLoopStore implements LoopStore {
   readonly #stopSweeping: () => void;
 
   constructor(o: LoopMemoryStoreOptions) {
-    // ttlResolution 0: read the injected clock every time (lru-cache otherwise caches "now" for 1 real ms).
-    // +1: lru-cache treats a start time of 0 as "no TTL", and a fake clock starts at 0.
-    const perf = { now: () => o.clock.now() + 1 };
-    const base = { perf, ttl: 1, ttlResolution: 0, noDisposeOnSet: true } as const;
+    const time = lruTime(o.clock);
+    const base = time.options;
+    this.#ttl = time.ttl;
     this.#clock = o.clock;
     this.#maxUsed = o.limits.sessions;
     this.#sessions = new LRUCache({
@@ -113,7 +114,7 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   async createSession(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
-    this.#fresh.set(id, { record: frozenCopy(record) }, { ttl: ttlMs }); // evicts the oldest never-used session when full
+    this.#fresh.set(id, { record: frozenCopy(record) }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -123,13 +124,13 @@ export class MemoryLoopStore implements LoopStore {
   async touchSession(id: string, ttlMs: number): Promise<void> {
     const used = this.#sessions.get(id);
     if (used) {
-      this.#sessions.set(id, used, { ttl: ttlMs }); // an existing key: never an eviction
+      this.#sessions.set(id, used, this.#ttl(ttlMs)); // an existing key: never an eviction
       return;
     }
     const fresh = this.#fresh.get(id);
     if (!fresh) return;
     if (!this.#hasUsedRoom()) {
-      this.#fresh.set(id, fresh, { ttl: ttlMs }); // stays never-used until there is room
+      this.#fresh.set(id, fresh, this.#ttl(ttlMs)); // stays never-used until there is room
       return;
     }
     this.#promoting = true;
@@ -138,7 +139,7 @@ export class MemoryLoopStore implements LoopStore {
     } finally {
       this.#promoting = false;
     }
-    this.#sessions.set(id, fresh, { ttl: ttlMs });
+    this.#sessions.set(id, fresh, this.#ttl(ttlMs));
   }
 
   async updateSession(id: string, patch: SessionPatch): Promise<boolean> {
@@ -187,9 +188,11 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   async putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser = Infinity): Promise<boolean> {
-    const known = this.#userCallUrls.get(record.userKey)?.has(record.token) ?? false;
-    if (!known && this.#countLive(this.#userCallUrls, record.userKey, this.#callUrls, maxPerUser) >= maxPerUser) return false;
-    this.#callUrls.set(record.token, frozenCopy(record), { ttl: Math.max(1, ttlMs) });
+    const current = this.#callUrls.get(record.token);
+    const replaces = current?.userKey === record.userKey; // a live URL of this user: not a new one
+    if (!replaces && this.#countLive(this.#userCallUrls, record.userKey, this.#callUrls, maxPerUser) >= maxPerUser) return false;
+    if (current && !replaces) unindex(this.#userCallUrls, current.userKey, record.token); // moves to another user
+    this.#callUrls.set(record.token, frozenCopy(record), this.#ttl(ttlMs));
     index(this.#userCallUrls, record.userKey, record.token);
     return true;
   }
@@ -218,7 +221,7 @@ export class MemoryLoopStore implements LoopStore {
   async addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number, maxPerUser = Infinity): Promise<string[]> {
     const users = userKeys.filter((u) => this.#countLive(this.#userCalls, u, this.#calls, maxPerUser) < maxPerUser);
     if (users.length === 0) return users;
-    this.#calls.set(call.callId, { call: deepFrozenCopy(call), users }, { ttl: Math.max(1, ttlMs) });
+    this.#calls.set(call.callId, { call: deepFrozenCopy(call), users }, this.#ttl(ttlMs));
     for (const user of users) index(this.#userCalls, user, call.callId);
     return users;
   }
@@ -289,12 +292,10 @@ export class MemoryLoopStore implements LoopStore {
     return this.#sessions.size < this.#maxUsed;
   }
 
-  /** Live entries of a user's index, counted up to `upTo` (the index may still hold expired keys). */
+  /** Live entries of a user's index, counted up to `upTo` (the index may still hold expired keys until a sweep). */
   #countLive(map: Map<string, Set<string>>, userKey: string, cache: { has(key: string): boolean }, upTo = Infinity): number {
-    const keys = map.get(userKey);
-    if (!keys || keys.size < upTo) return keys?.size ?? 0;
     let n = 0;
-    for (const key of keys) if (cache.has(key) && ++n >= upTo) break;
+    for (const key of map.get(userKey) ?? []) if (cache.has(key) && ++n >= upTo) break;
     return n;
   }
 

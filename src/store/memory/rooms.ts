@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
 import { deepFrozenCopy, frozenCopy } from './frozen.ts';
+import { lruTime } from './lru-time.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
 import type {
@@ -62,6 +63,7 @@ function unindex(map: Map<string, Set<string>>, key: string, value: string): voi
  */
 export class MemoryLoopRoomStore implements LoopRoomStore {
   readonly #clock: Clock;
+  readonly #ttl: ReturnType<typeof lruTime>['ttl'];
   readonly #rooms: LRUCache<string, RoomEntry>;
   readonly #notices: LRUCache<string, NoticeEntry>;
   readonly #ownerRooms = new Map<string, Set<string>>();
@@ -74,9 +76,9 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   constructor(o: LoopRoomMemoryStoreOptions) {
     const limits = { ...ROOM_MEMORY_DEFAULTS, ...o.limits };
     this.#clock = o.clock;
-    // ttlResolution 0: read the injected clock every time. +1: lru-cache treats a start time of 0 as "no TTL".
-    const perf = { now: () => o.clock.now() + 1 };
-    const base = { perf, ttl: 1, ttlResolution: 0, noDisposeOnSet: true } as const;
+    const time = lruTime(o.clock);
+    const base = time.options;
+    this.#ttl = time.ttl;
     this.#rooms = new LRUCache({
       ...base, max: limits.rooms,
       dispose: (v, token) => unindex(this.#ownerRooms, v.room.ownerKey, token),
@@ -93,7 +95,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
-    this.#rooms.set(room.roomToken, { room: deepFrozenCopy(room), participants: new Map() }, { ttl: Math.max(1, ttlMs) });
+    this.#rooms.set(room.roomToken, { room: deepFrozenCopy(room), participants: new Map() }, this.#ttl(ttlMs));
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
     return true;
   }
@@ -117,7 +119,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const entry = this.#rooms.get(roomToken);
     if (!entry) return undefined;
     entry.room = Object.freeze({ ...entry.room, ...deepFrozenCopy(patch) });
-    this.#rooms.set(roomToken, entry, { ttl: Math.max(1, ttlMs) });
+    this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
   }
 
@@ -160,14 +162,12 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   }
 
   async deleteParticipant(roomToken: string, key: string): Promise<boolean> {
-    const live = this.#liveParticipant(roomToken, key) !== undefined;
-    const participants = this.#rooms.peek(roomToken)?.participants;
-    const p = participants?.get(key);
-    if (p) {
-      participants!.delete(key);
-      this.#unfile(roomToken, key, p.bucket);
-    }
-    return live;
+    const p = this.#liveParticipant(roomToken, key);
+    // An expired one stays for expireParticipants, which reports it (its room is touched then).
+    if (!p) return false;
+    this.#rooms.peek(roomToken)!.participants.delete(key);
+    this.#unfile(roomToken, key, p.bucket);
+    return true;
   }
 
   async listParticipants(roomToken: string): Promise<ParticipantRecord[]> {
@@ -197,7 +197,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   async addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): Promise<void> {
     const key = ownerKey + SEP + notice.roomToken;
-    this.#notices.set(key, { ownerKey, notice: frozenCopy(notice) }, { ttl: Math.max(1, ttlMs) });
+    this.#notices.set(key, { ownerKey, notice: frozenCopy(notice) }, this.#ttl(ttlMs));
     index(this.#ownerNotices, ownerKey, key);
   }
 

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createStores, closeStores } from '../../src/store/index.ts';
+import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
+import { FakeTime } from '../helpers/fake-time.ts';
+import { runLoopStoreContract } from './loop-store-contract.ts';
+import { session } from './loop-store-fixtures.ts';
+
+runLoopStoreContract({
+  name: 'memory loop store',
+  make: (o) => new MemoryLoopStore({ clock: o.clock, limits: o.limits }),
+  skip: [{
+    reason: 'nonces are dropped oldest first, which is expiry order only because every caller gives the same lifetime (NONCE_TTL_MS)',
+    tests: ['nonces: expired nonces make room again whatever their lifetimes'],
+  }],
+});
+
+test('memory loop store: createStores builds one that sweeps itself on its timers until closed', async () => {
+  const time = new FakeTime();
+  const stores = createStores({
+    inboxTtlMs: 60_000, inboxCapacity: 10, maxInboxes: 10, maxQueuedBytes: 1 << 20,
+    loopLimits: { sessions: 100, callUrls: 10, calls: 10, nonces: 10 }, callDurationMs: 60_000,
+  }, time, time);
+  assert.ok(stores.loop instanceof MemoryLoopStore);
+  await stores.loop.createSession('s1', session('s1'), 1000);
+  await stores.loop.createSession('s2', session('s2'), 1000);
+  assert.equal((await stores.loop.stats()).sessions, 2);
+  time.advance(30_000); // the sweep schedule: expired entries are dropped without any read
+  assert.equal((await stores.loop.stats()).sessions, 0);
+  await closeStores(stores);
+  assert.equal(time.pendingCount, 0, 'closing stopped every sweeper');
+});
+
+test('memory loop store: call URLs and calls beyond their entry caps push out the least recently used', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 10, callUrls: 2, calls: 2, nonces: 10 } });
+  const url = (token: string) => ({ token, userKey: 'u1', issuer: '', timestamp: 1, expires: 2 });
+  for (const t of ['t1', 't2', 't3']) await store.putCallUrl(url(t), 60_000);
+  assert.equal(await store.getCallUrl('t1'), undefined);
+  assert.deepEqual((await store.listCallUrls('u1')).map((u) => u.token).sort(), ['t2', 't3'], 'the index follows an eviction');
+  assert.equal(await store.countCallUrls('u1'), 2);
+  const call = (callId: string) => ({ callId, callType: 'audio', timestamp: 1, apiKey: 'a', sessionId: 's', calleeToken: 't', wsCallerToken: 'w1', wsCalleeToken: 'w2' });
+  for (const c of ['c1', 'c2', 'c3']) await store.addCall(call(c), ['u1'], 60_000);
+  assert.equal(await store.getCall('c1'), undefined);
+  assert.equal(await store.countCalls('u1'), 2);
+  await store.close();
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createStores, closeStores } from '../../src/store/index.ts';
+import { ExpiryBuckets } from '../../src/store/memory/expiry-buckets.ts';
+import { MemoryLoopRoomStore } from '../../src/store/memory/rooms.ts';
+import { FakeTime } from '../helpers/fake-time.ts';
+import { runRoomStoreContract } from './room-store-contract.ts';
+import { person, room } from './room-store-fixtures.ts';
+
+runRoomStoreContract({ name: 'memory room store', make: (o) => new MemoryLoopRoomStore({ clock: o.clock }) });
+
+test('memory room store: expired participants come out within one 250 ms bucket', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopRoomStore({ clock: time });
+  await store.createRoom(room('r1'), 100_000);
+  await store.putParticipant('r1', person('a'), 1000);
+  await store.putParticipant('r1', person('b'), 1001);
+  time.advance(999);
+  assert.deepEqual(await store.expireParticipants(), []);
+  time.advance(1);
+  assert.deepEqual((await store.expireParticipants()).map((e) => e.participants.map((p) => p.key)), [['a']], 'on time at a bucket edge');
+  time.advance(249);
+  assert.deepEqual(await store.expireParticipants(), [], 'b waits for the end of its bucket');
+  time.advance(1);
+  assert.deepEqual((await store.expireParticipants()).map((e) => e.participants.map((p) => p.key)), [['b']]);
+});
+
+test('memory room store: the expiry index holds only live participants (refresh, re-join and leave take old entries out)', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopRoomStore({ clock: time });
+  await store.createRoom(room('r1'), 100_000);
+  await store.putParticipant('r1', person('a'), 1000);
+  await store.putParticipant('r1', person('b'), 1000);
+  assert.equal(store.filedExpiries, 2);
+  for (let i = 0; i < 10; i++) {
+    time.advance(300);
+    assert.equal(await store.touchParticipant('r1', 'a', 1000), true);
+  }
+  await store.putParticipant('r1', person('b'), 5000); // joins again
+  assert.equal(store.filedExpiries, 2, 'one entry per participant, however often refreshed');
+  assert.equal(await store.deleteParticipant('r1', 'b'), true);
+  assert.equal(store.filedExpiries, 1);
+  time.advance(1250); // a's last refresh has run out
+  assert.deepEqual((await store.expireParticipants()).map((e) => e.participants.map((p) => p.key)), [['a']]);
+  assert.equal(store.filedExpiries, 0);
+  assert.deepEqual(await store.expireParticipants(), []);
+});
+
+test('memory room store: createStores builds one that sweeps itself until closed; close forgets everything', async () => {
+  const time = new FakeTime();
+  const stores = createStores({
+    inboxTtlMs: 60_000, inboxCapacity: 10, maxInboxes: 10, maxQueuedBytes: 1 << 20,
+    loopLimits: { sessions: 10, callUrls: 10, calls: 10, nonces: 10 }, callDurationMs: 60_000,
+  }, time, time);
+  assert.ok(stores.rooms instanceof MemoryLoopRoomStore);
+  await stores.rooms.createRoom(room('r1'), 1000);
+  await stores.rooms.addDeletedNotice('u1', { roomToken: 'r0', deletedAt: 1 }, 1000);
+  await stores.rooms.addDeletedNotice('u2', { roomToken: 'r3', deletedAt: 12 }, 60_000);
+  time.advance(30_000); // the sweep schedule: expired entries are dropped without any read
+  assert.deepEqual(await stores.rooms.stats(), { rooms: 0, participants: 0, deletedNotices: 1 });
+  await closeStores(stores);
+  assert.equal(time.pendingCount, 0, 'closing stopped every sweeper');
+  assert.deepEqual(await stores.rooms.listDeletedNotices('u2'), []);
+});
+
+test('expiry buckets: keys come out once, never before their time, at most one width late', () => {
+  const b = new ExpiryBuckets(250, 0);
+  b.file('a', 100);
+  b.file('b', 250);
+  b.file('c', 251);
+  assert.deepEqual(b.due(249), []);
+  assert.deepEqual(b.due(250).sort(), ['a', 'b']);
+  assert.deepEqual(b.due(499), []);
+  assert.deepEqual(b.due(500), ['c']);
+  b.file('late', 10); // filed for a time already swept: comes out at the next bucket
+  assert.deepEqual(b.due(750), ['late']);
+  b.file('far', 86_400_000);
+  assert.deepEqual(b.due(86_400_000), ['far'], 'a long jump walks the existing buckets');
+});
+
+test('expiry buckets: unfile takes a key out of the bucket file returned; other keys and buckets stay', () => {
+  const b = new ExpiryBuckets(250, 0);
+  const ba = b.file('a', 100);
+  const bb = b.file('b', 100);
+  assert.equal(ba, bb);
+  const bc = b.file('c', 600);
+  assert.equal(b.size, 3);
+  b.unfile('a', ba);
+  b.unfile('c', bc); // its bucket is now empty and goes
+  b.unfile('c', bc); // twice: nothing there
+  b.unfile('b', bc); // wrong bucket: b stays where it is
+  assert.equal(b.size, 1);
+  assert.deepEqual(b.due(1000), ['b']);
+  b.unfile('b', bb); // a bucket already handed out
+  assert.equal(b.size, 0);
+});
