@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import Hawk from 'hawk';
 import type { AppDeps } from '../../src/app.ts';
 import { deriveCredentials } from '../../src/loop/credentials.ts';
@@ -153,6 +154,31 @@ export interface Captured {
 }
 
 /** A local HTTP server that records what push notifications reach it. */
+/** A local push server that records the wake-ups it gets. */
+export type Capture = Awaited<ReturnType<typeof pushCapture>>;
+
+export interface LoopFixture {
+  readonly server: TestServer;
+  readonly capture: Capture;
+}
+
+/**
+ * The before/after hooks most Loop test files need: one Loop test server
+ * (startLoopServer with these arguments) and one push capture server, both
+ * closed after the file. `use` gets them once they run.
+ */
+export function useLoopServer(use: (fixture: LoopFixture) => void, loop: Record<string, unknown> = {}, deps: AppDeps = {}): void {
+  let fixture: LoopFixture | undefined;
+  before(async () => {
+    fixture = { server: await startLoopServer(loop, deps), capture: await pushCapture() };
+    use(fixture);
+  });
+  after(async () => {
+    await fixture?.server.close();
+    await fixture?.capture.close();
+  });
+}
+
 export async function pushCapture(): Promise<{ url: string; requests: Captured[]; waitFor(n: number, ms?: number): Promise<Captured[]>; close(): Promise<void> }> {
   const requests: Captured[] = [];
   const server = createServer((req: IncomingMessage, res) => {

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestServer } from '../helpers/server.ts';
-import { hawkFetch, pushCapture, startLoopServer } from '../helpers/loop.ts';
+import { hawkFetch, useLoopServer } from '../helpers/loop.ts';
 import { placeCall, ProgressClient, type Capture } from './progress-ws-helpers.ts';
 
 let server: TestServer;
 let capture: Capture;
-before(async () => {
-  server = await startLoopServer();
-  capture = await pushCapture();
-});
-after(async () => {
-  await server.close();
-  await capture.close();
-});
+useLoopServer((f) => ({ server, capture } = f));
 
 test('DELETE /account takes the callee\'s calls with it: their WebSocket tokens then get "bad callId"', async () => {
   const call = await placeCall(server, capture);

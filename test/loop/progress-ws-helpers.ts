@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { TestServer } from '../helpers/server.ts';
-import { hawkFetch, register, type pushCapture } from '../helpers/loop.ts';
+import { hawkFetch, register } from '../helpers/loop.ts';
 
 export type Frame = Record<string, unknown>;
-export type Capture = Awaited<ReturnType<typeof pushCapture>>;
+import type { Capture } from '../helpers/loop.ts';
+export type { Capture };
 
 /** A `ws` client of the call-progress socket that records every frame and the close. */
 export class ProgressClient {

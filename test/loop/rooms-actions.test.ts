@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestServer } from '../helpers/server.ts';
-import { hawkFetch, pushCapture, register, startLoopServer } from '../helpers/loop.ts';
+import { hawkFetch, register, useLoopServer } from '../helpers/loop.ts';
 import { basicOf, createRoom, pushPath, pushesTo, roomGet, roomPost, roomAct, roomJoin, type Capture } from './rooms/fixtures.ts';
 
 let server: TestServer;
 let capture: Capture;
-before(async () => {
-  server = await startLoopServer();
-  capture = await pushCapture();
-});
-after(async () => {
-  await server.close();
-  await capture.close();
-});
+useLoopServer((f) => ({ server, capture } = f));
 
 
 test('§17.63 refresh by a participant is 200 {"expires":300}; by a Hawk user who never joined 410', async () => {

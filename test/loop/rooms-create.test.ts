@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { FakeMediaProvider } from '../../src/loop/external/provider/fake.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { CONTEXT, nowSec, pushesTo, versionOf } from './rooms/fixtures.ts';
-import { assertServerAuthorization, credentialsOf, hawkFetch, pushCapture, register, send, startLoopServer } from '../helpers/loop.ts';
+import { assertServerAuthorization, credentialsOf, hawkFetch, register, send, startLoopServer, useLoopServer, type Capture } from '../helpers/loop.ts';
 
 let server: TestServer;
-let capture: Awaited<ReturnType<typeof pushCapture>>;
-before(async () => {
-  server = await startLoopServer();
-  capture = await pushCapture();
-});
-after(async () => {
-  await server.close();
-  await capture.close();
-});
+let capture: Capture;
+useLoopServer((f) => ({ server, capture } = f));
 
 const ALERT = 'The roomName parameter has been deprecated, you should use context.';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestServer } from '../helpers/server.ts';
-import { hawkFetch, pushCapture, register, send, startLoopServer } from '../helpers/loop.ts';
+import { hawkFetch, register, send, useLoopServer } from '../helpers/loop.ts';
 import { CONTEXT, createRoom, pushPath, pushesTo, roomGet, versionOf, type Capture } from './rooms/fixtures.ts';
 
 // The server's wall clock runs `offsetSec` ahead of real time, so tests can make ctimes differ without sleeping.
@@ -9,14 +9,7 @@ let offsetSec = 0;
 const serverNow = () => Math.floor(Date.now() / 1000) + offsetSec;
 let server: TestServer;
 let capture: Capture;
-before(async () => {
-  server = await startLoopServer({}, { nowMs: () => Date.now() + offsetSec * 1000 });
-  capture = await pushCapture();
-});
-after(async () => {
-  await server.close();
-  await capture.close();
-});
+useLoopServer((f) => ({ server, capture } = f), {}, { nowMs: () => Date.now() + offsetSec * 1000 });
 
 test('§17.69 PATCH by a non-owner is 403; by the owner it replaces the given fields and resets the lifetime', async () => {
   const path = pushPath('patch');

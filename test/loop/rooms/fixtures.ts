@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { TestServer } from '../../helpers/server.ts';
-import { hawkFetch, type Captured, type Creds, pushCapture } from '../../helpers/loop.ts';
+import { hawkFetch, type Captured, type Creds } from '../../helpers/loop.ts';
 
-export type Capture = Awaited<ReturnType<typeof pushCapture>>;
+import type { Capture } from '../../helpers/loop.ts';
+export type { Capture };
 
 export const CONTEXT = Object.freeze({ value: 'v', alg: 'AES-GCM', wrappedKey: 'k' });
 export const nowSec = () => Math.floor(Date.now() / 1000);
