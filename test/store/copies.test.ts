@@ -95,6 +95,14 @@ test('room store: rooms and participants come back as copies, nested context inc
   scribble(participant, (w) => (w.displayName = 'changed'));
   scribble((await s.rooms.listParticipants('r'))[0] as unknown as typeof participant, (w) => (w.displayName = 'changed'));
   assert.equal(((await s.rooms.getParticipant('r', 'p')) as unknown as typeof participant).displayName, 'Bob');
+
+  const joiner = { key: 'j', roomConnectionId: 'id', displayName: 'Jo', clientMaxSize: 2, userKey: 'u' };
+  const joined = await s.rooms.joinRoom('r', { participant: joiner, participantTtlMs: 60_000, ctime: 2, expiresAt: 9e9, roomTtlMs: 60_000 });
+  assert.ok(joined.joined);
+  scribble(joiner, (w) => (w.displayName = 'changed-after-join'));
+  scribble(joined.room, (w) => (w.roomOwner = 'changed-after-join'));
+  assert.equal((await s.rooms.getParticipant('r', 'j'))!.displayName, 'Jo');
+  assert.equal((await s.rooms.getRoom('r'))!.roomOwner, 'o');
   await closeStores(s);
 });
 
