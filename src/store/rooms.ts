@@ -8,6 +8,7 @@
  * on its own clock, and reads never return expired data.
  * test/store/room-store-contract.ts is the behaviour in full.
  */
+import type { CapacityRefusal } from './room-capacity.ts';
 
 /** §8.1 `context`: stored and returned verbatim. */
 export type RoomContext = Readonly<Record<string, unknown>>;
@@ -68,6 +69,28 @@ export interface DeletedRoomNotice {
   readonly deletedAt: number;
 }
 
+/** A join (§8.10 steps 5–7) for `joinRoom`: plain data, so one server-side script can run it. */
+export interface RoomJoin {
+  /**
+   * Written (replacing any record with its key) when the capacity rule lets
+   * it in; its `userKey` and `clientMaxSize` are the joiner's for that rule.
+   */
+  readonly participant: ParticipantRecord;
+  readonly participantTtlMs: number;
+  /** §8.12 activity, applied in the same step: the room's new `ctime` and `expiresAt` (unix s)… */
+  readonly ctime: number;
+  readonly expiresAt: number;
+  /** …and its store lifetime from now. */
+  readonly roomTtlMs: number;
+}
+
+/** Why `joinRoom` wrote nothing: the room is not live, or the §8.11 rule refused the joiner. */
+export type JoinRefusal = 'no-room' | CapacityRefusal;
+
+export type RoomJoinResult =
+  | { readonly joined: true; readonly room: RoomRecord }
+  | { readonly joined: false; readonly refusal: JoinRefusal };
+
 /** Live entries; a backend may still count expired rooms and notices until its next sweep(). */
 export interface LoopRoomStoreStats {
   readonly rooms: number;
@@ -92,7 +115,15 @@ export interface LoopRoomStore {
   /** The live rooms of an owner, any order. */
   listRooms(ownerKey: string): Promise<RoomRecord[]>;
 
-  /** Writes (or replaces, by key) a participant of a live room for `ttlMs`; false when the room is gone. */
+  /**
+   * §8.10 join steps 5–7 as one atomic step across every node sharing the
+   * store: checks that the room is live, applies `capacityRefusal`
+   * (room-capacity.ts) to the room's stored `maxSize` and `ownerKey`, its live
+   * participants and the joiner, then writes the participant and touches the
+   * room. Returns the touched room, or the refusal (and nothing written).
+   */
+  joinRoom(roomToken: string, join: RoomJoin): Promise<RoomJoinResult>;
+  /** Writes (or replaces, by key) a participant of a live room for `ttlMs`, with no capacity check; false when the room is gone. */
   putParticipant(roomToken: string, participant: ParticipantRecord, ttlMs: number): Promise<boolean>;
   getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined>;
   /** Restarts a live participant's lifetime at `ttlMs`; false when it is gone. */

@@ -2,6 +2,7 @@ import { createApp, type AppDeps } from '../../src/app.ts';
 import { systemClock, systemTimers } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { closeStores, createStores, type Stores } from '../../src/store/index.ts';
+import { loopEnv } from './loop.ts';
 import type { TestServer } from './server.ts';
 
 /** One secret for every app of a cluster: they must derive the same keyed hashes. */
@@ -24,15 +25,28 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** The apps share one Loop config file: the §17 settings merged with this, as for startLoopServer. */
+  readonly loop?: Record<string, unknown>;
+  /**
+   * Each store answer reaches its app this many ms (real timers) after the
+   * store acted, like the round trip to a networked store: a check made in
+   * one call and a write made in the next can then interleave with other
+   * apps' calls, as they would on Redis.
+   */
+  readonly storeLatencyMs?: number;
+}
+
 /**
  * Starts `n` apps in this process, each on its own port of 127.0.0.1, on one
  * shared set of stores and one SHARED_SECRET: together they must behave as
  * one server. `env` and `deps` are as for startServer (deps.clock/timers
  * drive the shared stores too).
  */
-export async function startCluster(n: number, env: Record<string, string> = {}, deps: AppDeps = {}): Promise<Cluster> {
+export async function startCluster(n: number, env: Record<string, string> = {}, deps: AppDeps = {}, o: ClusterOptions = {}): Promise<Cluster> {
   const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMITS: 'off', SHARED_SECRET: CLUSTER_SECRET, ...env,
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMITS: 'off', SHARED_SECRET: CLUSTER_SECRET,
+    ...(o.loop ? loopEnv(o.loop) : {}), ...env,
   });
   const clock = deps.clock ?? systemClock;
   const stores = createStores({
@@ -40,7 +54,7 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
   }, clock, deps.timers ?? systemTimers);
   const apps: ClusterApp[] = [];
   for (let i = 0; i < n; i++) {
-    const handle = storeHandle(stores);
+    const handle = storeHandle(stores, o.storeLatencyMs ?? 0);
     const app = createApp(config, { metrics: { maxAgeMs: 0 }, ...deps, stores: handle.stores });
     const port = await app.listen();
     let closed = false;
@@ -71,10 +85,11 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
 
 /**
  * One app's handle on the shared stores. Until cut it passes every call
- * through; once cut, calls never complete and watchers hear nothing, like a
- * node whose connection to the store is gone.
+ * through (its answer delayed by `latencyMs` when it is a promise); once cut,
+ * calls never complete and watchers hear nothing, like a node whose
+ * connection to the store is gone.
  */
-function storeHandle(shared: Stores): { stores: Stores; cut(): void } {
+function storeHandle(shared: Stores, latencyMs: number): { stores: Stores; cut(): void } {
   let cut = false;
   const never = new Promise<never>(() => {});
   const wrap = <T extends object>(store: T): T =>
@@ -86,7 +101,8 @@ function storeHandle(shared: Stores): { stores: Stores; cut(): void } {
           if (cut) return key === 'watch' ? () => {} : never;
           // A listener (watch, subscribe) stops hearing events once the handle is cut.
           const passed = args.map((a) => (typeof a === 'function' ? (...e: unknown[]) => (cut ? undefined : a(...e)) : a));
-          return (value as (...a: unknown[]) => unknown).apply(target, passed);
+          const result = (value as (...a: unknown[]) => unknown).apply(target, passed);
+          return latencyMs > 0 && result instanceof Promise ? delayed(result, latencyMs) : result;
         };
       },
     });
@@ -94,4 +110,16 @@ function storeHandle(shared: Stores): { stores: Stores; cut(): void } {
     stores: { inbox: wrap(shared.inbox), loop: wrap(shared.loop), rooms: wrap(shared.rooms), callState: wrap(shared.callState) },
     cut: () => void (cut = true),
   };
+}
+
+/** `p`'s outcome, `ms` later. */
+function delayed<T>(p: Promise<T>, ms: number): Promise<T> {
+  const wait = () => new Promise<void>((r) => setTimeout(r, ms));
+  return p.then(
+    async (v) => (await wait(), v),
+    async (e) => {
+      await wait();
+      throw e;
+    },
+  );
 }

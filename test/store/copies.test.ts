@@ -5,7 +5,7 @@ import { FakeTime } from '../helpers/fake-time.ts';
 import { scribble } from './scribble.ts';
 
 // Backends never share a mutable object with their callers (see scribble.ts). The Loop and room
-// stores' cases are in their contract suites; the inbox and call-state ones are here.
+// stores' cases are in their contract suites, joinRoom's excepted (below); the inbox and call-state ones are here.
 
 function stores(): { stores: Stores; time: FakeTime } {
   const time = new FakeTime();
@@ -29,6 +29,23 @@ test('inbox store: messages move (send hands a message over, take hands it back)
   scribble(taken!, (w) => (w.from = 'mallory'));
   assert.equal(await s.inbox.take('bob'), undefined, 'a taken message is no longer held');
   assert.equal((await s.inbox.stats()).messages, 0);
+  await closeStores(s);
+});
+
+test('room store: what joinRoom writes and returns is not shared', async () => {
+  const { stores: s } = stores();
+  const room = {
+    roomToken: 'r', context: null, roomOwner: 'o', maxSize: 2, expiresIn: 1,
+    creationTime: 1, ctime: 1, expiresAt: 9e9, ownerKey: 'u', channel: 'default', apiKey: 'a', sessionId: 's',
+  };
+  await s.rooms.createRoom(room, 60_000);
+  const joiner = { key: 'j', roomConnectionId: 'id', displayName: 'Jo', clientMaxSize: 2, userKey: 'u' };
+  const joined = await s.rooms.joinRoom('r', { participant: joiner, participantTtlMs: 60_000, ctime: 2, expiresAt: 9e9, roomTtlMs: 60_000 });
+  assert.ok(joined.joined);
+  scribble(joiner, (w) => (w.displayName = 'changed-after-join'));
+  scribble(joined.room, (w) => (w.roomOwner = 'changed-after-join'));
+  assert.equal((await s.rooms.getParticipant('r', 'j'))!.displayName, 'Jo');
+  assert.equal((await s.rooms.getRoom('r'))!.roomOwner, 'o');
   await closeStores(s);
 });
 

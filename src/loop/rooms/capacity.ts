@@ -1,28 +1,20 @@
-import type { ParticipantRecord, RoomRecord } from '../../store/rooms.ts';
-import type { LoopError } from '../errors.ts';
+import type { JoinRefusal } from '../../store/rooms.ts';
+import { loopErrors, type LoopError } from '../errors.ts';
 import { roomErrors } from './errors.ts';
 
-export interface Joiner {
-  /** The joiner's user key: only Hawk joiners have one. */
-  readonly userKey?: string;
-  readonly clientMaxSize: number;
-}
-
 /**
- * §8.11, the capacity check at join. `others` are the current participants
- * minus those of the joiner's own user (Hawk joiners only: Basic and
- * unauthenticated joiners remove nobody, not even themselves). One seat is
- * always kept for the owner while the owner is not among them.
+ * The answer to a join the room store refused (its atomic join applies the
+ * §8.11 rule of store/room-capacity.ts): a room gone meanwhile is 404 errno
+ * 105, a full room 400 errno 202, a joiner that cannot handle the others 400
+ * errno 121.
  */
-export function checkCapacity(room: RoomRecord, participants: readonly ParticipantRecord[], joiner: Joiner): LoopError | null {
-  const others = joiner.userKey === undefined ? participants : participants.filter((p) => p.userKey !== joiner.userKey);
-  let cap = room.maxSize;
-  for (const p of others) if (p.clientMaxSize < cap) cap = p.clientMaxSize;
-  let spare = cap - others.length;
-  const ownerIn = others.some((p) => p.userKey !== undefined && p.userKey === room.ownerKey);
-  const joinerIsOwner = joiner.userKey !== undefined && joiner.userKey === room.ownerKey;
-  if (!ownerIn && !joinerIsOwner) spare -= 1;
-  if (spare <= 0) return roomErrors.full();
-  if (joiner.clientMaxSize <= others.length) return roomErrors.clientCapacity();
-  return null;
+export function joinRefusalError(refusal: JoinRefusal): LoopError {
+  switch (refusal) {
+    case 'no-room':
+      return loopErrors.tokenNotFound();
+    case 'full':
+      return roomErrors.full();
+    case 'client-capacity':
+      return roomErrors.clientCapacity();
+  }
 }

@@ -44,14 +44,18 @@ export const ROOM_LIMIT_DEFAULTS: RoomLimits = { roomsPerOwner: 100, roomContext
 
 const HOUR_SEC = 3600;
 
+/** §8.12 activity: the room's new `ctime` and `expiresAt` (unix s) and its store lifetime. */
+export interface RoomActivity {
+  readonly ctime: number;
+  readonly expiresAt: number;
+  readonly roomTtlMs: number;
+}
+
 /**
  * What the owner and participant operations share: times, the room touch of
- * §8.12, owner push wake-ups, and a per-room queue that makes a join's
- * capacity check and write one step within this process.
+ * §8.12 and owner push wake-ups.
  */
 export class RoomCore {
-  readonly #tails = new Map<string, Promise<unknown>>();
-
   readonly limits: RoomLimits;
 
   constructor(readonly deps: RoomDeps) {
@@ -89,30 +93,26 @@ export class RoomCore {
   }
 
   /**
-   * §8.12 activity (join, leave, participant expiry): `ctime` ← now,
+   * §8.12 activity (join, leave, participant expiry) now: `ctime` ← now,
    * `expiresAt` ← now + `rooms.extendTTL` hours whatever the owner asked for
-   * (quirk, reproduced), then the owner's `rooms` push with the new ctime.
+   * (quirk, reproduced).
    */
-  async touch(roomToken: string): Promise<RoomRecord | undefined> {
+  activity(): RoomActivity {
     const ctime = this.nowSec();
     const expiresAt = ctime + this.deps.settings.extendTTL * HOUR_SEC;
-    const room = await this.store.updateRoom(roomToken, { ctime, expiresAt }, this.ttlUntil(expiresAt));
-    if (room) await this.deps.notifyOwner(room.ownerKey, room.ctime);
+    return { ctime, expiresAt, roomTtlMs: this.ttlUntil(expiresAt) };
+  }
+
+  /** Applies the activity of now to a room (leave, participant expiry), then pushes its owner. */
+  async touch(roomToken: string): Promise<RoomRecord | undefined> {
+    const { ctime, expiresAt, roomTtlMs } = this.activity();
+    const room = await this.store.updateRoom(roomToken, { ctime, expiresAt }, roomTtlMs);
+    if (room) await this.touched(room);
     return room;
   }
 
-  /** Runs `fn` after every earlier `serial` call for the same room has settled. */
-  serial<T>(roomToken: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#tails.get(roomToken) ?? Promise.resolve();
-    const result = prev.then(fn, fn);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#tails.set(roomToken, tail);
-    void tail.then(() => {
-      if (this.#tails.get(roomToken) === tail) this.#tails.delete(roomToken);
-    });
-    return result;
+  /** The owner's `rooms` push (§11) for a room just touched, with its new ctime as version. */
+  touched(room: RoomRecord): Promise<void> {
+    return this.deps.notifyOwner(room.ownerKey, room.ctime);
   }
 }

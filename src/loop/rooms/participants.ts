@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ParticipantRecord, RoomRecord } from '../../store/rooms.ts';
 import { field, missingFields, parseIntLoose, type LoopBody } from '../body.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
-import { checkCapacity } from './capacity.ts';
+import { joinRefusalError } from './capacity.ts';
 import type { RoomCaller, RoomCore } from './core.ts';
 import { roomErrors } from './errors.ts';
 
@@ -64,13 +64,10 @@ export class RoomParticipantOps {
     if (userKey !== undefined) participant.userKey = userKey;
     if (caller.kind === 'hawk' && caller.identity !== undefined) participant.account = caller.identity;
     if (caller.kind !== 'hawk') participant.tokenCredential = true;
-    const written = await core.serial(room.roomToken, async () => {
-      const full = checkCapacity(current, await core.store.listParticipants(room.roomToken), { userKey, clientMaxSize });
-      if (full) return full;
-      return (await core.store.putParticipant(room.roomToken, participant, core.participantTtlMs)) ? null : loopErrors.tokenNotFound();
-    });
-    if (written) return written;
-    await core.touch(room.roomToken);
+    // Steps 5–7 in one store step, atomic across every node sharing the store.
+    const joined = await core.store.joinRoom(room.roomToken, { participant, participantTtlMs: core.participantTtlMs, ...core.activity() });
+    if (!joined.joined) return joinRefusalError(joined.refusal);
+    await core.touched(joined.room);
     return { apiKey: current.apiKey, sessionId: current.sessionId, sessionToken, expires: core.settings.participantTTL };
   }
 

@@ -4,8 +4,10 @@ import { deepFrozenCopy, frozenCopy } from './frozen.ts';
 import { lruTime } from './lru-time.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
+import { capacityRefusal } from '../room-capacity.ts';
 import type {
-  DeletedRoomNotice, ExpiredParticipants, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomPatch, RoomRecord,
+  DeletedRoomNotice, ExpiredParticipants, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomJoin, RoomJoinResult, RoomPatch,
+  RoomRecord,
 } from '../rooms.ts';
 
 /** Entry caps: lru-cache needs a `max`; the least recently used entry goes first beyond it. */
@@ -117,7 +119,10 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   async updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): Promise<RoomRecord | undefined> {
     const entry = this.#rooms.get(roomToken);
-    if (!entry) return undefined;
+    return entry && this.#update(roomToken, entry, patch, ttlMs);
+  }
+
+  #update(roomToken: string, entry: RoomEntry, patch: RoomPatch, ttlMs: number): RoomRecord {
     entry.room = Object.freeze({ ...entry.room, ...deepFrozenCopy(patch) });
     this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
@@ -138,14 +143,28 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return out;
   }
 
+  /** Synchronous from lookup to write, so no other call can come between the check and the write. */
+  async joinRoom(roomToken: string, join: RoomJoin): Promise<RoomJoinResult> {
+    const entry = this.#rooms.get(roomToken);
+    if (!entry) return { joined: false, refusal: 'no-room' };
+    const refusal = capacityRefusal(entry.room, this.#live(entry), join.participant);
+    if (refusal) return { joined: false, refusal };
+    this.#put(roomToken, entry, join.participant, join.participantTtlMs);
+    return { joined: true, room: this.#update(roomToken, entry, { ctime: join.ctime, expiresAt: join.expiresAt }, join.roomTtlMs) };
+  }
+
   async putParticipant(roomToken: string, participant: ParticipantRecord, ttlMs: number): Promise<boolean> {
     const entry = this.#rooms.get(roomToken);
     if (!entry) return false;
+    this.#put(roomToken, entry, participant, ttlMs);
+    return true;
+  }
+
+  #put(roomToken: string, entry: RoomEntry, participant: ParticipantRecord, ttlMs: number): void {
     const expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
     const previous = entry.participants.get(participant.key);
     if (previous) this.#unfile(roomToken, participant.key, previous.bucket);
     entry.participants.set(participant.key, { record: deepFrozenCopy(participant), expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
-    return true;
   }
 
   async getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined> {
@@ -172,7 +191,10 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   async listParticipants(roomToken: string): Promise<ParticipantRecord[]> {
     const entry = this.#rooms.get(roomToken);
-    if (!entry) return [];
+    return entry ? this.#live(entry) : [];
+  }
+
+  #live(entry: RoomEntry): ParticipantRecord[] {
     const now = this.#clock.now();
     const out: ParticipantRecord[] = [];
     for (const p of entry.participants.values()) if (p.expiresAtMs > now) out.push(p.record);
