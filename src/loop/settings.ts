@@ -94,6 +94,11 @@ export const LoopSettingsSchema = Type.Object(
       default: 5, exclusiveMinimum: 0, maximum: 3600,
       description: 'Seconds a /websocket socket may stay open before its first hello; then it gets an error frame and close 4408.',
     }),
+    /** Seconds a call-progress socket counts as present without its node renewing it (ours; fractions allowed). */
+    progressSocketLease: Type.Number({
+      default: 15, exclusiveMinimum: 0, maximum: 3600,
+      description: 'Seconds a /websocket socket counts as open without its node renewing it (every third of this). When a node dies, its sockets count as closed this long after (plus at most 1 s), so the other party gets terminated/closed.',
+    }),
     /** Abuse caps (ours): input sizes at the edge and entry budgets of the Loop store. */
     limits: Section({
       sessions: Described(Int(1_000_000), 'Sessions that have authenticated a request; never evicted: past the cap a new session simply stays in the never-used budget.'),

@@ -41,7 +41,7 @@ test('a nonce flood that fills the nonce store: the captured request is still a 
 
 test('nonce store: live nonces are never dropped to make room; expired ones are, and then new nonces fit again', async () => {
   const time = new FakeTime();
-  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 10, callUrls: 10, calls: 10, nonces: 3 } });
+  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 10, callUrls: 10, nonces: 3 } });
   for (const n of ['a', 'b', 'c']) assert.equal(await store.claimNonce(n, 1000), 'claimed');
   assert.equal(await store.claimNonce('d', 1000), 'full');
   assert.equal(await store.claimNonce('a', 1000), 'replay');
@@ -54,7 +54,7 @@ const record = (id: string): SessionRecord => ({ key: `k${id}`, idHmac: id, user
 
 test('sessions: never-used ones have their own budget (oldest evicted); used ones are never evicted, even past their cap', async () => {
   const time = new FakeTime();
-  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 2, unusedSessions: 3, callUrls: 10, calls: 10, nonces: 10 } });
+  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 2, unusedSessions: 3, callUrls: 10, nonces: 10 } });
   const day = 86_400_000;
   await store.createSession('u1', record('u1'), day);
   await store.createSession('u2', record('u2'), day);
@@ -72,7 +72,7 @@ test('sessions: never-used ones have their own budget (oldest evicted); used one
   assert.ok(await store.getSession('u1'));
   assert.ok(await store.getSession('u2'));
   assert.ok(await store.getSession('f9'));
-  assert.deepEqual(await store.stats(), { sessions: 5, unusedSessions: 3, callUrls: 0, calls: 0 });
+  assert.deepEqual(await store.stats(), { sessions: 5, unusedSessions: 3, callUrls: 0 });
 });
 
 test('a registration flood past limits.unusedSessions does not evict a session in use', async () => {

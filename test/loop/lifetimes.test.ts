@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
-import type { CallRecord } from '../../src/store/loop.ts';
+import type { PlacedCall } from '../../src/store/call-state.ts';
+import { MemoryCallStateStore } from '../../src/store/memory/call-state.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, register, startLoopServer } from '../helpers/loop.ts';
 
 const DAY_MS = 86_400_000;
-const limits = { sessions: 100, callUrls: 100, calls: 100, nonces: 100 };
+const limits = { sessions: 100, callUrls: 100, nonces: 100 };
 const record = (userKey: string) => ({ key: 'k'.repeat(64), idHmac: userKey, userKey });
-const call = (callId: string): CallRecord => ({
+const call = (callId: string): PlacedCall => ({
   callId, callType: 'audio', timestamp: 1, apiKey: 'a', sessionId: 's', calleeToken: 't', wsCallerToken: 'w1', wsCalleeToken: 'w2',
 });
 
@@ -66,7 +67,7 @@ test('§3.7 a store failure during the Hawk lookup is 503 errno 201 with Retry-A
   }
 });
 
-test('memory store: sessions, their push URLs, call URLs, calls and nonces expire; indexes follow', async () => {
+test('memory store: sessions, their push URLs, call URLs and nonces expire; indexes follow', async () => {
   const time = new FakeTime();
   const store = new MemoryLoopStore({ clock: time, limits });
   await store.createSession('s1', record('u1'), 1000);
@@ -88,17 +89,9 @@ test('memory store: sessions, their push URLs, call URLs, calls and nonces expir
   assert.equal((await store.getSession('s2'))?.identity, 'x');
 
   await store.putCallUrl({ token: 't1', userKey: 'u1', issuer: '', timestamp: 1, expires: 2 }, 1000);
-  await store.addCall(call('c1'), ['u1', 'u2'], 1000);
-  assert.equal((await store.listCalls('u2')).length, 1);
-  assert.deepEqual(await store.getCall('c1'), call('c1'));
-  time.advance(999);
-  assert.ok(await store.getCall('c1'), 'alive until its lifetime ends');
-  time.advance(2);
-  assert.equal(await store.getCall('c1'), undefined);
+  time.advance(1001);
   await store.sweep();
   assert.deepEqual(await store.listCallUrls('u1'), []);
-  assert.deepEqual(await store.listCalls('u1'), []);
-  assert.deepEqual(await store.listCalls('u2'), []);
 
   assert.equal(await store.claimNonce('n', 100), 'claimed');
   assert.equal(await store.claimNonce('n', 100), 'replay');
@@ -106,5 +99,21 @@ test('memory store: sessions, their push URLs, call URLs, calls and nonces expir
   assert.equal(await store.claimNonce('n', 100), 'claimed');
   await store.deleteSession('s2');
   assert.deepEqual(await store.pushUrls('u1', 'rooms'), []);
-  assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0, calls: 0 });
+  assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0 });
+});
+
+test('call store: a call lives callDuration in every callee\'s list, progress state included; indexes follow', async () => {
+  const time = new FakeTime();
+  const store = new MemoryCallStateStore({ clock: time, callDurationMs: 1000 });
+  assert.deepEqual(await store.create(call('c1'), ['u1', 'u2']), ['u1', 'u2']);
+  assert.deepEqual(await store.listCalls('u2'), [call('c1')]);
+  time.advance(999);
+  assert.ok(await store.get('c1'), 'alive until its lifetime ends');
+  assert.equal(await store.countCalls('u1'), 1);
+  time.advance(2);
+  assert.equal(await store.get('c1'), undefined);
+  assert.deepEqual(await store.listCalls('u1'), []);
+  assert.deepEqual(await store.listCalls('u2'), []);
+  assert.equal(await store.countCalls('u1'), 0);
+  assert.equal(store.size, 0, 'reading dropped the expired call');
 });
