@@ -2,6 +2,7 @@ import { createApp, type AppDeps } from '../../src/app.ts';
 import { systemClock, systemTimers } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { closeStores, createStores, type Stores } from '../../src/store/index.ts';
+import { loopEnv } from './loop.ts';
 import type { TestServer } from './server.ts';
 
 /** One secret for every app of a cluster: they must derive the same keyed hashes. */
@@ -28,11 +29,15 @@ export interface Cluster {
  * Starts `n` apps in this process, each on its own port of 127.0.0.1, on one
  * shared set of stores and one SHARED_SECRET: together they must behave as
  * one server. `env` and `deps` are as for startServer (deps.clock/timers
- * drive the shared stores too).
+ * drive the shared stores too); `options.loop`, as for startLoopServer, is
+ * the Loop config file every app reads (§17 settings merged with it).
  */
-export async function startCluster(n: number, env: Record<string, string> = {}, deps: AppDeps = {}): Promise<Cluster> {
+export async function startCluster(
+  n: number, env: Record<string, string> = {}, deps: AppDeps = {}, options: { loop?: Record<string, unknown> } = {},
+): Promise<Cluster> {
   const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMITS: 'off', SHARED_SECRET: CLUSTER_SECRET, ...env,
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMITS: 'off', SHARED_SECRET: CLUSTER_SECRET,
+    ...(options.loop && loopEnv(options.loop)), ...env,
   });
   const clock = deps.clock ?? systemClock;
   const stores = createStores({

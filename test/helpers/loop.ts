@@ -22,12 +22,17 @@ export const CONFORMANCE = {
  */
 export const TEST_OUTBOUND_ALLOW = '127.0.0.1';
 
-/** Starts a real server whose JSON config file holds the §17 settings merged with `loop`. */
-export async function startLoopServer(loop: Record<string, unknown> = {}, deps: AppDeps = {}, env: Record<string, string> = {}): Promise<TestServer> {
+/** The env of a test server whose JSON config file (written now) holds the §17 settings merged with `loop`. */
+export function loopEnv(loop: Record<string, unknown> = {}): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'signalbox-loop-'));
   const path = join(dir, 'config.json');
   writeFileSync(path, JSON.stringify({ ...CONFORMANCE, ...loop }));
-  return startServer({ SIGNALBOX_CONFIG: path, OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW, ...env }, deps);
+  return { SIGNALBOX_CONFIG: path, OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW };
+}
+
+/** Starts a real server whose JSON config file holds the §17 settings merged with `loop`. */
+export async function startLoopServer(loop: Record<string, unknown> = {}, deps: AppDeps = {}, env: Record<string, string> = {}): Promise<TestServer> {
+  return startServer({ ...loopEnv(loop), ...env }, deps);
 }
 
 export interface Creds {
