@@ -13,7 +13,7 @@ import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
 import { createLoopLayer } from './loop/layer.ts';
 import { hostForClients } from './http/listening.ts';
-import { timingsFromSeconds, type CallStateStore } from './loop/progress/index.ts';
+import { DevicePresence, DuePoller, duePollEveryMs, timingsFromSeconds, type CallStateStore } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
 import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
@@ -128,9 +128,14 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     outboundAllow: config.outboundAllow,
     health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
-  // The Loop call-progress WebSocket (§12), before the catch-all.
+  // The Loop call-progress WebSocket (§12), before the catch-all. This node
+  // renews its sockets' leases and polls for due call timers and lapsed
+  // sockets of every node (a dead node's included).
+  const leaseMs = config.loop.progressSocketLease * 1000;
+  const presence = new DevicePresence({ store: stores.callState, timers, leaseMs, onError: onBackgroundError });
+  const duePoller = new DuePoller({ store: stores.callState, timers, everyMs: duePollEveryMs(leaseMs), onError: onBackgroundError });
   const progressWs = registerProgressWebSocket(http.app, {
-    uws: core.uws, path: config.loop.progressURLEndpoint, store: stores.callState, timers, log,
+    uws: core.uws, path: config.loop.progressURLEndpoint, store: stores.callState, timers, log, presence,
     timings: timingsFromSeconds(config.loop.timers),
     helloTimeoutMs: config.loop.progressHelloTimeout * 1000, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
   });
@@ -171,6 +176,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       metricsHttp?.stopListening();
       service.shutdown();
       progressWs.closeAll(); // 1001 "going away"; before the call-state store closes
+      presence.stop();
+      duePoller.stop();
       await loop.stop();
       inboxWs.closeAll(); // 1001 "going away", also for sockets not yet authenticated
       await closeStores(stores, deps.stores); // stores given by the caller (shared ones) are the caller's to close

@@ -7,7 +7,7 @@ import { frameAllowed, type FrameWindow } from '../limits/frame-counter.ts';
 import type { TemplatedApp, Uws, WebSocket, WebSocketBehavior } from '../http/uws.ts';
 import {
   MAX_FRAME_BYTES, ProgressSession,
-  type CallStateStore, type ProgressSocket, type ProgressTimings, type ServerMessage,
+  type CallStateStore, type DevicePresence, type ProgressSocket, type ProgressTimings, type ServerMessage,
 } from './progress/index.ts';
 
 /**
@@ -24,6 +24,8 @@ export interface ProgressWsOptions {
   readonly timers: Timers;
   /** The §12.8 timer durations (`timingsFromSeconds(config.loop.timers)`). */
   readonly timings: ProgressTimings;
+  /** Renews the sockets' device leases (absent: devices are leased for their call's life). */
+  readonly presence?: DevicePresence;
   readonly log: Logger;
   /** uWS idleTimeout in seconds (≥ 8, rounded to multiples of 4): a ping after this much silence, then a close. Default 32. */
   readonly idleTimeoutSec?: number;
@@ -112,6 +114,7 @@ export function registerProgressWebSocket(app: TemplatedApp, o: ProgressWsOption
       data.socket = socket;
       data.session = new ProgressSession(socket, {
         store: o.store, timers: o.timers, timings: o.timings, onError,
+        ...(o.presence !== undefined && { presence: o.presence }),
         ...(o.helloTimeoutMs !== undefined && { helloTimeoutMs: o.helloTimeoutMs }),
         ...(o.maxJsonDepth !== undefined && { maxJsonDepth: o.maxJsonDepth }),
       });

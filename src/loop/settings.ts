@@ -94,6 +94,11 @@ export const LoopSettingsSchema = Type.Object(
       default: 5, exclusiveMinimum: 0, maximum: 3600,
       description: 'Seconds a /websocket socket may stay open before its first hello; then it gets an error frame and close 4408.',
     }),
+    /** Seconds a call-progress socket counts as present without its node renewing it (ours; fractions allowed). */
+    progressSocketLease: Type.Number({
+      default: 15, exclusiveMinimum: 0, maximum: 3600,
+      description: 'Seconds a /websocket socket counts as open without its node renewing it (every third of this). When a node dies, its sockets count as closed this long after (plus at most 1 s), so the other party gets terminated/closed.',
+    }),
     /** Abuse caps (ours): input sizes at the edge and entry budgets of the Loop store. */
     limits: Section({
       sessions: Described(Int(1_000_000), 'Sessions that have authenticated a request; never evicted: past the cap a new session simply stays in the never-used budget.'),
@@ -101,7 +106,7 @@ export const LoopSettingsSchema = Type.Object(
       callUrls: Described(Int(200_000), 'Call URLs in the whole store.'),
       callUrlsPerUser: Described(Int(1_000), 'Live call URLs per user; POST /call-url beyond it answers 403 errno 999 (nothing is evicted).'),
       callUrlTextSize: Described(Int(1_024), 'Longest callerId, issuer or subject of a call URL, in UTF-16 code units; longer answers 400 errno 107.'),
-      calls: Described(Int(100_000), 'Calls in the whole store.'),
+      calls: Described(Int(100_000), 'Live calls in the whole store; past it POST /calls and POST /calls/{token} answer 503 errno 201 (nothing is evicted).'),
       callsPerUser: Described(Int(100), 'Live calls in one callee\'s list; POST /calls/{token} to a full list answers 503 errno 201, POST /calls skips full callees.'),
       nonces: Described(Int(500_000), 'Hawk nonces remembered for the replay window; never evicted early: when full, signed requests answer 503 errno 201 with Retry-After.'),
       roomsPerOwner: Described(Int(100), 'Live rooms per owner; POST /rooms beyond it answers 403 errno 999.'),

@@ -16,18 +16,45 @@ export type CallState =
 export type PublishedState = Exclude<CallState, 'init' | 'half-initiated'>;
 
 /**
- * The storage contract behind the call-progress WebSocket (loop-v1.md §12).
- * Like the inbox store (src/store/types.ts) it is async and passes plain data
- * only, so Redis can satisfy it as well as the in-process map: a call is a
- * hash (tokens, reason, device counters) plus a set of markers, each
- * conditional write is one atomic step (a Lua script in Redis), and state
- * changes travel as pub/sub messages on a per-call channel.
+ * The storage contract behind calls: the call records of `POST /calls` and
+ * `POST /calls/{token}` with their callees' call lists (loop-v1.md §7), and
+ * the call-progress state of the WebSocket (§12). One store owns both, so a
+ * call is created in one step and never exists in one and not the other.
+ *
+ * Like the inbox store it is async and passes plain data only, so Redis can
+ * satisfy it as well as the in-process map. Every operation is one atomic
+ * step (one Lua script in Redis); state changes travel as pub/sub messages on
+ * a per-call channel.
+ *
+ * Several nodes share one store and must behave as one server, so what used
+ * to live in one process lives here:
+ * - a socket's presence is a *device*: an entry with a lease, renewed by the
+ *   node that holds the socket. The device counts of §12.5/§12.9 count live
+ *   leases; a lapsed lease (its node died) is reaped by whichever node runs
+ *   `fireDue`, and reaping counts as that socket's close.
+ * - the §12.8 timers are *deadlines* attached to a device, due on the store's
+ *   clock. The node holding the socket fires its own at the exact time
+ *   (`fireDeadline`); every node polls `fireDue`, which fires the deadlines
+ *   whose node is gone. Firing removes the deadline in the same step as it
+ *   terminates and publishes, so each fires once, whoever claims it.
  *
  * Every call lives `callDuration` from `create` and is never extended (§7.5);
- * once expired, every operation treats it as absent ("gone").
+ * once expired, every operation treats it as absent ("gone"), its devices and
+ * deadlines included.
+ *
+ * A Redis layout that satisfies this (*note*): per call, keys sharing the
+ * hash tag `{callId}` — a hash (tokens, reason, the REST record), a set of
+ * markers, a hash of devices (id → role, lease end) and a sorted set of its
+ * deadlines (`deviceId:kind` scored by due time) — all with PEXPIRE at the
+ * call's end; per user a sorted set of call ids by expiry; one deployment-wide
+ * sorted set of call ids scored by the call's next due time (earliest lease
+ * end or deadline). `fireDue` is one script: `TIME`, the due call ids, and
+ * for each: drop lapsed devices and due deadlines, apply §12.9/§12.8,
+ * `PUBLISH` the change, re-score or remove the id. Scripts run one at a time,
+ * so two nodes polling at once can never both fire one deadline.
  */
 
-/** What the call-creation code (`POST /calls`, `POST /calls/{token}`) stores for a new call. */
+/** What the progress WebSocket needs of a call: its id and the two `websocketToken`s. */
 export interface NewCall {
   /** 32 hex chars. */
   readonly callId: string;
@@ -37,13 +64,33 @@ export interface NewCall {
   readonly wsCalleeToken: string;
 }
 
-/** A snapshot of one live call. */
+/**
+ * A call as placed (§7.2 step 5, §7.3): what it was created with, never
+ * changed afterwards.
+ */
+export interface PlacedCall extends NewCall {
+  readonly callType: string;
+  readonly subject?: string;
+  /** Creation, unix seconds (also the push `version`). */
+  readonly timestamp: number;
+  readonly callerId?: string;
+  readonly calleeFriendlyName?: string;
+  readonly apiKey: string;
+  readonly sessionId: string;
+  /** The callee's provider token (the caller's is never stored). */
+  readonly calleeToken: string;
+  /** Present for calls placed through a call URL. */
+  readonly callToken?: string;
+  readonly urlCreationDate?: number;
+}
+
+/** A snapshot of one live call's progress state. */
 export interface CallRecord extends NewCall {
   /** Distinct markers, in the order they were set; empty once terminated. */
   readonly markers: readonly Marker[];
   /** The last termination reason stored, if any. */
   readonly reason?: string;
-  /** Sockets that completed a `hello`, per role, still open. */
+  /** Devices (sockets that completed a `hello`) per role whose lease has not lapsed. */
   readonly devices: { readonly caller: number; readonly callee: number };
 }
 
@@ -69,9 +116,61 @@ export interface StateChange {
 
 export type StateListener = (change: StateChange) => void;
 
+/** The §12.8 timers. */
+export type DeadlineKind = 'supervisory' | 'ringing' | 'connection';
+
+/** §12.8: the states from which each deadline ends the call (never a terminated or gone one). */
+export const DEADLINE_ENDS_FROM: Readonly<Record<DeadlineKind, readonly CallState[]>> = Object.freeze({
+  supervisory: ['half-initiated'],
+  ringing: ['alerting'],
+  connection: ['init', 'half-initiated', 'alerting', 'connecting', 'half-connected'],
+});
+
+/** §12.12 reasons the store itself terminates with: a deadline fired; a party's last device left or lapsed. */
+export const TIMEOUT_REASON = 'timeout';
+export const CLOSED_REASON = 'closed';
+
+/** One device (a socket's presence) of one call. */
+export interface DeviceRef {
+  readonly callId: string;
+  /** Unique across the deployment (random). */
+  readonly deviceId: string;
+}
+
+/** What `leave` did. */
+export interface LeaveOutcome {
+  /** Live devices of the leaving device's role left after it. */
+  readonly left: number;
+  /** It was its role's last device on a live call: the call was terminated with `closed` and that was published. */
+  readonly terminated: boolean;
+}
+
+/** One thing `fireDue` did. */
+export interface Firing {
+  readonly callId: string;
+  /** A due deadline, or `lease`: a lapsed device was reaped. */
+  readonly kind: DeadlineKind | 'lease';
+  readonly deviceId: string;
+  /** It terminated the call (`timeout` for a deadline, `closed` for a party's last device) and published that. */
+  readonly terminated: boolean;
+}
+
 export interface CallStateStore {
-  /** Stores a new call with marker `init` and zero devices; it expires `callDuration` from now. */
-  create(call: NewCall): Promise<void>;
+  /**
+   * Stores a new call, in one step: its record in the call list of every
+   * user given whose list holds fewer than `maxPerUser` live calls, and its
+   * progress state (marker `init`, no devices); it expires `callDuration`
+   * from now. Returns those users; when there are none (or the store's
+   * capacity for calls is used up) nothing is stored.
+   */
+  create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser?: number): Promise<string[]>;
+  /** How many live calls the user's call list holds (terminated ones included). */
+  countCalls(userKey: string): Promise<number>;
+  /** The user's live calls that are not terminated (§7.4), any order. */
+  listCalls(userKey: string): Promise<PlacedCall[]>;
+  /** Deletes every call in the user's call list, progress state included (a later hello gets `bad callId`). */
+  deleteUserCalls(userKey: string): Promise<void>;
+
   /** The live call, or undefined when it never existed or has expired. */
   get(callId: string): Promise<CallRecord | undefined>;
   /**
@@ -87,10 +186,46 @@ export interface CallStateStore {
    * call, false when the call is gone or its state was not in `onlyFrom`.
    */
   terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): Promise<boolean>;
-  /** Adds one device of `role`; resolves the new count, or undefined when the call is gone. */
-  incDevices(callId: string, role: Role): Promise<number | undefined>;
-  /** Removes one device of `role` (never below 0); resolves the new count, or undefined when the call is gone. */
-  decDevices(callId: string, role: Role): Promise<number | undefined>;
+
+  /**
+   * Adds a device of `role` whose lease ends `leaseMs` from now; resolves the
+   * role's live devices, this one included, or undefined when the call is gone.
+   */
+  join(device: DeviceRef, role: Role, leaseMs: number): Promise<number | undefined>;
+  /**
+   * Extends the leases of these devices to `leaseMs` from now (the node that
+   * holds their sockets calls it periodically). Resolves the ones it could not
+   * extend: their call is gone or their lease lapsed and was reaped.
+   */
+  renew(devices: readonly DeviceRef[], leaseMs: number): Promise<DeviceRef[]>;
+  /**
+   * Removes a device and its deadlines (§12.9). If it was its role's last live
+   * device and the call is not terminated, terminates the call with `closed`
+   * and publishes that, in the same step. Undefined: the call or the device
+   * is gone (nothing to do).
+   */
+  leave(device: DeviceRef): Promise<LeaveOutcome | undefined>;
+
+  /**
+   * Arms (or re-arms) the device's `kind` deadline `inMs` from now. False
+   * when the call or the device is gone.
+   */
+  setDeadline(device: DeviceRef, kind: DeadlineKind, inMs: number): Promise<boolean>;
+  /**
+   * The device's own node fires its deadline (at its time, by its timer):
+   * if the deadline is still armed, removes it and, when the call's state is
+   * one `kind` ends (DEADLINE_ENDS_FROM), terminates the call with `timeout`
+   * and publishes that, all in one step. Undefined when it was no longer
+   * armed (fired by another node's `fireDue`, or its device or call is gone).
+   */
+  fireDeadline(device: DeviceRef, kind: DeadlineKind): Promise<Firing | undefined>;
+  /**
+   * Every node polls this: claims up to `max` due items on the store's clock
+   * (deadlines past their time, devices past their lease), and fires each as
+   * `fireDeadline` and `leave` would. Each is claimed by one caller only.
+   */
+  fireDue(max?: number): Promise<Firing[]>;
+
   /** Delivers `change` to every subscriber of its call (on every node), in publish order. Listeners must not throw. */
   publish(change: StateChange): Promise<void>;
   /**
@@ -98,7 +233,5 @@ export interface CallStateStore {
    * published from then on will be delivered, to the unsubscribe function.
    */
   subscribe(callId: string, listener: StateListener): Promise<() => void>;
-  /** Forgets the call at once (its owner's account was deleted): a later hello gets `bad callId`. */
-  delete(callId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -16,11 +16,11 @@ import type { LoopRoomStore } from './rooms.ts';
 export interface Stores {
   /** Inboxes and their queues. */
   readonly inbox: InboxStore;
-  /** Loop sessions, users, push URLs, call URLs, calls and Hawk nonces. */
+  /** Loop sessions, users, push URLs, call URLs and Hawk nonces. */
   readonly loop: LoopStore;
   /** Loop rooms, participants and deleted-room notices. */
   readonly rooms: LoopRoomStore;
-  /** Loop call-progress state and its publish/subscribe. */
+  /** Loop calls: the callees' call lists, call-progress state, socket leases and timer deadlines, publish/subscribe. */
   readonly callState: CallStateStore;
 }
 
@@ -30,7 +30,8 @@ export interface StoreSettings {
   readonly inboxCapacity: number;
   readonly maxInboxes: number;
   readonly maxQueuedBytes: number;
-  readonly loopLimits: LoopMemoryLimits;
+  /** `calls`: live calls in the whole call store. */
+  readonly loopLimits: LoopMemoryLimits & { readonly calls: number };
   readonly callDurationMs: number;
 }
 
@@ -48,7 +49,9 @@ export function createStores(settings: StoreSettings, clock: Clock, timers: Time
     inbox: given.inbox ?? new MemoryInboxStore({ ...settings, clock, sweep: { timers, everyMs: SWEEP_INBOXES_EVERY_MS } }),
     loop: given.loop ?? new MemoryLoopStore({ clock, limits: settings.loopLimits, sweep: sweepLoop }),
     rooms: given.rooms ?? new MemoryLoopRoomStore({ clock, sweep: sweepLoop }),
-    callState: given.callState ?? new MemoryCallStateStore({ clock, callDurationMs: settings.callDurationMs, sweep: sweepLoop }),
+    callState: given.callState ?? new MemoryCallStateStore({
+      clock, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweepLoop,
+    }),
   };
 }
 

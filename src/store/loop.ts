@@ -5,6 +5,8 @@
  * are given by the caller in milliseconds: what is written at t for `ttlMs`
  * is live until t + ttlMs - 1 and gone at t + ttlMs; reads never return
  * expired data. test/store/loop-store-contract.ts is the behaviour in full.
+ * Calls and the callees' call lists live in the call-state store
+ * (src/store/call-state.ts), with their progress state.
  */
 
 /** A Hawk session (§3.2, §3.3, §3.8, §3.11). */
@@ -39,31 +41,6 @@ export interface CallUrlRecord {
   readonly expires: number;
 }
 
-/**
- * A call (§7.2 step 5, §7.3) as the REST layer stores it: what it was created
- * with, never changed afterwards. Its progress state (markers, termination
- * reason, device counters) belongs to the call-state store
- * (src/loop/progress/state-store.ts), which is its one owner.
- */
-export interface CallRecord {
-  readonly callId: string;
-  readonly callType: string;
-  readonly subject?: string;
-  /** Creation, unix seconds (also the push `version`). */
-  readonly timestamp: number;
-  readonly callerId?: string;
-  readonly calleeFriendlyName?: string;
-  readonly apiKey: string;
-  readonly sessionId: string;
-  /** The callee's provider token (the caller's is never stored). */
-  readonly calleeToken: string;
-  readonly wsCallerToken: string;
-  readonly wsCalleeToken: string;
-  /** Present for calls placed through a call URL. */
-  readonly callToken?: string;
-  readonly urlCreationDate?: number;
-}
-
 export type NonceClaim = 'claimed' | 'replay' | 'full';
 
 /** Live entries; a backend may still count expired ones until its next sweep(). */
@@ -73,7 +50,6 @@ export interface LoopStoreStats {
   /** Of those, the ones minted but never used for an authenticated request. */
   readonly unusedSessions: number;
   readonly callUrls: number;
-  readonly calls: number;
 }
 
 export interface LoopStore {
@@ -121,20 +97,6 @@ export interface LoopStore {
   /** The user's live call URLs, any order. */
   listCallUrls(userKey: string): Promise<CallUrlRecord[]>;
   deleteUserCallUrls(userKey: string): Promise<void>;
-
-  /**
-   * Stores a call for `ttlMs` (never extended) in the call list of every
-   * user given whose list holds fewer than `maxPerUser` live calls; returns
-   * those users (the call is not stored when there are none).
-   */
-  addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number, maxPerUser?: number): Promise<string[]>;
-  /** How many live calls the user's call list holds. */
-  countCalls(userKey: string): Promise<number>;
-  getCall(callId: string): Promise<CallRecord | undefined>;
-  /** The live calls in the user's call list, any order. */
-  listCalls(userKey: string): Promise<CallRecord[]>;
-  /** Empties the user's call list and deletes those calls. */
-  deleteUserCalls(userKey: string): Promise<void>;
 
   /**
    * Replay protection (SET NX PX): records `nonceKey` for `ttlMs`.

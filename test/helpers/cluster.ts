@@ -41,7 +41,8 @@ export interface ClusterOptions {
  * Starts `n` apps in this process, each on its own port of 127.0.0.1, on one
  * shared set of stores and one SHARED_SECRET: together they must behave as
  * one server. `env` and `deps` are as for startServer (deps.clock/timers
- * drive the shared stores too).
+ * drive the shared stores too); `options.loop`, as for startLoopServer, is
+ * the Loop config file every app reads (§17 settings merged with it).
  */
 export async function startCluster(n: number, env: Record<string, string> = {}, deps: AppDeps = {}, o: ClusterOptions = {}): Promise<Cluster> {
   const config = loadConfig({

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
+import type { PlacedCall } from '../../src/store/call-state.ts';
+import { MemoryCallStateStore } from '../../src/store/memory/call-state.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, register, startLoopServer } from '../helpers/loop.ts';
 
 const DAY_MS = 86_400_000;
-const limits = { sessions: 100, callUrls: 100, calls: 100, nonces: 100 };
+const limits = { sessions: 100, callUrls: 100, nonces: 100 };
+const call = (callId: string): PlacedCall => ({
+  callId, callType: 'audio', timestamp: 1, apiKey: 'a', sessionId: 's', calleeToken: 't', wsCallerToken: 'w1', wsCalleeToken: 'w2',
+});
 
 test('§1/§3.3 a Hawk session lives 30 days after its last authenticated request', async () => {
   const time = new FakeTime();
@@ -59,4 +64,20 @@ test('§3.7 a store failure during the Hawk lookup is 503 errno 201 with Retry-A
   } finally {
     await server.close();
   }
+});
+
+test('call store: a call lives callDuration in every callee\'s list, progress state included; indexes follow', async () => {
+  const time = new FakeTime();
+  const store = new MemoryCallStateStore({ clock: time, callDurationMs: 1000 });
+  assert.deepEqual(await store.create(call('c1'), ['u1', 'u2']), ['u1', 'u2']);
+  assert.deepEqual(await store.listCalls('u2'), [call('c1')]);
+  time.advance(999);
+  assert.ok(await store.get('c1'), 'alive until its lifetime ends');
+  assert.equal(await store.countCalls('u1'), 1);
+  time.advance(2);
+  assert.equal(await store.get('c1'), undefined);
+  assert.deepEqual(await store.listCalls('u1'), []);
+  assert.deepEqual(await store.listCalls('u2'), []);
+  assert.equal(await store.countCalls('u1'), 0);
+  assert.equal(store.size, 0, 'reading dropped the expired call');
 });

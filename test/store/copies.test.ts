@@ -51,7 +51,14 @@ test('room store: what joinRoom writes and returns is not shared', async () => {
 
 test('call-state store: a record comes back as a copy, its markers and devices too', async () => {
   const { stores: s } = stores();
-  await s.callState.create({ callId: 'c', wsCallerToken: 'a', wsCalleeToken: 'b' });
+  const call = {
+    callId: 'c', callerId: 'x', calleeFriendlyName: 'y', callType: 'audio', timestamp: 1, wsCallerToken: 'a', wsCalleeToken: 'b',
+    apiKey: 'k', sessionId: 's', calleeToken: 't',
+  };
+  await s.callState.create(call, ['u']);
+  scribble(call, (w) => (w.callerId = 'changed'));
+  scribble((await s.callState.listCalls('u'))[0], (w) => (w.callerId = 'changed'));
+  assert.equal((await s.callState.listCalls('u'))[0].callerId, 'x');
   const got = await s.callState.get('c');
   scribble(got!.markers as string[], (w) => w.push('connecting'));
   scribble(got!.devices, (w) => (w.caller = 5));

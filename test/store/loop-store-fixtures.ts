@@ -1,4 +1,4 @@
-import type { CallRecord, CallUrlRecord, LoopStore, SessionRecord } from '../../src/store/loop.ts';
+import type { CallUrlRecord, LoopStore, SessionRecord } from '../../src/store/loop.ts';
 import type { FakeTime } from '../helpers/fake-time.ts';
 import type { Cases, Skip } from './contract-cases.ts';
 
@@ -9,7 +9,6 @@ export interface LoopStoreLimits {
   /** Never-used sessions: past it the oldest of them is evicted. */
   readonly unusedSessions: number;
   readonly callUrls: number;
-  readonly calls: number;
   /** Live nonces: past it a claim is 'full'. */
   readonly nonces: number;
 }
@@ -27,15 +26,10 @@ export interface LoopStoreContract {
 export type LoopSetup = (limits?: Partial<LoopStoreLimits>) => { store: LoopStore; time: FakeTime };
 export type LoopCases = Cases<LoopSetup>;
 
-export const ROOMY: LoopStoreLimits = { sessions: 100, unusedSessions: 100, callUrls: 100, calls: 100, nonces: 100 };
+export const ROOMY: LoopStoreLimits = { sessions: 100, unusedSessions: 100, callUrls: 100, nonces: 100 };
 
 export const session = (id: string, userKey = `user-${id}`): SessionRecord => ({ key: 'a'.repeat(64), idHmac: `hmac-${id}`, userKey });
 export const callUrl = (token: string, userKey = 'u1', issuer = 'issuer'): CallUrlRecord => ({
   token, userKey, issuer, callerId: 'caller', subject: 'subject', timestamp: 1, expires: 2,
-});
-export const call = (callId: string, callerId = 'caller'): CallRecord => ({
-  callId, callType: 'audio-video', subject: 'hello', timestamp: 1, callerId, calleeFriendlyName: 'Bob',
-  apiKey: 'api', sessionId: 'provider-session', calleeToken: 'callee-token', wsCallerToken: 'w1', wsCalleeToken: 'w2',
-  callToken: 'url-token', urlCreationDate: 1,
 });
 export const sorted = (xs: readonly string[]): string[] => [...xs].sort();

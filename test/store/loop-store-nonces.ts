@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { scribble } from './scribble.ts';
-import { call, callUrl, session, type LoopCases } from './loop-store-fixtures.ts';
+import { callUrl, session, type LoopCases } from './loop-store-fixtures.ts';
 
 /** Hawk nonces (never forgotten early), stats, ping, close, and records not shared with callers. */
 export function nonceAndLifecycleCases(it: LoopCases): void {
@@ -56,26 +56,23 @@ export function nonceAndLifecycleCases(it: LoopCases): void {
     assert.equal(await store.claimNonce('long', 10_000), 'replay');
   });
 
-  it('stats count live sessions (never-used among them), call URLs and calls, exactly after a sweep', async (setup) => {
+  it('stats count live sessions (never-used among them) and call URLs, exactly after a sweep', async (setup) => {
     const { store, time } = setup();
-    assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0, calls: 0 });
+    assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0 });
     await store.createSession('s1', session('s1'), 1000);
     await store.createSession('s2', session('s2'), 5000);
     await store.createSession('s3', session('s3'), 1000);
     await store.touchSession('s3', 1000);
     await store.putCallUrl(callUrl('t1'), 1000);
     await store.putCallUrl(callUrl('t2'), 5000);
-    await store.addCall(call('c1'), ['u1', 'u2'], 1000);
-    await store.addCall(call('c2'), ['u1'], 5000);
     await store.claimNonce('n', 1000);
-    assert.deepEqual(await store.stats(), { sessions: 3, unusedSessions: 2, callUrls: 2, calls: 2 });
+    assert.deepEqual(await store.stats(), { sessions: 3, unusedSessions: 2, callUrls: 2 });
     time.advance(1000);
     await store.sweep();
-    assert.deepEqual(await store.stats(), { sessions: 1, unusedSessions: 1, callUrls: 1, calls: 1 });
+    assert.deepEqual(await store.stats(), { sessions: 1, unusedSessions: 1, callUrls: 1 });
     await store.deleteSession('s2');
     await store.deleteCallUrl('t2');
-    await store.deleteUserCalls('u1');
-    assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0, calls: 0 });
+    assert.deepEqual(await store.stats(), { sessions: 0, unusedSessions: 0, callUrls: 0 });
   });
 
   it('ping answers true; close resolves, and a second close is harmless', async (setup) => {
@@ -86,7 +83,7 @@ export function nonceAndLifecycleCases(it: LoopCases): void {
     await store.close();
   });
 
-  it('records are not shared: sessions, call URLs and calls come back as copies', async (setup) => {
+  it('records are not shared: sessions and call URLs come back as copies', async (setup) => {
     const { store } = setup();
     const written = session('s1', 'u');
     await store.createSession('s1', written, 60_000);
@@ -110,17 +107,7 @@ export function nonceAndLifecycleCases(it: LoopCases): void {
     scribble((await store.getCallUrl('t'))!, (w) => (w.issuer = 'changed'));
     scribble((await store.listCallUrls('u'))[0], (w) => (w.issuer = 'changed'));
     assert.equal((await store.getCallUrl('t'))!.issuer, 'i');
-
-    const written2 = call('c', 'x');
-    const users = ['u'];
-    await store.addCall(written2, users, 60_000);
-    users.push('v');
-    scribble(written2, (w) => (w.callerId = 'changed'));
-    scribble((await store.getCall('c'))!, (w) => (w.callerId = 'changed'));
-    scribble((await store.listCalls('u'))[0], (w) => (w.callerId = 'changed'));
-    assert.deepEqual(await store.listCalls('u'), [call('c', 'x')]);
-    assert.deepEqual(await store.listCalls('v'), []);
-    scribble(await store.stats(), (w) => (w.calls = 99));
-    assert.equal((await store.stats()).calls, 1);
+    scribble(await store.stats(), (w) => (w.callUrls = 99));
+    assert.equal((await store.stats()).callUrls, 1);
   });
 }

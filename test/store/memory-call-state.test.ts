@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PlacedCall } from '../../src/store/call-state.ts';
 import { MemoryCallStateStore } from '../../src/store/memory/call-state.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { callStateStoreContract } from './call-state-contract.ts';
 
 const durationMs = 60_000;
+const placed = (callId: string): PlacedCall => ({
+  callId, wsCallerToken: 'x', wsCalleeToken: 'y', callType: 'audio', timestamp: 1, apiKey: 'k', sessionId: 's', calleeToken: 't',
+});
 
 callStateStoreContract('memory', () => {
   const time = new FakeTime();
@@ -14,11 +18,11 @@ callStateStoreContract('memory', () => {
 test('memory: expired calls are dropped by the next create, in expiry order, without being read', async () => {
   const time = new FakeTime();
   const store = new MemoryCallStateStore({ clock: time, callDurationMs: durationMs });
-  await store.create({ callId: 'a', wsCallerToken: 'x', wsCalleeToken: 'y' });
+  await store.create(placed('a'), ['u']);
   time.advance(10_000);
-  await store.create({ callId: 'b', wsCallerToken: 'x', wsCalleeToken: 'y' });
+  await store.create(placed('b'), ['u']);
   time.advance(50_000); // a is expired, b not yet
-  await store.create({ callId: 'c', wsCallerToken: 'x', wsCalleeToken: 'y' });
+  await store.create(placed('c'), ['u']);
   assert.equal(store.size, 2);
   assert.equal(await store.get('a'), undefined);
   time.advance(10_000);
@@ -30,10 +34,21 @@ test('memory: expired calls are dropped by the next create, in expiry order, wit
 test('memory: get returns a copy, not the live record', async () => {
   const time = new FakeTime();
   const store = new MemoryCallStateStore({ clock: time, callDurationMs: durationMs });
-  await store.create({ callId: 'a', wsCallerToken: 'x', wsCalleeToken: 'y' });
+  await store.create(placed('a'), ['u']);
   const snapshot = await store.get('a');
   await store.addMarker('a', 'init.caller', ['init']);
-  await store.incDevices('a', 'caller');
+  await store.join({ callId: 'a', deviceId: 'd' }, 'caller', 60_000);
   assert.deepEqual(snapshot?.markers, ['init']);
   assert.deepEqual(snapshot?.devices, { caller: 0, callee: 0 });
+});
+
+test('memory: past maxCalls live calls, create stores nothing until calls expire', async () => {
+  const time = new FakeTime();
+  const store = new MemoryCallStateStore({ clock: time, callDurationMs: durationMs, maxCalls: 2 });
+  assert.deepEqual(await store.create(placed('a'), ['u']), ['u']);
+  assert.deepEqual(await store.create(placed('b'), ['v']), ['v']);
+  assert.deepEqual(await store.create(placed('c'), ['w']), []);
+  assert.equal(await store.get('c'), undefined);
+  time.advance(durationMs);
+  assert.deepEqual(await store.create(placed('c'), ['w']), ['w']);
 });

@@ -1,7 +1,8 @@
 /**
  * The Loop call-progress WebSocket domain (loop-v1.md §12): everything but
  * the uWS wiring. The WebSocket adapter builds one `ProgressSession` per
- * socket; the call-creation code stores each call with `CallStateStore.create`.
+ * socket; each node keeps one `DevicePresence` (its sockets' leases) and one
+ * `DuePoller`; the call-creation code stores each call with `CallStateStore.create`.
  */
 export {
   DEFAULT_TIMINGS, deriveState, helloState, LIVE_STATES, REASON_PATTERN, stateForMarkerCount, timingsFromSeconds,
@@ -21,6 +22,9 @@ export {
 } from './protocol.ts';
 export { roleFor } from './role.ts';
 export { ProgressSession, type ProgressSessionDeps } from './session.ts';
+export { DevicePresence, type DevicePresenceOptions } from './presence.ts';
+export { DuePoller, duePollEveryMs, type DuePollerOptions } from './due-poller.ts';
 export type {
-  CallRecord, CallStateStore, MarkerOutcome, NewCall, StateChange, StateListener,
+  CallRecord, CallStateStore, DeadlineKind, DeviceRef, Firing, LeaveOutcome, MarkerOutcome, NewCall, PlacedCall,
+  StateChange, StateListener,
 } from '../../store/call-state.ts';

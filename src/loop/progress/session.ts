@@ -1,15 +1,16 @@
 import type { TimerHandle, Timers } from '../../clock.ts';
+import { randomHex } from '../credentials.ts';
 import {
-  deriveState, helloState, LIVE_STATES, UNCONNECTED_STATES,
-  type CallState, type ProgressTimings, type PublishedState, type Role,
+  deriveState, helloState, type CallState, type ProgressTimings, type PublishedState, type Role,
 } from './call-state.ts';
 import { applyAction } from './actions.ts';
 import { deliveryFor } from './delivery.ts';
 import { decodeFrame, type ActionMessage, type Decoded, type HelloMessage } from './frames.ts';
-import { closeCodes, errorReasons, serverReasons, type ProgressSocket, type ServerMessage } from './protocol.ts';
+import type { DevicePresence } from './presence.ts';
+import { closeCodes, errorReasons, type ProgressSocket, type ServerMessage } from './protocol.ts';
 import { roleFor } from './role.ts';
 import { SocketTimers } from './socket-timers.ts';
-import type { CallStateStore, StateChange } from '../../store/call-state.ts';
+import type { CallStateStore, DeadlineKind, DeviceRef, StateChange } from '../../store/call-state.ts';
 
 export interface ProgressSessionDeps {
   readonly store: CallStateStore;
@@ -21,7 +22,17 @@ export interface ProgressSessionDeps {
   readonly helloTimeoutMs?: number;
   /** `limits.jsonDepth`: deepest nesting of a frame. */
   readonly maxJsonDepth?: number;
+  /**
+   * Keeps this socket's device lease alive in the store while it is open.
+   * Absent (one process, tests): the device is leased for the call's whole life.
+   */
+  readonly presence?: DevicePresence;
+  /** A device id per socket, unique across the deployment (default: 16 random hex chars). */
+  readonly newDeviceId?: () => string;
 }
+
+/** Without a presence keeper, a device outlives its call: calls live at most callDuration. */
+const UNRENEWED_LEASE_MS = 24 * 3600 * 1000;
 
 /**
  * One call-progress WebSocket (loop-v1.md §12): `hello` / `action` / `echo`,
@@ -31,12 +42,24 @@ export interface ProgressSessionDeps {
  * Frames are handled one at a time, in order; broadcasts and timers arrive
  * in between. After every `await` the socket may have closed: from then on
  * nothing is sent, but a state change already stored is still published.
+ *
+ * Across nodes: the socket is a device in the store with a lease its node
+ * renews (`presence`); its §12.8 timers are deadlines of that device in the
+ * store, fired at their time by this node's timer (`fireDeadline`) or, if
+ * this node died, by any node's poll (`fireDue`), once either way.
  */
 export class ProgressSession {
   readonly #socket: ProgressSocket;
   readonly #d: ProgressSessionDeps;
-  /** Set once authenticated; `counted` is the device-counter increment, which a close undoes. */
-  #joined: { readonly callId: string; readonly role: Role; readonly counted: Promise<number | undefined> } | undefined;
+  /** Set once authenticated; `counted` is the device's join, which a close undoes. */
+  #joined: {
+    readonly callId: string;
+    readonly role: Role;
+    readonly device: DeviceRef;
+    readonly counted: Promise<number | undefined>;
+  } | undefined;
+  /** Stops renewing this socket's lease. */
+  #unhold: (() => void) | undefined;
   #accepted = false;
   #lastProgress: PublishedState | undefined;
   #closed = false;
@@ -94,19 +117,19 @@ export class ProgressSession {
     this.#timers.cancelAll();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#unhold?.();
+    this.#unhold = undefined;
     this.#leaving = this.#leave().catch((err) => this.#d.onError?.(err));
     return this.#leaving;
   }
 
   async #leave(): Promise<void> {
     if (!this.#joined) return;
-    const { callId, role, counted } = this.#joined;
-    // Count down only what was counted up, and only after it was (the hello may still be running).
+    const { device, counted } = this.#joined;
+    // Remove only what was added, and only after it was (the hello may still be running).
     if ((await counted.catch(() => undefined)) === undefined) return;
-    const left = await this.#d.store.decDevices(callId, role);
-    if (left === 0 && (await this.#d.store.terminate(callId, serverReasons.closed, LIVE_STATES))) {
-      await this.#d.store.publish({ callId, state: 'terminated', reason: serverReasons.closed });
-    }
+    // The last device of its role ends a live call with `closed`; the store publishes that.
+    await this.#d.store.leave(device);
   }
 
   async #dispatch(decoded: Decoded): Promise<void> {
@@ -135,14 +158,17 @@ export class ProgressSession {
     const role = roleFor(call, m.auth);
     if (!role) return this.#error(errorReasons.badAuthentication);
     const callId = m.callId;
-    const counted = store.incDevices(callId, role);
-    this.#joined = { callId, role, counted };
+    const device = { callId, deviceId: this.#d.newDeviceId?.() ?? randomHex(8) };
+    const presence = this.#d.presence;
+    const counted = store.join(device, role, presence?.leaseMs ?? UNRENEWED_LEASE_MS);
+    this.#joined = { callId, role, device, counted };
     if ((await counted) === undefined) return this.#error(errorReasons.badCallId);
     if (this.#closed) return;
+    this.#unhold = presence?.hold(device, () => this.#lost());
     const unsubscribe = await store.subscribe(callId, (change) => this.#onBroadcast(change));
     if (this.#closed) return unsubscribe();
     this.#unsubscribe = unsubscribe;
-    this.#startTimer(this.#d.timings.supervisoryMs, ['half-initiated']);
+    this.#startTimer('supervisory', this.#d.timings.supervisoryMs);
     // Reading the state and adding init.<role> is one atomic step here.
     const outcome = await store.addMarker(callId, `init.${role}`, ['init', 'half-initiated']);
     if (this.#closed) return;
@@ -152,7 +178,7 @@ export class ProgressSession {
     }
     // The reply must reach this socket before the progress this hello causes.
     this.#send({ messageType: 'hello', state: 'init' });
-    if (role === 'callee') this.#startTimer(this.#d.timings.ringingMs, ['alerting']);
+    if (role === 'callee') this.#startTimer('ringing', this.#d.timings.ringingMs);
     if (outcome.added && outcome.after === 'alerting') await store.publish({ callId, state: 'alerting' });
   }
 
@@ -176,7 +202,7 @@ export class ProgressSession {
     if ('error' in outcome) return this.#error(outcome.error);
     if (outcome.accepted) {
       this.#accepted = true; // before publishing: this socket is not "elsewhere"
-      if (!this.#closed) this.#startTimer(this.#d.timings.connectionMs, UNCONNECTED_STATES);
+      if (!this.#closed) this.#startTimer('connection', this.#d.timings.connectionMs);
     }
     // Published even if this socket closed meanwhile: the change is stored.
     return this.#d.store.publish(outcome.publish);
@@ -192,16 +218,28 @@ export class ProgressSession {
     if (delivery.close) this.#close();
   }
 
-  /** §12.8: a timer of this socket; it ends the call with `timeout` only from `onlyFrom` (never a terminated or gone call). */
-  #startTimer(ms: number, onlyFrom: readonly CallState[]): void {
-    const { callId } = this.#joined!;
-    this.#timers.start(ms, () => void this.#expire(callId, onlyFrom).catch((err) => this.#fail(err)));
+  /**
+   * §12.8: a timer of this socket, kept as a deadline of its device in the
+   * store. This node fires it at its time; the store ends the call with
+   * `timeout` only from the states `kind` ends (never a terminated or gone
+   * call) and publishes that. Closing the socket cancels the timer, and
+   * `leave` removes the deadline.
+   */
+  #startTimer(kind: DeadlineKind, ms: number): void {
+    const { device } = this.#joined!;
+    const store = this.#d.store;
+    const armed = store.setDeadline(device, kind, ms).catch((err: unknown) => {
+      this.#fail(err);
+      return false;
+    });
+    this.#timers.start(ms, () => {
+      armed.then((ok) => (ok ? store.fireDeadline(device, kind) : undefined)).catch((err) => this.#fail(err));
+    });
   }
 
-  async #expire(callId: string, onlyFrom: readonly CallState[]): Promise<void> {
-    if (await this.#d.store.terminate(callId, serverReasons.timeout, onlyFrom)) {
-      await this.#d.store.publish({ callId, state: 'terminated', reason: serverReasons.timeout });
-    }
+  /** The store no longer holds this socket's device (its lease lapsed and was reaped): it counts as closed, so it goes. */
+  #lost(): void {
+    this.#close();
   }
 
   #send(message: ServerMessage): void {

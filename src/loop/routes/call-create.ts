@@ -1,4 +1,4 @@
-import type { CallRecord } from '../../store/loop.ts';
+import type { PlacedCall } from '../../store/call-state.ts';
 import type { LoopContext } from '../context.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
 import { randomHex } from '../credentials.ts';
@@ -28,8 +28,8 @@ export interface CallerView {
 
 /**
  * Creates the provider session and tokens, stores the call in each callee's
- * call list and its progress state (`init`), both for `callDuration` (never
- * extended), and sends each callee its `calls` wake-up. The caller's provider
+ * call list with its progress state (`init`) in one store step, for
+ * `callDuration` (never extended), and sends each callee its `calls` wake-up. The caller's provider
  * token is returned, never stored.
  */
 export async function placeCall(
@@ -54,7 +54,7 @@ export async function placeCall(
   }
   // Built by assignment rather than conditional spreads: this runs on every
   // call, and absent optional fields must stay absent (not undefined).
-  const call: Mutable<CallRecord> = {
+  const call: Mutable<PlacedCall> = {
     callId: randomHex(16),
     callType: spec.callType,
     timestamp: nowSec,
@@ -71,15 +71,10 @@ export async function placeCall(
     call.callToken = spec.callToken;
     call.urlCreationDate = spec.urlCreationDate;
   }
-  // Both records live callDuration from now. The progress state first: once
-  // GET /calls lists the call, a callee's `hello` must find it.
-  await ctx.callState.create({ callId: call.callId, wsCallerToken: call.wsCallerToken, wsCalleeToken: call.wsCalleeToken });
-  const reached = await ctx.store.addCall(call, calleeUserKeys, ctx.config.callDuration * 1000, ctx.config.limits.callsPerUser);
-  if (reached.length === 0) {
-    // Every call list filled up since the caller checked (limits.callsPerUser).
-    await ctx.callState.delete(call.callId);
-    return loopErrors.backend();
-  }
+  // One step: once GET /calls lists the call (on any node), a callee's `hello` finds it.
+  const reached = await ctx.callState.create(call, calleeUserKeys, ctx.config.limits.callsPerUser);
+  // Every call list filled up since the caller checked (limits.callsPerUser), or the store is full (limits.calls).
+  if (reached.length === 0) return loopErrors.backend();
   for (const user of reached) {
     const urls = await ctx.store.pushUrls(user, 'calls');
     if (urls.length > 0) push.notify(urls, call.timestamp);

@@ -1,10 +1,9 @@
-import type { CallRecord } from '../../store/loop.ts';
+import type { PlacedCall } from '../../store/call-state.ts';
 import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
-import { deriveState } from '../progress/index.ts';
 import { placeCall } from './call-create.ts';
 import { hawkSession, negotiated, registeredSession } from './guards.ts';
 
@@ -52,7 +51,7 @@ export function calleeIdentities(calleeId: unknown): string[] {
 }
 
 /** §7.4 item view for the callee. */
-function calleeView(call: CallRecord, progressURL: string, urlOf: (t: string) => string): Record<string, unknown> {
+function calleeView(call: PlacedCall, progressURL: string, urlOf: (t: string) => string): Record<string, unknown> {
   return {
     callId: call.callId,
     callType: call.callType,
@@ -74,13 +73,8 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
   const { store, sessions, config } = ctx;
   const maxSubject = config.calls.maxSubjectSize;
   const { callsPerUser } = config.limits;
-  const hasRoom = async (userKey: string) => (await store.countCalls(userKey)) < callsPerUser;
+  const hasRoom = async (userKey: string) => (await ctx.callState.countCalls(userKey)) < callsPerUser;
   const urlOf = (token: string) => ctx.urls.callUrl(token);
-  /** §7.4: terminated calls are not listed (their state lives in the call-state store). */
-  const isLive = async (callId: string) => {
-    const state = await ctx.callState.get(callId);
-    return state !== undefined && deriveState(state.markers) !== 'terminated';
-  };
 
   router.add('GET', '/calls/{token}', {
     async handler(ex) {
@@ -145,10 +139,8 @@ export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
       const version = ex.query.get('version');
       if (version === null) return ex.fail(loopErrors.missing(['version']));
       const since = Number(version); // '' is 0; a non-number matches nothing
-      const calls: CallRecord[] = [];
-      for (const call of await store.listCalls(session.record.userKey)) {
-        if (call.timestamp >= since && (await isLive(call.callId))) calls.push(call);
-      }
+      // §7.4: listCalls leaves out terminated calls.
+      const calls = (await ctx.callState.listCalls(session.record.userKey)).filter((call) => call.timestamp >= since);
       calls.sort((a, b) => a.timestamp - b.timestamp);
       ex.json(200, { calls: calls.map((c) => calleeView(c, ctx.urls.progressUrl, urlOf)) });
     },

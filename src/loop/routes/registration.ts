@@ -107,10 +107,8 @@ export function registerRegistrationRoutes(router: LoopRouter, ctx: LoopContext)
       const session = await hawkSession(ctx, ex);
       if (!session) return;
       const user = session.record.userKey;
-      // The calls' progress state goes too, so their WebSocket tokens stop working (bad callId).
-      const calls = await store.listCalls(user);
-      await Promise.all(calls.map((call) => ctx.callState.delete(call.callId)));
-      await Promise.all([store.deleteUserPushUrls(user), store.deleteUserCallUrls(user), store.deleteUserCalls(user)]);
+      // The calls' progress state goes with them, so their WebSocket tokens stop working (bad callId).
+      await Promise.all([store.deleteUserPushUrls(user), store.deleteUserCallUrls(user), ctx.callState.deleteUserCalls(user)]);
       await store.deleteSession(session.id);
       ex.empty(204);
     },

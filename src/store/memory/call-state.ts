@@ -1,39 +1,63 @@
 import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
-import { stateForMarkerCount, type CallState, type Marker, type Role } from '../../loop/progress/call-state.ts';
-import type {
-  CallRecord, CallStateStore, MarkerOutcome, NewCall, StateChange, StateListener,
+import { frozenCopy } from './frozen.ts';
+import { LIVE_STATES, stateForMarkerCount, type CallState, type Marker, type Role } from '../../loop/progress/call-state.ts';
+import {
+  CLOSED_REASON, DEADLINE_ENDS_FROM, TIMEOUT_REASON,
+  type CallRecord, type CallStateStore, type DeadlineKind, type DeviceRef, type Firing, type LeaveOutcome,
+  type MarkerOutcome, type PlacedCall, type StateChange, type StateListener,
 } from '../call-state.ts';
 
 export interface MemoryCallStateStoreOptions {
   /** How long a call lives after `create`, never extended (§7.5 `callDuration`, default 60 000). */
   readonly callDurationMs: number;
   readonly clock: Clock;
+  /** Live calls the store holds at most (`limits.calls`); `create` stores nothing beyond it. Default: no cap. */
+  readonly maxCalls?: number;
   /** Drop expired calls on this schedule (see createStores); absent: at each create, or by sweep(). */
   readonly sweep?: SweepSchedule;
+}
+
+/** How many due items one `fireDue` claims when the caller gives no `max`. */
+const DEFAULT_FIRE_MAX = 1000;
+
+class Device {
+  readonly deadlines = new Map<DeadlineKind, number>();
+  constructor(readonly role: Role, public leaseUntil: number) {}
 }
 
 class Call {
   readonly markers = new Set<Marker>(['init']);
   reason: string | undefined;
-  caller = 0;
-  callee = 0;
-  constructor(readonly tokens: NewCall, readonly expiresAt: number) {}
+  readonly devices = new Map<string, Device>();
+  constructor(readonly record: PlacedCall, readonly users: readonly string[], readonly expiresAt: number) {}
 
   get state(): CallState {
     return stateForMarkerCount(this.markers.size);
   }
+
+  /** Devices of `role` whose lease has not lapsed at `now`. */
+  live(role: Role, now: number): number {
+    let n = 0;
+    for (const d of this.devices.values()) if (d.role === role && d.leaseUntil > now) n++;
+    return n;
+  }
 }
 
 /**
- * The in-process call-state store. Expiry is checked when a call is read; as
- * every call lives the same fixed time, the Map's insertion order is also
- * its expiry order, so `create` drops expired calls from the front in
- * O(expired). Broadcasts are delivered synchronously to this process's
- * subscribers, in publish order.
+ * The in-process call store. Expiry is checked when a call is read; as every
+ * call lives the same fixed time, the Map's insertion order is also its
+ * expiry order, so `create` drops expired calls from the front in
+ * O(expired). `fireDue` looks only at calls that have devices. Broadcasts
+ * are delivered synchronously to this process's subscribers, in publish
+ * order; every app sharing this object hears them.
  */
 export class MemoryCallStateStore implements CallStateStore {
   readonly #calls = new Map<string, Call>();
+  /** userKey → ids of the calls in its call list (may hold expired ids until touched). */
+  readonly #userCalls = new Map<string, Set<string>>();
+  /** Calls that hold devices: the only ones with leases and deadlines. */
+  readonly #active = new Set<string>();
   readonly #listeners = new Map<string, Set<StateListener>>();
   readonly #o: MemoryCallStateStoreOptions;
 
@@ -44,21 +68,49 @@ export class MemoryCallStateStore implements CallStateStore {
     this.#stopSweeping = startSweeping(options.sweep, () => this.sweep());
   }
 
-  async create(call: NewCall): Promise<void> {
+  async create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser = Infinity): Promise<string[]> {
     this.sweep();
-    const { callId, wsCallerToken, wsCalleeToken } = call;
-    this.#calls.delete(callId); // re-insert at the back: keeps the Map in expiry order
-    this.#calls.set(callId, new Call({ callId, wsCallerToken, wsCalleeToken }, this.#o.clock.now() + this.#o.callDurationMs));
+    this.#drop(call.callId); // a reused id starts afresh, at the back: keeps the Map in expiry order
+    if (this.#calls.size >= (this.#o.maxCalls ?? Infinity)) return [];
+    const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u, maxPerUser) < maxPerUser);
+    if (users.length === 0) return users;
+    this.#calls.set(call.callId, new Call(frozenCopy(call), users, this.#now() + this.#o.callDurationMs));
+    for (const user of users) {
+      let set = this.#userCalls.get(user);
+      if (!set) this.#userCalls.set(user, (set = new Set()));
+      set.add(call.callId);
+    }
+    return users;
+  }
+
+  async countCalls(userKey: string): Promise<number> {
+    return this.#countLive(userKey);
+  }
+
+  async listCalls(userKey: string): Promise<PlacedCall[]> {
+    const out: PlacedCall[] = [];
+    for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) {
+      const call = this.#live(callId);
+      if (call && call.state !== 'terminated') out.push(call.record);
+    }
+    return out;
+  }
+
+  async deleteUserCalls(userKey: string): Promise<void> {
+    for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) this.#drop(callId);
+    this.#userCalls.delete(userKey);
   }
 
   async get(callId: string): Promise<CallRecord | undefined> {
     const call = this.#live(callId);
     if (!call) return undefined;
+    const now = this.#now();
+    const { wsCallerToken, wsCalleeToken } = call.record;
     return {
-      ...call.tokens,
+      callId, wsCallerToken, wsCalleeToken,
       markers: [...call.markers],
       ...(call.reason !== undefined && { reason: call.reason }),
-      devices: { caller: call.caller, callee: call.callee },
+      devices: { caller: call.live('caller', now), callee: call.live('callee', now) },
     };
   }
 
@@ -73,31 +125,81 @@ export class MemoryCallStateStore implements CallStateStore {
 
   async terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): Promise<boolean> {
     const call = this.#live(callId);
-    if (!call || (onlyFrom && !onlyFrom.includes(call.state))) return false;
-    call.markers.clear();
-    if (reason !== undefined) call.reason = reason;
+    return call !== undefined && this.#terminate(call, reason, onlyFrom, false);
+  }
+
+  async join(device: DeviceRef, role: Role, leaseMs: number): Promise<number | undefined> {
+    const call = this.#live(device.callId);
+    if (!call) return undefined;
+    call.devices.set(device.deviceId, new Device(role, this.#now() + leaseMs));
+    this.#active.add(device.callId);
+    return call.live(role, this.#now());
+  }
+
+  async renew(devices: readonly DeviceRef[], leaseMs: number): Promise<DeviceRef[]> {
+    const now = this.#now();
+    const lost: DeviceRef[] = [];
+    for (const ref of devices) {
+      const device = this.#live(ref.callId)?.devices.get(ref.deviceId);
+      // A lapsed lease is not revived: the socket already counts as closed.
+      if (device && device.leaseUntil > now) device.leaseUntil = now + leaseMs;
+      else lost.push({ callId: ref.callId, deviceId: ref.deviceId });
+    }
+    return lost;
+  }
+
+  async leave(ref: DeviceRef): Promise<LeaveOutcome | undefined> {
+    const call = this.#live(ref.callId);
+    const device = call?.devices.get(ref.deviceId);
+    if (!call || !device) return undefined;
+    return this.#remove(call, ref, device);
+  }
+
+  async setDeadline(ref: DeviceRef, kind: DeadlineKind, inMs: number): Promise<boolean> {
+    const device = this.#live(ref.callId)?.devices.get(ref.deviceId);
+    if (!device) return false;
+    device.deadlines.set(kind, this.#now() + inMs);
     return true;
   }
 
-  async incDevices(callId: string, role: Role): Promise<number | undefined> {
-    const call = this.#live(callId);
-    if (!call) return undefined;
-    return ++call[role];
+  async fireDeadline(ref: DeviceRef, kind: DeadlineKind): Promise<Firing | undefined> {
+    const call = this.#live(ref.callId);
+    const device = call?.devices.get(ref.deviceId);
+    if (!call || !device?.deadlines.delete(kind)) return undefined;
+    const { callId, deviceId } = ref;
+    return { callId, deviceId, kind, terminated: this.#terminate(call, TIMEOUT_REASON, DEADLINE_ENDS_FROM[kind]) };
   }
 
-  async decDevices(callId: string, role: Role): Promise<number | undefined> {
-    const call = this.#live(callId);
-    if (!call) return undefined;
-    if (call[role] > 0) call[role]--;
-    return call[role];
+  async fireDue(max = DEFAULT_FIRE_MAX): Promise<Firing[]> {
+    const now = this.#now();
+    const fired: Firing[] = [];
+    for (const callId of [...this.#active]) {
+      if (fired.length >= max) break;
+      const call = this.#live(callId);
+      if (!call) continue;
+      // What fell due in this call, in time order: a deadline that came before its device's lease ended fires first.
+      const due: { at: number; deviceId: string; device: Device; kind: DeadlineKind | 'lease' }[] = [];
+      for (const [deviceId, device] of call.devices) {
+        if (device.leaseUntil <= now) due.push({ at: device.leaseUntil, deviceId, device, kind: 'lease' });
+        for (const [kind, at] of device.deadlines) if (at <= now) due.push({ at, deviceId, device, kind });
+      }
+      due.sort((a, b) => a.at - b.at);
+      for (const item of due) {
+        if (fired.length >= max) break;
+        if (call.devices.get(item.deviceId) !== item.device) continue; // reaped just before
+        const ref = { callId, deviceId: item.deviceId };
+        if (item.kind === 'lease') {
+          fired.push({ ...ref, kind: 'lease', terminated: this.#remove(call, ref, item.device).terminated });
+        } else if (item.device.deadlines.delete(item.kind)) {
+          fired.push({ ...ref, kind: item.kind, terminated: this.#terminate(call, TIMEOUT_REASON, DEADLINE_ENDS_FROM[item.kind]) });
+        }
+      }
+    }
+    return fired;
   }
 
   async publish(change: StateChange): Promise<void> {
-    const listeners = this.#listeners.get(change.callId);
-    if (!listeners) return;
-    const message = Object.freeze({ ...change });
-    // A snapshot: listeners unsubscribe (their socket closes) while we deliver.
-    for (const listener of [...listeners]) listener(message);
+    this.#deliver(change);
   }
 
   async subscribe(callId: string, listener: StateListener): Promise<() => void> {
@@ -111,10 +213,6 @@ export class MemoryCallStateStore implements CallStateStore {
     };
   }
 
-  async delete(callId: string): Promise<void> {
-    this.#calls.delete(callId);
-  }
-
   async close(): Promise<void> {
     this.#stopSweeping();
     this.#listeners.clear();
@@ -122,11 +220,11 @@ export class MemoryCallStateStore implements CallStateStore {
 
   /** Drops expired calls; returns how many went. `create` calls it too. */
   sweep(): number {
-    const now = this.#o.clock.now();
+    const now = this.#now();
     let dropped = 0;
     for (const [callId, call] of this.#calls) {
       if (call.expiresAt > now) break;
-      this.#calls.delete(callId);
+      this.#drop(callId);
       dropped++;
     }
     return dropped;
@@ -137,13 +235,66 @@ export class MemoryCallStateStore implements CallStateStore {
     return this.#calls.size;
   }
 
+  /** Live calls in the user's list, counted up to `upTo`; expired ids are dropped on the way. */
+  #countLive(userKey: string, upTo = Infinity): number {
+    let n = 0;
+    for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) {
+      if (this.#live(callId) && ++n >= upTo) break;
+    }
+    return n;
+  }
+
+  /** Removes a device (a leave or a lapsed lease): §12.9 when it was its role's last live one. */
+  #remove(call: Call, ref: DeviceRef, device: Device): LeaveOutcome {
+    call.devices.delete(ref.deviceId);
+    if (call.devices.size === 0) this.#active.delete(ref.callId);
+    const left = call.live(device.role, this.#now());
+    return { left, terminated: left === 0 && this.#terminate(call, CLOSED_REASON, LIVE_STATES) };
+  }
+
+  /**
+   * Terminates when the state allows; true when it did. The store's own
+   * terminations (deadlines, last device) publish in the same step; a
+   * client's terminate is published by its session (applyAction).
+   */
+  #terminate(call: Call, reason: string | undefined, onlyFrom: readonly CallState[] | undefined, publish = true): boolean {
+    if (onlyFrom && !onlyFrom.includes(call.state)) return false;
+    call.markers.clear();
+    if (reason !== undefined) call.reason = reason;
+    if (publish) this.#deliver({ callId: call.record.callId, state: 'terminated', ...(reason !== undefined && { reason }) });
+    return true;
+  }
+
+  #deliver(change: StateChange): void {
+    const listeners = this.#listeners.get(change.callId);
+    if (!listeners) return;
+    const message = Object.freeze({ ...change });
+    // A snapshot: listeners unsubscribe (their socket closes) while we deliver.
+    for (const listener of [...listeners]) listener(message);
+  }
+
+  #now(): number {
+    return this.#o.clock.now();
+  }
+
   /** The call if it exists and has not expired; an expired one is dropped here (read-time expiry). */
   #live(callId: string): Call | undefined {
     const call = this.#calls.get(callId);
-    if (call && call.expiresAt <= this.#o.clock.now()) {
-      this.#calls.delete(callId);
+    if (call && call.expiresAt <= this.#now()) {
+      this.#drop(callId);
       return undefined;
     }
     return call;
+  }
+
+  #drop(callId: string): void {
+    const call = this.#calls.get(callId);
+    if (!call) return;
+    this.#calls.delete(callId);
+    this.#active.delete(callId);
+    for (const user of call.users) {
+      const set = this.#userCalls.get(user);
+      if (set?.delete(callId) && set.size === 0) this.#userCalls.delete(user);
+    }
   }
 }

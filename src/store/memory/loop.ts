@@ -1,15 +1,15 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
 import type {
-  CallRecord, CallUrlRecord, LoopStore, LoopStoreStats, NonceClaim, PushTopic, PushUrls, SessionPatch, SessionRecord,
+  CallUrlRecord, LoopStore, LoopStoreStats, NonceClaim, PushTopic, PushUrls, SessionPatch, SessionRecord,
 } from '../loop.ts';
-import { deepFrozenCopy, frozenCopy } from './frozen.ts';
+import { frozenCopy } from './frozen.ts';
 import { lruTime } from './lru-time.ts';
 import { NonceStore } from './nonces.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 
 /**
- * Entry caps. Call URLs and calls: lru-cache needs a `max`; the least
+ * Entry caps. Call URLs: lru-cache needs a `max`; the least
  * recently used entry goes first beyond it. Used sessions and nonces are
  * never evicted (security state): past their cap new ones are not admitted.
  * Never-used sessions have their own budget, evicting the oldest of them.
@@ -19,7 +19,6 @@ export interface LoopMemoryLimits {
   /** Never-used sessions (default: a tenth of `sessions`). */
   readonly unusedSessions?: number;
   readonly callUrls: number;
-  readonly calls: number;
   readonly nonces: number;
 }
 
@@ -35,10 +34,6 @@ const PURGE_FULL_EVERY_MS = 10_000;
 
 interface SessionEntry {
   record: SessionRecord;
-}
-interface CallEntry {
-  readonly call: CallRecord;
-  readonly users: readonly string[];
 }
 
 /** Adds `value` to the set indexed under `key`. */
@@ -72,14 +67,12 @@ export class MemoryLoopStore implements LoopStore {
   /** Clock time of the last purge made because #sessions was full (at most one per PURGE_FULL_EVERY_MS). */
   #lastFullPurge = -Infinity;
   readonly #callUrls: LRUCache<string, CallUrlRecord>;
-  readonly #calls: LRUCache<string, CallEntry>;
   readonly #nonces: NonceStore;
   /** userKey → sessionId → URLs. */
   readonly #push = new Map<string, Map<string, PushUrls>>();
   /** sessionId → the user keys it registered push URLs under. */
   readonly #pushOwners = new Map<string, Set<string>>();
   readonly #userCallUrls = new Map<string, Set<string>>();
-  readonly #userCalls = new Map<string, Set<string>>();
 
   readonly #stopSweeping: () => void;
 
@@ -102,12 +95,6 @@ export class MemoryLoopStore implements LoopStore {
     this.#callUrls = new LRUCache({
       ...base, max: o.limits.callUrls,
       dispose: (v, token) => unindex(this.#userCallUrls, v.userKey, token),
-    });
-    this.#calls = new LRUCache({
-      ...base, max: o.limits.calls,
-      dispose: (v, callId) => {
-        for (const user of v.users) unindex(this.#userCalls, user, callId);
-      },
     });
     this.#nonces = new NonceStore(o.limits.nonces, () => o.clock.now());
     this.#stopSweeping = startSweeping(o.sweep, () => this.sweep());
@@ -218,38 +205,12 @@ export class MemoryLoopStore implements LoopStore {
     this.#userCallUrls.delete(userKey);
   }
 
-  async addCall(call: CallRecord, userKeys: readonly string[], ttlMs: number, maxPerUser = Infinity): Promise<string[]> {
-    const users = userKeys.filter((u) => this.#countLive(this.#userCalls, u, this.#calls, maxPerUser) < maxPerUser);
-    if (users.length === 0) return users;
-    this.#calls.set(call.callId, { call: deepFrozenCopy(call), users }, this.#ttl(ttlMs));
-    for (const user of users) index(this.#userCalls, user, call.callId);
-    return users;
-  }
-
-  async countCalls(userKey: string): Promise<number> {
-    return this.#countLive(this.#userCalls, userKey, this.#calls);
-  }
-
-  async getCall(callId: string): Promise<CallRecord | undefined> {
-    return this.#calls.get(callId)?.call;
-  }
-
-  async listCalls(userKey: string): Promise<CallRecord[]> {
-    return this.#live(this.#userCalls, userKey, (id) => this.#calls.get(id)?.call);
-  }
-
-  async deleteUserCalls(userKey: string): Promise<void> {
-    for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) this.#calls.delete(callId);
-    this.#userCalls.delete(userKey);
-  }
-
   async claimNonce(nonceKey: string, ttlMs: number): Promise<NonceClaim> {
     return this.#nonces.claim(nonceKey, ttlMs);
   }
 
   async sweep(): Promise<void> {
     this.#nonces.sweep();
-    this.#calls.purgeStale();
     this.#callUrls.purgeStale();
     this.#sessions.purgeStale();
     this.#fresh.purgeStale();
@@ -260,7 +221,6 @@ export class MemoryLoopStore implements LoopStore {
       sessions: this.#sessions.size + this.#fresh.size,
       unusedSessions: this.#fresh.size,
       callUrls: this.#callUrls.size,
-      calls: this.#calls.size,
     };
   }
 
@@ -273,7 +233,6 @@ export class MemoryLoopStore implements LoopStore {
     this.#sessions.clear();
     this.#fresh.clear();
     this.#callUrls.clear();
-    this.#calls.clear();
     this.#nonces.clear();
   }
 

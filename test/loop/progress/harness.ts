@@ -2,13 +2,18 @@ import { DEFAULT_TIMINGS, type ProgressTimings, type Role } from '../../../src/l
 import { MemoryCallStateStore } from '../../../src/store/memory/call-state.ts';
 import type { ProgressSocket, ServerMessage } from '../../../src/loop/progress/protocol.ts';
 import { ProgressSession } from '../../../src/loop/progress/session.ts';
-import type { CallStateStore } from '../../../src/store/call-state.ts';
+import type { CallStateStore, PlacedCall } from '../../../src/store/call-state.ts';
 import { FakeTime } from '../../helpers/fake-time.ts';
 
 export const CALL_ID = '0123456789abcdef0123456789abcdef';
 export const CALLER_TOKEN = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 export const CALLEE_TOKEN = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 export const CALL_DURATION_MS = 60_000;
+
+/** A call as POST /calls stores it, with these ids. */
+export const placedCall = (callId: string, wsCallerToken: string, wsCalleeToken: string): PlacedCall => ({
+  callId, wsCallerToken, wsCalleeToken, callType: 'audio-video', timestamp: 1, apiKey: 'key', sessionId: 'session', calleeToken: 'provider-token',
+});
 
 /** Lets every pending promise chain of the in-memory store run to its end. */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -89,7 +94,9 @@ export function harness(
     time,
     store,
     errors,
-    createCall: () => store.create({ callId: CALL_ID, wsCallerToken: CALLER_TOKEN, wsCalleeToken: CALLEE_TOKEN }),
+    createCall: async () => {
+      await store.create(placedCall(CALL_ID, CALLER_TOKEN, CALLEE_TOKEN), ['callee-user']);
+    },
     connect,
     async join(role) {
       const socket = connect();
@@ -112,7 +119,10 @@ export const msg = {
 
 export const action = (event: string, reason?: string) => ({ messageType: 'action', event, ...(reason !== undefined && { reason }) });
 
-const STORE_METHODS = ['create', 'get', 'addMarker', 'terminate', 'incDevices', 'decDevices', 'publish', 'subscribe', 'close'] as const;
+const STORE_METHODS = [
+  'create', 'countCalls', 'listCalls', 'deleteUserCalls', 'get', 'addMarker', 'terminate', 'join', 'renew', 'leave',
+  'setDeadline', 'fireDeadline', 'fireDue', 'publish', 'subscribe', 'close',
+] as const;
 
 /** `base` with `method` failing from the `after`-th call on (0: at once). */
 export function failing(base: CallStateStore, method: keyof CallStateStore, after = 0): CallStateStore {

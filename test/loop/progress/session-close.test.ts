@@ -99,14 +99,14 @@ test('race: a close while the hello is still counting the device undoes the coun
   const h = harness({
     wrapStore: (store): CallStateStore => {
       const wrapped = failing(store, 'close'); // every other method passes through
-      const inc = wrapped.incDevices;
-      return { ...wrapped, incDevices: async (id, role) => { await gate; return inc(id, role); } };
+      const join = wrapped.join;
+      return { ...wrapped, join: async (device, role, leaseMs) => { await gate; return join(device, role, leaseMs); } };
     },
   });
   await h.createCall();
   const caller = h.connect();
   void caller.session.receive(JSON.stringify({ messageType: 'hello', callId: CALL_ID, auth: CALLER_TOKEN }));
-  await settle(); // the hello waits in incDevices
+  await settle(); // the hello waits in join
   const leaving = caller.session.closed();
   release();
   await leaving;
@@ -119,9 +119,9 @@ test('race: a close while the hello is still counting the device undoes the coun
 });
 
 test('a store failure while closing is reported, never thrown', async () => {
-  const h = harness({ wrapStore: (s) => failing(s, 'decDevices') });
+  const h = harness({ wrapStore: (s) => failing(s, 'leave') });
   await h.createCall();
   const caller = await h.join('caller');
   await caller.hangUp();
-  assert.equal((h.errors[0] as Error).message, 'decDevices failed');
+  assert.equal((h.errors[0] as Error).message, 'leave failed');
 });

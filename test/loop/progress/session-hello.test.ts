@@ -139,13 +139,13 @@ test('frames are handled in order: an accept sent right after hello sees the hel
 });
 
 test('a store failure answers "Service Unavailable", closes, and is reported', async () => {
-  const h = harness({ wrapStore: (store) => failing(store, 'incDevices') });
+  const h = harness({ wrapStore: (store) => failing(store, 'join') });
   await h.createCall();
   const s = h.connect();
   await s.say({ messageType: 'hello', callId: CALL_ID, auth: CALLER_TOKEN });
   assert.deepEqual(s.take(), [msg.error('Service Unavailable')]);
   assert.ok(s.closed);
-  assert.equal((h.errors[0] as Error).message, 'incDevices failed');
+  assert.equal((h.errors[0] as Error).message, 'join failed');
 });
 
 test('frames after close are ignored', async () => {
