@@ -1,6 +1,7 @@
 import type { PlacedCall } from '../../store/call-state.ts';
 import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
+import type { CallPlacement } from './call-create.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
@@ -68,8 +69,10 @@ function calleeView(call: PlacedCall, progressURL: string, urlOf: (t: string) =>
   };
 }
 
+export type CallRoutesContext = CallPlacement & Pick<LoopContext, 'store' | 'sessions' | 'hawk' | 'urls' | 'config'>;
+
 /** §7: calls over HTTP. */
-export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerCallRoutes(router: LoopRouter, ctx: CallRoutesContext): void {
   const { store, sessions, config } = ctx;
   const maxSubject = config.calls.maxSubjectSize;
   const { callsPerUser } = config.limits;

@@ -1,11 +1,11 @@
 import { acceptsJson, missingFields } from '../body.ts';
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth } from '../context.ts';
 import { LoopError, loopErrors } from '../errors.ts';
 import type { AuthedSession, Exchange } from '../exchange.ts';
 import type { LoopFailure } from '../external/types.ts';
 
 /** Hawk-only endpoints: the session, or null once the failure was written. */
-export async function hawkSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
+export async function hawkSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | null> {
   const outcome = await ctx.hawk.verify(ex);
   if (outcome instanceof LoopError) {
     ex.fail(outcome);
@@ -15,7 +15,7 @@ export async function hawkSession(ctx: LoopContext, ex: Exchange): Promise<Authe
 }
 
 /** Registered-only endpoints (§3.8): Hawk, then a linked identity. */
-export async function registeredSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
+export async function registeredSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | null> {
   const session = await hawkSession(ctx, ex);
   if (session && session.record.identity === undefined) {
     ex.fail(loopErrors.registeredOnly());

@@ -1,5 +1,5 @@
 import { field } from '../body.ts';
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth, LoopContext } from '../context.ts';
 import { loopErrors } from '../errors.ts';
 import type { AuthedSession, Exchange } from '../exchange.ts';
 import { randomHex } from '../credentials.ts';
@@ -12,7 +12,7 @@ import { fromFailure, hawkSession, negotiated } from './guards.ts';
  * /fxa-oauth/params; any other Hawk session is an unknown one there (and,
  * not being accepted, its error is not signed).
  */
-async function oauthSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
+async function oauthSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | null> {
   const session = await hawkSession(ctx, ex);
   if (session && session.record.oauthState === undefined) {
     ex.hawk = undefined;
@@ -24,7 +24,7 @@ async function oauthSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSessi
 }
 
 /** §9: Firefox Accounts OAuth (registered only when `fxaOAuth.activated`). */
-export function registerOAuthRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerOAuthRoutes(router: LoopRouter, ctx: Pick<LoopContext, 'store' | 'sessions' | 'services' | 'hawk' | 'config'>): void {
   const { store, sessions, services } = ctx;
   const o = ctx.config.fxaOAuth;
 

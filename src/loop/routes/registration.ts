@@ -49,7 +49,10 @@ export function pushUrlsOf(ex: Exchange, policy: OutboundPolicy): PushUrls | Loo
 }
 
 /** §5: POST/DELETE /registration, DELETE /session, DELETE /account. */
-export function registerRegistrationRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerRegistrationRoutes(
+  router: LoopRouter,
+  ctx: Pick<LoopContext, 'store' | 'sessions' | 'services' | 'hawk' | 'outbound' | 'callState' | 'limits'>,
+): void {
   const { store, sessions, services } = ctx;
 
   router.add('POST', '/registration', {

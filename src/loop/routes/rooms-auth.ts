@@ -1,4 +1,4 @@
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth } from '../context.ts';
 import { LoopError, loopErrors } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { authScheme } from '../hawk-auth.ts';
@@ -10,7 +10,7 @@ import { roomErrors } from '../rooms/errors.ts';
  * room, or no credentials at all; any other scheme is 401 `Unsupported`.
  * Returns the caller, or null once a failure was written.
  */
-export async function roomCaller(ctx: LoopContext, rooms: Rooms, ex: Exchange, roomToken: string): Promise<RoomCaller | null> {
+export async function roomCaller(ctx: LoopAuth, rooms: Rooms, ex: Exchange, roomToken: string): Promise<RoomCaller | null> {
   const authorization = ex.header('authorization');
   const scheme = authScheme(authorization);
   if (scheme === '') return { kind: 'none' };
