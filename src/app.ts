@@ -11,10 +11,10 @@ import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inb
 import { createClientLimits, type ClientLimits } from './limits/index.ts';
 import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
-import { composeLoop } from './compose.ts';
+import { composeLoop, storeSettings } from './compose.ts';
+import { loopDurations } from './loop/durations.ts';
 import { createLoopLayer } from './loop/layer.ts';
 import { hostForClients } from './http/listening.ts';
-import { timingsFromSeconds } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
 import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
@@ -81,9 +81,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const timers = deps.timers ?? systemTimers;
   const log = deps.logger ?? createLogger(config.logLevel);
   const core = deps.core ?? loadUwsCore();
-  const stores = createStores({
-    ...config, loopLimits: config.loop.limits, callDurationMs: config.loop.callDuration * 1000,
-  }, clock, timers, deps.stores);
+  const durations = loopDurations(config.loop);
+  const stores = createStores(storeSettings(config, durations), clock, timers, deps.stores);
   const store = stores.inbox;
   const onBackgroundError = (err: unknown) => {
     if (isStoreError(err)) log.warn(storeFailureFields(err), 'background store call: storage unavailable');
@@ -124,7 +123,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   registerTurnRoute(http, { turn, hasher, service, corsOrigins: config.corsOrigins });
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
   const loopParts = composeLoop({
-    config: config.loop, log, timers, nowMs: deps.nowMs ?? Date.now, stores, services: deps.loopServices,
+    config: config.loop, durations, log, timers, nowMs: deps.nowMs ?? Date.now, stores, services: deps.loopServices,
     outboundAllow: config.outboundAllow, onBackgroundError,
     health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
@@ -136,8 +135,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // sockets of every node (a dead node's included).
   const progressWs = registerProgressWebSocket(http.app, {
     uws: core.uws, path: config.loop.progressURLEndpoint, store: stores.callState, timers, log, presence: loopParts.presence,
-    timings: timingsFromSeconds(config.loop.timers),
-    helloTimeoutMs: config.loop.progressHelloTimeout * 1000, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
+    timings: durations.progressTimings, helloTimeoutMs: durations.progressHelloTimeoutMs, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
   });
   http.route('any', '/*', 'Loop', { headers: loop.headers, refuse: loop.refuse }, loop.handler);
 

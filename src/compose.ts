@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { Timers } from './clock.ts';
 import type { CreationLimits } from './limits/index.ts';
+import type { Config } from './config.ts';
 import type { LoopContext, LoopHealth } from './loop/context.ts';
+import type { LoopDurations } from './loop/durations.ts';
+import { loopDurations } from './loop/durations.ts';
 import { createExternalServices, type ExternalServices } from './loop/external/index.ts';
 import { HawkAuth } from './loop/hawk-auth.ts';
 import { DevicePresence, DuePoller, duePollEveryMs } from './loop/progress/index.ts';
@@ -11,10 +14,12 @@ import { Sessions } from './loop/sessions.ts';
 import type { LoopConfig } from './loop/settings.ts';
 import { OutboundClient } from './net/outbound-http.ts';
 import { OutboundPolicy } from './net/outbound-policy.ts';
-import type { Stores } from './store/index.ts';
+import type { StoreSettings, Stores } from './store/index.ts';
 
 export interface LoopPartsDeps {
   readonly config: LoopConfig;
+  /** The config's durations in ms (loopDurations(config)). */
+  readonly durations: LoopDurations;
   readonly log: Logger;
   readonly timers: Timers;
   /** Wall-clock ms since the epoch (Timestamp headers, unix-second fields). */
@@ -47,6 +52,11 @@ export interface LoopParts {
   stop(): Promise<void>;
 }
 
+/** What the store backends need from the config, in their units. */
+export function storeSettings(config: Config, durations: LoopDurations = loopDurations(config.loop)): StoreSettings {
+  return { ...config, loopLimits: config.loop.limits, callDurationMs: durations.callDurationMs };
+}
+
 /** Builds everything the Loop v1 layer runs on (loop-v1.md §3–§15). */
 export function composeLoop(d: LoopPartsDeps): LoopParts {
   const { config, log, timers, nowMs } = d;
@@ -56,7 +66,7 @@ export function composeLoop(d: LoopPartsDeps): LoopParts {
     ? d.services
     : createExternalServices(config.external, log, { timers, nowMs, outbound });
   const services: ExternalServices = { ...built, ...d.services };
-  const sessionTtlMs = config.hawkSessionDuration * 1000;
+  const { sessionTtlMs } = d.durations;
   const sessions = new Sessions({ store, hawkIdSecret: config.hawkIdSecret, userMacSecret: config.userMacSecret, sessionTtlMs });
   const hawk = new HawkAuth({ store, sessionTtlMs, protocol: config.protocol, ...config.hawk, log, nowMs });
   const urls = new PublicUrls(config, d.listening);
@@ -68,10 +78,10 @@ export function composeLoop(d: LoopPartsDeps): LoopParts {
     if (pushUrls.length > 0) services.push.notify(pushUrls, version);
   };
   const rooms = createRooms({
-    store: roomStore, settings: config.rooms, provider: services.provider, tokenDurationSec: config.external.tokBox.tokenDurationSec,
+    store: roomStore, settings: config.rooms, durations: d.durations.rooms, provider: services.provider, tokenDurationSec: config.external.tokBox.tokenDurationSec,
     notifyOwner, userMac: (v) => sessions.userMac(v), roomUrl: (token) => urls.roomUrl(token), nowMs, log, limits: config.limits,
   }, timers);
-  const leaseMs = config.progressSocketLease * 1000;
+  const leaseMs = d.durations.progressSocketLeaseMs;
   const presence = new DevicePresence({ store: callState, timers, leaseMs, onError: d.onBackgroundError });
   const duePoller = new DuePoller({ store: callState, timers, everyMs: duePollEveryMs(leaseMs), onError: d.onBackgroundError });
 
