@@ -5,7 +5,7 @@ import type { AuthedSession, Exchange } from '../exchange.ts';
 import { randomHex } from '../credentials.ts';
 import { authScheme } from '../hawk-auth.ts';
 import type { LoopRouter } from '../router.ts';
-import { fromFailure, hawkSession, negotiated } from './guards.ts';
+import { fromFailure, hawkSession, mintSession, negotiated } from './guards.ts';
 
 /**
  * §3.11: the /fxa-oauth/* endpoints take only sessions made by POST
@@ -33,7 +33,7 @@ export function registerOAuthRoutes(router: LoopRouter, ctx: Pick<LoopContext, '
       let session: AuthedSession | null;
       // Quirk (§3.1), reproduced: a non-Hawk scheme mints a session like no credentials at all.
       if (authScheme(ex.header('authorization')) === 'hawk') session = await oauthSession(ctx, ex);
-      else session = await sessions.mint(ex, { oauthState: randomHex(32) });
+      else session = await mintSession(sessions, ex, { oauthState: randomHex(32) });
       if (!session) return;
       ex.json(200, {
         client_id: o.client_id,

@@ -4,6 +4,7 @@ import type { Exchange } from '../exchange.ts';
 import { authScheme } from '../hawk-auth.ts';
 import type { RoomCaller, Rooms } from '../rooms/index.ts';
 import { roomErrors } from '../rooms/errors.ts';
+import { hawkVerify } from './guards.ts';
 
 /**
  * §3.1 / §3.10 for `/rooms/{token}`: Hawk, a Basic participant token of this
@@ -15,7 +16,7 @@ export async function roomCaller(ctx: LoopAuth, rooms: Rooms, ex: Exchange, room
   const scheme = authScheme(authorization);
   if (scheme === '') return { kind: 'none' };
   if (scheme === 'hawk') {
-    const outcome = await ctx.hawk.verify(ex);
+    const outcome = await hawkVerify(ctx, ex);
     if (outcome instanceof LoopError) return fail(ex, outcome);
     const { record } = outcome;
     // Two literals rather than a conditional spread (every Hawk room request makes one).
