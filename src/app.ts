@@ -11,9 +11,10 @@ import { registerInboxWebSocket, WS_DEFAULTS, type InboxWsTunables } from './inb
 import { createClientLimits, type ClientLimits } from './limits/index.ts';
 import { createLogger } from './logger.ts';
 import type { ExternalServices } from './loop/external/index.ts';
+import { composeLoop, storeSettings } from './compose.ts';
+import { loopDurations } from './loop/durations.ts';
 import { createLoopLayer } from './loop/layer.ts';
 import { hostForClients } from './http/listening.ts';
-import { DevicePresence, DuePoller, duePollEveryMs, timingsFromSeconds, type CallStateStore } from './loop/progress/index.ts';
 import { registerProgressWebSocket } from './loop/progress-ws.ts';
 import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
@@ -80,9 +81,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const timers = deps.timers ?? systemTimers;
   const log = deps.logger ?? createLogger(config.logLevel);
   const core = deps.core ?? loadUwsCore();
-  const stores = createStores({
-    ...config, loopLimits: config.loop.limits, callDurationMs: config.loop.callDuration * 1000,
-  }, clock, timers, deps.stores);
+  const durations = loopDurations(config.loop);
+  const stores = createStores(storeSettings(config, durations), clock, timers, deps.stores);
   const store = stores.inbox;
   const onBackgroundError = (err: unknown) => {
     if (isStoreError(err)) log.warn(storeFailureFields(err), 'background store call: storage unavailable');
@@ -122,22 +122,20 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const turn = deps.turn === undefined ? config.turn : (deps.turn ?? undefined);
   registerTurnRoute(http, { turn, hasher, service, corsOrigins: config.corsOrigins });
   registerStaticRoutes(http, new StaticFiles({ dir: DEMO_DIR, bundle: bundleForBrowser }), log);
-  // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
-  const loop = createLoopLayer({
-    config: config.loop, log, clock, timers, nowMs: deps.nowMs, stores, services: deps.loopServices,
-    outboundAllow: config.outboundAllow,
+  const loopParts = composeLoop({
+    config: config.loop, durations, log, timers, nowMs: deps.nowMs ?? Date.now, stores, services: deps.loopServices,
+    outboundAllow: config.outboundAllow, onBackgroundError,
     health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
+  // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
+  const loop = createLoopLayer({ context: loopParts.context, rooms: loopParts.rooms, log, nowMs: deps.nowMs ?? Date.now });
+  loopParts.start();
   // The Loop call-progress WebSocket (§12), before the catch-all. This node
   // renews its sockets' leases and polls for due call timers and lapsed
   // sockets of every node (a dead node's included).
-  const leaseMs = config.loop.progressSocketLease * 1000;
-  const presence = new DevicePresence({ store: stores.callState, timers, leaseMs, onError: onBackgroundError });
-  const duePoller = new DuePoller({ store: stores.callState, timers, everyMs: duePollEveryMs(leaseMs), onError: onBackgroundError });
   const progressWs = registerProgressWebSocket(http.app, {
-    uws: core.uws, path: config.loop.progressURLEndpoint, store: stores.callState, timers, log, presence,
-    timings: timingsFromSeconds(config.loop.timers),
-    helloTimeoutMs: config.loop.progressHelloTimeout * 1000, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
+    uws: core.uws, path: config.loop.progressURLEndpoint, store: stores.callState, timers, log, presence: loopParts.presence,
+    timings: durations.progressTimings, helloTimeoutMs: durations.progressHelloTimeoutMs, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
   });
   http.route('any', '/*', 'Loop', { headers: loop.headers, refuse: loop.refuse }, loop.handler);
 
@@ -148,7 +146,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     metrics,
     async listen() {
       port = await http.listen(config.host, config.port, config.reusePort);
-      loop.context.urls.listeningOn(`${clientHost}:${port}`);
+      loopParts.context.urls.listeningOn(`${clientHost}:${port}`);
       if (metricsHttp) {
         try {
           metricsPort = await metricsHttp.listen(config.metricsHost, config.metricsPort!);
@@ -176,9 +174,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       metricsHttp?.stopListening();
       service.shutdown();
       progressWs.closeAll(); // 1001 "going away"; before the call-state store closes
-      presence.stop();
-      duePoller.stop();
-      await loop.stop();
+      await loopParts.stop();
       inboxWs.closeAll(); // 1001 "going away", also for sockets not yet authenticated
       await closeStores(stores, deps.stores); // stores given by the caller (shared ones) are the caller's to close
       // Let the answers just written leave before the sockets close.

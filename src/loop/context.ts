@@ -18,7 +18,7 @@ export interface LoopHealth {
   accepting(): boolean;
 }
 
-/** Everything an endpoint module needs; built once by the composition root. */
+/** Everything the Loop endpoint modules need between them; built once by the composition root (src/compose.ts). Each module takes only its slice. */
 export interface LoopContext {
   readonly config: LoopConfig;
   /** The addresses handed out to clients (progressURL, call and room URLs). */
@@ -38,3 +38,6 @@ export interface LoopContext {
   /** Anonymous registrations and rooms created per client (null: no limit). */
   readonly limits: Pick<CreationLimits, 'registrations' | 'rooms'>;
 }
+
+/** What a Hawk-guarded endpoint needs to authenticate its caller. */
+export type LoopAuth = Pick<LoopContext, 'hawk'>;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { isStoreError, storeFailureFields, type StoreError } from '../store/errors.ts';
 import type { LoopStore, SessionRecord } from '../store/loop.ts';
 import { loopErrors, type LoopError } from './errors.ts';
-import type { AuthedSession, Exchange } from './exchange.ts';
+import type { AuthedSession, HawkPass } from './exchange.ts';
 import { hawkMac, parseHawkHeader, sameMac } from './hawk-mac.ts';
 
 export interface HawkAuthOptions {
@@ -43,6 +43,23 @@ export function authScheme(authorization: string): string {
   return scheme === 'Hawk' ? 'hawk' : scheme.toLowerCase(); // the usual spelling, without a copy
 }
 
+/** What Hawk verification reads of a request (copied from it: plain values). */
+export interface HawkRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The raw query string, without '?' ('' when none). */
+  readonly query: string;
+  readonly authorization: string;
+  readonly host: string;
+  readonly contentType: string;
+}
+
+/** A verified request: its session, and what signing its response needs (§3.5). */
+export interface HawkVerified {
+  readonly session: AuthedSession;
+  readonly hawk: HawkPass;
+}
+
 /** The verified request as the hawk package's Server-Authorization signing wants it. */
 type Artifacts = Hawk.crypto.Artifacts;
 
@@ -65,28 +82,27 @@ export class HawkAuth {
     this.#o = o;
   }
 
-  /** Verifies the request; on success the exchange runs as the session and its response is signed. */
-  async verify(ex: Exchange): Promise<AuthedSession | LoopError> {
-    const authorization = ex.header('authorization');
+  /** Verifies the request; on success the caller runs as the session and signs its response with `hawk`. */
+  async verify(req: HawkRequest): Promise<HawkVerified | LoopError> {
+    const { authorization } = req;
     if (authScheme(authorization) !== 'hawk') return loopErrors.hawkMissing();
-    const host = this.#host(ex.header('host'));
+    const host = this.#host(req.host);
     if (host === null) {
       return loopErrors.hawkFailure(400, { statusCode: 400, error: 'Bad Request', message: 'Invalid Host header' }, undefined);
     }
-    const { req } = ex;
     const request = {
       method: req.method === 'HEAD' ? 'HEAD' : req.method,
       url: req.query === '' ? req.path : `${req.path}?${req.query}`,
       host: host.name,
       port: host.port,
       authorization,
-      contentType: ex.header('content-type'),
+      contentType: req.contentType,
     };
     const fast = await this.#fastPath(request);
     if (fast === 'full') return this.#noncesFull();
     if (isStoreError(fast)) return this.#unavailable(fast);
-    if (fast) return this.#pass(ex, fast.session, fast.key, fast.artifacts);
-    return this.#slowPath(ex, request);
+    if (fast) return this.#pass(fast.session, fast.key, fast.artifacts);
+    return this.#slowPath(request);
   }
 
   /**
@@ -127,15 +143,14 @@ export class HawkAuth {
     return { session: { id: h.id, record }, key: record.key, artifacts };
   }
 
-  /** Success: the exchange runs as the session, its response gets signed, the session's lifetime restarts. */
-  #pass(ex: Exchange, session: AuthedSession, key: string, artifacts: Artifacts): AuthedSession {
-    ex.hawk = { credentials: { id: session.id, key, algorithm: 'sha256' } as unknown as Hawk.server.Credentials, artifacts };
-    ex.session = session;
+  /** Success: the session's lifetime restarts; the caller signs its response with what this returns. */
+  #pass(session: AuthedSession, key: string, artifacts: Artifacts): HawkVerified {
+    const hawk = { credentials: { id: session.id, key, algorithm: 'sha256' } as unknown as Hawk.server.Credentials, artifacts };
     this.#o.store.touchSession(session.id, this.#o.sessionTtlMs).catch(this.#touchFailed);
-    return session;
+    return { session, hawk };
   }
 
-  async #slowPath(ex: Exchange, request: { method: string; url: string; host: string; port: number; authorization: string; contentType: string }): Promise<AuthedSession | LoopError> {
+  async #slowPath(request: { method: string; url: string; host: string; port: number; authorization: string; contentType: string }): Promise<HawkVerified | LoopError> {
     let record: SessionRecord | undefined;
     let id = '';
     const store = this.#o.store;
@@ -167,7 +182,7 @@ export class HawkAuth {
           },
         },
       );
-      return this.#pass(ex, { id, record: record! }, result.credentials.key, result.artifacts);
+      return this.#pass({ id, record: record! }, result.credentials.key, result.artifacts);
     } catch (err) {
       // hawk turns any nonceFunc error into "Invalid nonce"; a full or failing store is ours to report.
       if (storeFailed) return this.#unavailable(storeFailed);

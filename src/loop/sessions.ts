@@ -1,6 +1,12 @@
 import type { LoopStore, SessionRecord } from '../store/loop.ts';
 import { deriveCredentials, hmacHex, newSessionToken } from './credentials.ts';
-import type { AuthedSession, Exchange } from './exchange.ts';
+import type { AuthedSession } from './exchange.ts';
+
+/** A session just minted, and the token that goes out once in `Hawk-Session-Token` (§3.2). */
+export interface MintedSession {
+  readonly token: string;
+  readonly session: AuthedSession;
+}
 
 export interface SessionsOptions {
   readonly store: LoopStore;
@@ -39,11 +45,8 @@ export class Sessions {
     return hmacHex(this.#userSecret, value);
   }
 
-  /**
-   * Mints a session (anonymous, or linked to `identity`), stores it and makes
-   * the exchange run as it; the token goes out in `Hawk-Session-Token`.
-   */
-  async mint(ex: Exchange, extra: { identity?: string; oauthState?: string } = {}): Promise<AuthedSession> {
+  /** Mints a session (anonymous, or linked to `identity`) and stores it. */
+  async mint(extra: { identity?: string; oauthState?: string } = {}): Promise<MintedSession> {
     const token = newSessionToken();
     const { id, key } = deriveCredentials(token);
     const idHmac = this.idHmac(id);
@@ -55,9 +58,7 @@ export class Sessions {
       ...(extra.oauthState !== undefined ? { oauthState: extra.oauthState } : {}),
     };
     await this.#store.createSession(id, record, this.ttlMs);
-    ex.mintedToken = token;
-    ex.session = { id, record };
-    return ex.session;
+    return { token, session: { id, record } };
   }
 
   /** Links the session to an identity: it becomes that registered user (§3.8). */

@@ -1,6 +1,7 @@
 import { createApp, type AppDeps } from '../../src/app.ts';
 import { systemClock, systemTimers } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
+import { storeSettings } from '../../src/compose.ts';
 import { closeStores, createStores, type Stores } from '../../src/store/index.ts';
 import { loopEnv } from './loop.ts';
 import type { TestServer } from './server.ts';
@@ -50,9 +51,7 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
     ...(o.loop ? loopEnv(o.loop) : {}), ...env,
   });
   const clock = deps.clock ?? systemClock;
-  const stores = createStores({
-    ...config, loopLimits: config.loop.limits, callDurationMs: config.loop.callDuration * 1000,
-  }, clock, deps.timers ?? systemTimers);
+  const stores = createStores(storeSettings(config), clock, deps.timers ?? systemTimers);
   const apps: ClusterApp[] = [];
   for (let i = 0; i < n; i++) {
     const handle = storeHandle(stores, o.storeLatencyMs ?? 0);

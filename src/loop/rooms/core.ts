@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LoopRoomStore, RoomRecord } from '../../store/rooms.ts';
 import type { MediaProvider } from '../external/types.ts';
+import type { RoomDurations } from '../durations.ts';
 import type { RoomSettings } from './validation.ts';
 
 /** Who calls a room endpoint (§3.1, §3.10, §8.10). */
@@ -13,7 +14,10 @@ export type RoomCaller =
 
 export interface RoomDeps {
   readonly store: LoopRoomStore;
+  /** The request-facing `rooms` settings (sizes; defaultTTL and maxTTL in the hours of `expiresIn`). */
   readonly settings: RoomSettings;
+  /** The `rooms` lifetimes, converted once at the config boundary. */
+  readonly durations: RoomDurations;
   readonly provider: MediaProvider;
   /** `tokBox.tokenDurationSec`: lifetime of the provider tokens handed out at join. */
   readonly tokenDurationSec: number;
@@ -88,8 +92,8 @@ export class RoomCore {
     return this.nowSec() + hours * HOUR_SEC;
   }
 
-  get participantTtlMs(): number {
-    return this.deps.settings.participantTTL * 1000;
+  get durations(): RoomDurations {
+    return this.deps.durations;
   }
 
   /**
@@ -99,7 +103,7 @@ export class RoomCore {
    */
   activity(): RoomActivity {
     const ctime = this.nowSec();
-    const expiresAt = ctime + this.deps.settings.extendTTL * HOUR_SEC;
+    const expiresAt = ctime + this.deps.durations.extendTtlMs / 1000;
     return { ctime, expiresAt, roomTtlMs: this.ttlUntil(expiresAt) };
   }
 

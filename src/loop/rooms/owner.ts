@@ -153,10 +153,10 @@ export class RoomOwnerOps {
   }
 
   async #delete(room: RoomRecord): Promise<boolean> {
-    const { store, settings } = this.core;
+    const { store, durations } = this.core;
     if (!(await store.deleteRoom(room.roomToken))) return false;
     const notice = { roomToken: room.roomToken, deletedAt: this.core.nowSec() };
-    await store.addDeletedNotice(room.ownerKey, notice, settings.deletedTTL * 1000);
+    await store.addDeletedNotice(room.ownerKey, notice, durations.deletedTtlMs);
     return true;
   }
 

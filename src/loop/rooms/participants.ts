@@ -65,17 +65,17 @@ export class RoomParticipantOps {
     if (caller.kind === 'hawk' && caller.identity !== undefined) participant.account = caller.identity;
     if (caller.kind !== 'hawk') participant.tokenCredential = true;
     // Steps 5–7 in one store step, atomic across every node sharing the store.
-    const joined = await core.store.joinRoom(room.roomToken, { participant, participantTtlMs: core.participantTtlMs, ...core.activity() });
+    const joined = await core.store.joinRoom(room.roomToken, { participant, participantTtlMs: core.durations.participantTtlMs, ...core.activity() });
     if (!joined.joined) return joinRefusalError(joined.refusal);
     await core.touched(joined.room);
-    return { apiKey: current.apiKey, sessionId: current.sessionId, sessionToken, expires: core.settings.participantTTL };
+    return { apiKey: current.apiKey, sessionId: current.sessionId, sessionToken, expires: core.durations.participantTtlSec };
   }
 
   /** §8.10 refresh: the participant (and so its Basic credential) lives another participantTTL; no ctime change. */
   async refresh(room: RoomRecord, caller: RoomCaller): Promise<{ expires: number } | LoopError> {
     if (caller.kind === 'none') return roomErrors.actionNeedsAuth();
-    const ok = await this.core.store.touchParticipant(room.roomToken, caller.participantKey, this.core.participantTtlMs);
-    return ok ? { expires: this.core.settings.participantTTL } : roomErrors.participationExpired();
+    const ok = await this.core.store.touchParticipant(room.roomToken, caller.participantKey, this.core.durations.participantTtlMs);
+    return ok ? { expires: this.core.durations.participantTtlSec } : roomErrors.participationExpired();
   }
 
   /** §8.10 leave: the record and its Basic credential go; the room is touched and its owner woken. */

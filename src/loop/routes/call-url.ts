@@ -47,7 +47,11 @@ function listed(r: CallUrlRecord): Record<string, unknown> {
 }
 
 /** §6: call URLs. */
-export function registerCallUrlRoutes(router: LoopRouter, ctx: LoopContext, nowMs: () => number): void {
+export function registerCallUrlRoutes(
+  router: LoopRouter,
+  ctx: Pick<LoopContext, 'store' | 'hawk' | 'urls'> & { readonly config: Pick<LoopContext['config'], 'callUrls' | 'limits'> },
+  nowMs: () => number,
+): void {
   const { store, config } = ctx;
   const { timeout, maxTimeout, tokenSize, allowCreate } = config.callUrls;
   const { callUrlsPerUser, callUrlTextSize } = config.limits;

@@ -1,10 +1,12 @@
 import type { PlacedCall } from '../../store/call-state.ts';
 import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
+import type { CallPlacement } from '../calls/place.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
-import { placeCall } from './call-create.ts';
+import { calleeIdentities } from '../calls/callees.ts';
+import { placeCall } from '../calls/place.ts';
 import { hawkSession, negotiated, registeredSession } from './guards.ts';
 
 const CALL_TYPES = new Set(['audio', 'audio-video']);
@@ -30,26 +32,6 @@ function callFields(ex: Exchange, maxSubject: number): { callType: string; subje
   };
 }
 
-/**
- * §7.3 step 5: the identities a calleeId names (a string or an array of
- * strings and `{phoneNumber, mcc}` objects), lower-cased; unusable elements
- * are ignored. Without a phone library only `+` numbers are kept (§14.4).
- */
-export function calleeIdentities(calleeId: unknown): string[] {
-  const out: string[] = [];
-  for (const item of Array.isArray(calleeId) ? calleeId : [calleeId]) {
-    if (typeof item === 'string') {
-      if (item !== '') out.push(item.toLowerCase());
-    } else if (item && typeof item === 'object' && typeof (item as { phoneNumber?: unknown }).phoneNumber === 'string') {
-      const number = (item as { phoneNumber: string }).phoneNumber.trim();
-      if (!number.startsWith('+')) continue;
-      const digits = number.slice(1).replace(/[\s().-]/g, '');
-      if (/^\d{3,15}$/.test(digits)) out.push(`+${digits}`);
-    }
-  }
-  return out;
-}
-
 /** §7.4 item view for the callee. */
 function calleeView(call: PlacedCall, progressURL: string, urlOf: (t: string) => string): Record<string, unknown> {
   return {
@@ -68,8 +50,10 @@ function calleeView(call: PlacedCall, progressURL: string, urlOf: (t: string) =>
   };
 }
 
+export type CallRoutesContext = CallPlacement & Pick<LoopContext, 'store' | 'sessions' | 'hawk' | 'urls' | 'config'>;
+
 /** §7: calls over HTTP. */
-export function registerCallRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerCallRoutes(router: LoopRouter, ctx: CallRoutesContext): void {
   const { store, sessions, config } = ctx;
   const maxSubject = config.calls.maxSubjectSize;
   const { callsPerUser } = config.limits;

@@ -5,7 +5,10 @@ import type { LoopRouter } from '../router.ts';
 import { hawkSession, negotiated } from './guards.ts';
 
 /** §10 / §14.5: POST /event. Parameters are checked before Hawk, as the original did. */
-export function registerEventRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerEventRoutes(
+  router: LoopRouter,
+  ctx: Pick<LoopContext, 'hawk' | 'log'> & { readonly config: Pick<LoopContext['config'], 'analytics'> },
+): void {
   const mode = ctx.config.analytics.mode;
   router.add('POST', '/event', {
     body: true,

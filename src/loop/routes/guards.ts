@@ -1,12 +1,13 @@
 import { acceptsJson, missingFields } from '../body.ts';
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth } from '../context.ts';
 import { LoopError, loopErrors } from '../errors.ts';
+import type { Sessions } from '../sessions.ts';
 import type { AuthedSession, Exchange } from '../exchange.ts';
 import type { LoopFailure } from '../external/types.ts';
 
 /** Hawk-only endpoints: the session, or null once the failure was written. */
-export async function hawkSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
-  const outcome = await ctx.hawk.verify(ex);
+export async function hawkSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | null> {
+  const outcome = await hawkVerify(ctx, ex);
   if (outcome instanceof LoopError) {
     ex.fail(outcome);
     return null;
@@ -14,8 +15,29 @@ export async function hawkSession(ctx: LoopContext, ex: Exchange): Promise<Authe
   return outcome;
 }
 
+/** Hawk verification of the exchange's request; on success the exchange runs as the session and its response is signed. */
+export async function hawkVerify(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | LoopError> {
+  const { req } = ex;
+  const outcome = await ctx.hawk.verify({
+    method: req.method, path: req.path, query: req.query,
+    authorization: ex.header('authorization'), host: ex.header('host'), contentType: ex.header('content-type'),
+  });
+  if (outcome instanceof LoopError) return outcome;
+  ex.hawk = outcome.hawk;
+  ex.session = outcome.session;
+  return outcome.session;
+}
+
+/** Mints a session (§3.2) and makes the exchange run as it; its token goes out in `Hawk-Session-Token`. */
+export async function mintSession(sessions: Sessions, ex: Exchange, extra: { identity?: string; oauthState?: string } = {}): Promise<AuthedSession> {
+  const { token, session } = await sessions.mint(extra);
+  ex.mintedToken = token;
+  ex.session = session;
+  return session;
+}
+
 /** Registered-only endpoints (§3.8): Hawk, then a linked identity. */
-export async function registeredSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
+export async function registeredSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | null> {
   const session = await hawkSession(ctx, ex);
   if (session && session.record.identity === undefined) {
     ex.fail(loopErrors.registeredOnly());

@@ -1,18 +1,18 @@
 import { field } from '../body.ts';
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth, LoopContext } from '../context.ts';
 import { loopErrors } from '../errors.ts';
 import type { AuthedSession, Exchange } from '../exchange.ts';
 import { randomHex } from '../credentials.ts';
 import { authScheme } from '../hawk-auth.ts';
 import type { LoopRouter } from '../router.ts';
-import { fromFailure, hawkSession, negotiated } from './guards.ts';
+import { fromFailure, hawkSession, mintSession, negotiated } from './guards.ts';
 
 /**
  * §3.11: the /fxa-oauth/* endpoints take only sessions made by POST
  * /fxa-oauth/params; any other Hawk session is an unknown one there (and,
  * not being accepted, its error is not signed).
  */
-async function oauthSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSession | null> {
+async function oauthSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | null> {
   const session = await hawkSession(ctx, ex);
   if (session && session.record.oauthState === undefined) {
     ex.hawk = undefined;
@@ -24,7 +24,7 @@ async function oauthSession(ctx: LoopContext, ex: Exchange): Promise<AuthedSessi
 }
 
 /** §9: Firefox Accounts OAuth (registered only when `fxaOAuth.activated`). */
-export function registerOAuthRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerOAuthRoutes(router: LoopRouter, ctx: Pick<LoopContext, 'store' | 'sessions' | 'services' | 'hawk' | 'config'>): void {
   const { store, sessions, services } = ctx;
   const o = ctx.config.fxaOAuth;
 
@@ -33,7 +33,7 @@ export function registerOAuthRoutes(router: LoopRouter, ctx: LoopContext): void 
       let session: AuthedSession | null;
       // Quirk (§3.1), reproduced: a non-Hawk scheme mints a session like no credentials at all.
       if (authScheme(ex.header('authorization')) === 'hawk') session = await oauthSession(ctx, ex);
-      else session = await sessions.mint(ex, { oauthState: randomHex(32) });
+      else session = await mintSession(sessions, ex, { oauthState: randomHex(32) });
       if (!session) return;
       ex.json(200, {
         client_id: o.client_id,

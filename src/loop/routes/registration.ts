@@ -6,7 +6,7 @@ import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { authScheme } from '../hawk-auth.ts';
 import type { LoopRouter } from '../router.ts';
-import { fromFailure, hawkSession, negotiated, registeredSession } from './guards.ts';
+import { fromFailure, hawkSession, mintSession, negotiated, registeredSession } from './guards.ts';
 
 const TOPICS = new Set(['calls', 'rooms']);
 
@@ -49,7 +49,10 @@ export function pushUrlsOf(ex: Exchange, policy: OutboundPolicy): PushUrls | Loo
 }
 
 /** §5: POST/DELETE /registration, DELETE /session, DELETE /account. */
-export function registerRegistrationRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerRegistrationRoutes(
+  router: LoopRouter,
+  ctx: Pick<LoopContext, 'store' | 'sessions' | 'services' | 'hawk' | 'outbound' | 'callState' | 'limits'>,
+): void {
   const { store, sessions, services } = ctx;
 
   router.add('POST', '/registration', {
@@ -75,7 +78,7 @@ export function registerRegistrationRoutes(router: LoopRouter, ctx: LoopContext)
         const waitSec = await ctx.limits.registrations.take(ex.req.client);
         if (waitSec > 0) return ex.fail(loopErrors.rateLimited(waitSec));
       }
-      const session = ex.session ?? (await sessions.mint(ex, identity !== undefined ? { identity } : {}));
+      const session = ex.session ?? (await mintSession(sessions, ex, identity !== undefined ? { identity } : {}));
       if (urls.calls !== undefined || urls.rooms !== undefined) {
         await store.setPushUrls(session.record.userKey, session.id, urls);
       }

@@ -1,6 +1,6 @@
 import type { RoomRecord } from '../../store/rooms.ts';
 import { field } from '../body.ts';
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth, LoopContext } from '../context.ts';
 import { isLoopError, loopErrors } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
@@ -13,7 +13,7 @@ import { roomCaller } from './rooms-auth.ts';
 type ActionHandler = (ex: Exchange, room: RoomRecord, caller: RoomCaller) => Promise<void>;
 
 /** §8.10: POST /rooms/{token}, one handler per action. */
-export function registerRoomActionRoutes(router: LoopRouter, ctx: LoopContext, rooms: Rooms): void {
+export function registerRoomActionRoutes(router: LoopRouter, ctx: LoopAuth & Pick<LoopContext, 'log'>, rooms: Rooms): void {
   const { participants } = rooms;
   const log = ctx.log;
 

@@ -1,21 +1,22 @@
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth } from '../context.ts';
 import { LoopError, loopErrors } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { authScheme } from '../hawk-auth.ts';
 import type { RoomCaller, Rooms } from '../rooms/index.ts';
 import { roomErrors } from '../rooms/errors.ts';
+import { hawkVerify } from './guards.ts';
 
 /**
  * §3.1 / §3.10 for `/rooms/{token}`: Hawk, a Basic participant token of this
  * room, or no credentials at all; any other scheme is 401 `Unsupported`.
  * Returns the caller, or null once a failure was written.
  */
-export async function roomCaller(ctx: LoopContext, rooms: Rooms, ex: Exchange, roomToken: string): Promise<RoomCaller | null> {
+export async function roomCaller(ctx: LoopAuth, rooms: Rooms, ex: Exchange, roomToken: string): Promise<RoomCaller | null> {
   const authorization = ex.header('authorization');
   const scheme = authScheme(authorization);
   if (scheme === '') return { kind: 'none' };
   if (scheme === 'hawk') {
-    const outcome = await ctx.hawk.verify(ex);
+    const outcome = await hawkVerify(ctx, ex);
     if (outcome instanceof LoopError) return fail(ex, outcome);
     const { record } = outcome;
     // Two literals rather than a conditional spread (every Hawk room request makes one).

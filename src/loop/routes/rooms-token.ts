@@ -1,4 +1,4 @@
-import type { LoopContext } from '../context.ts';
+import type { LoopAuth } from '../context.ts';
 import { isLoopError, loopErrors } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
@@ -13,7 +13,7 @@ export function alertOnRoomName(ex: Exchange): void {
 }
 
 /** §8.6, §8.8, §8.9: GET, PATCH and DELETE /rooms/{token}. */
-export function registerRoomTokenRoutes(router: LoopRouter, ctx: LoopContext, rooms: Rooms): void {
+export function registerRoomTokenRoutes(router: LoopRouter, ctx: LoopAuth, rooms: Rooms): void {
   const { store } = rooms.core;
 
   router.add('GET', '/rooms/{token}', {

@@ -1,4 +1,7 @@
 import type { LoopContext } from '../context.ts';
+
+/** What the rooms endpoints use besides the rooms domain. */
+export type RoomRoutesContext = Pick<LoopContext, 'hawk' | 'limits' | 'log'>;
 import { isLoopError, loopErrors } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
 import type { Rooms } from '../rooms/index.ts';
@@ -7,14 +10,14 @@ import { registerRoomActionRoutes } from './rooms-actions.ts';
 import { alertOnRoomName, registerRoomTokenRoutes } from './rooms-token.ts';
 
 /** §8: every rooms endpoint. */
-export function registerRoomRoutes(router: LoopRouter, ctx: LoopContext, rooms: Rooms): void {
+export function registerRoomRoutes(router: LoopRouter, ctx: RoomRoutesContext, rooms: Rooms): void {
   registerRoomCollectionRoutes(router, ctx, rooms);
   registerRoomTokenRoutes(router, ctx, rooms);
   registerRoomActionRoutes(router, ctx, rooms);
 }
 
 /** §8.3–8.5: POST, GET and PATCH /rooms (Hawk). */
-function registerRoomCollectionRoutes(router: LoopRouter, ctx: LoopContext, rooms: Rooms): void {
+function registerRoomCollectionRoutes(router: LoopRouter, ctx: RoomRoutesContext, rooms: Rooms): void {
   router.add('POST', '/rooms', {
     body: true,
     async handler(ex) {

@@ -32,8 +32,10 @@ function pushStatusUrl(uri: string): string {
   return `${scheme}://${url.host}/status`;
 }
 
+export type ServiceRoutesContext = Pick<LoopContext, 'config' | 'services' | 'health' | 'store' | 'outbound' | 'urls'>;
+
 /** §4: GET /, the two heartbeats, /push-server-config and /api-specs. */
-export function registerServiceRoutes(router: LoopRouter, ctx: LoopContext): void {
+export function registerServiceRoutes(router: LoopRouter, ctx: ServiceRoutesContext): void {
   const { config: c, services, health, store, outbound } = ctx;
   const fxaOAuth = c.fxaOAuth.activated;
 

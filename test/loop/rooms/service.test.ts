@@ -37,7 +37,7 @@ function setup() {
   const pushes: [string, number][] = [];
   const store = new MemoryLoopRoomStore({ clock: time });
   const rooms = createRooms({
-    store, settings, provider, tokenDurationSec: 86400, log: pino({ level: 'silent' }),
+    store, settings, durations: { participantTtlMs: 300_000, participantTtlSec: 300, deletedTtlMs: 1_620_000, extendTtlMs: 1344 * 3_600_000 }, provider, tokenDurationSec: 86400, log: pino({ level: 'silent' }),
     notifyOwner: async (owner, version) => void pushes.push([owner, version]),
     userMac: (v) => `mac(${v})`,
     roomUrl: (token) => `http://rooms.test/${token}`,

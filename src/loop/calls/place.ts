@@ -26,6 +26,11 @@ export interface CallerView {
   readonly progressURL: string;
 }
 
+/** What placing a call uses. */
+export type CallPlacement = Pick<LoopContext, 'services' | 'callState' | 'store' | 'log'> & {
+  readonly config: { readonly external: { readonly tokBox: { readonly tokenDurationSec: number } }; readonly limits: Pick<LoopContext['config']['limits'], 'callsPerUser'> };
+};
+
 /**
  * Creates the provider session and tokens, stores the call in each callee's
  * call list with its progress state (`init`) in one store step, for
@@ -33,7 +38,7 @@ export interface CallerView {
  * token is returned, never stored.
  */
 export async function placeCall(
-  ctx: LoopContext,
+  ctx: CallPlacement,
   spec: CallSpec,
   calleeUserKeys: readonly string[],
   nowSec: number,
