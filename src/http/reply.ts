@@ -69,9 +69,9 @@ export class Reply {
   access: { readonly method: string; readonly client: string } | undefined;
   /** Close the connection after the response (a refused connection). */
   closeConnection = false;
-  /** The connection slot this request holds (ClientGate), given back once answered or aborted. */
+  /** The connection slots this request holds (ClientGate), given back once answered or aborted. */
   #slots: ConnectionCounter | null = null;
-  #client = '';
+  #client: string | null = null;
 
   constructor(
     private readonly res: HttpResponse,
@@ -91,16 +91,23 @@ export class Reply {
     });
   }
 
-  /** Holds a connection slot of `client` until the response is written or aborted. */
-  holdSlot(slots: ConnectionCounter, client: string): void {
+  /** Holds a slot of the total until the response is written or aborted, and one of `client` when given. */
+  holdSlot(slots: ConnectionCounter, client: string | null): void {
     this.#slots = slots;
     this.#client = client;
   }
 
+  /** Adds a slot of `client` to the slot held (a request found still busy after its first turn). */
+  holdClientSlot(client: string): void {
+    this.#client = client;
+  }
+
   #releaseSlot(): void {
-    if (this.#slots === null) return;
-    this.#slots.release(this.#client);
+    const slots = this.#slots;
+    if (slots === null) return;
     this.#slots = null;
+    slots.releaseTotal();
+    if (this.#client !== null) slots.releaseClient(this.#client);
   }
 
   /** true when the client went away: this reply must not be written. */

@@ -36,7 +36,7 @@ async function authenticate(req: RequestInfo, o: TurnRouteOptions): Promise<Owne
   if (typeof creds === 'string') return errors.missingCredentials(creds);
   const owner = o.hasher.owner(creds.username, creds.password);
   if (isError(owner)) return owner;
-  const failed = await openInbox(o.store, owner, false, o.newInboxes, req.client);
+  const failed = await openInbox(o.store, owner, false, o.newInboxes, req);
   return failed ?? owner;
 }
 
