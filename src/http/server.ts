@@ -208,6 +208,7 @@ class Incoming implements RequestInfo, GatedRequest {
     const reply = this.reply!;
     reply.closeConnection = true;
     this.refuser!(this, reply, err);
+    reply.cutOff();
   }
 }
 
