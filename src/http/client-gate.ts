@@ -35,8 +35,9 @@ export interface GatedRequest {
  * before any handler runs: who the client is, its request rate, and the
  * connection caps.
  *
- * Reading a request's address is the dearest part (uWS allocates for it:
- * ~1 µs with its garbage; reading it for every request made an empty GET
+ * Reading a request's address is the dearest part (uWS makes a getpeername
+ * system call and allocates an ArrayBuffer each time, and a connection has no
+ * identity to cache it by; reading it for every request made an empty GET
  * /inbox cost about a quarter more), so an HTTP request has its address
  * read only when a check needs it: when its request is
  * charged (RequestRate), when some client is at its connection cap, when a
@@ -61,11 +62,6 @@ export class ClientGate {
 
   get connections(): ConnectionCounter | null {
     return this.#o.connections;
-  }
-
-  /** Whether per-client limits are on (client keys are read at all). */
-  get perClient(): boolean {
-    return this.#o.perClient;
   }
 
   /**

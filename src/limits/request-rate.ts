@@ -3,9 +3,9 @@ import type { TokenBuckets } from './token-bucket.ts';
 /**
  * Which requests are charged to their client's token bucket. Reading a
  * request's address costs more than the rest of the limits together (uWS
- * allocates an ArrayBuffer per call: ~1 µs with its garbage; charging every
- * request added ~2.7 µs to an empty GET /inbox of ~12 µs, measured), so while
- * no client is near its limit only about one
+ * makes a getpeername system call and allocates an ArrayBuffer on every call:
+ * 1 to 4 µs; charging every request added ~2.7 µs to an empty GET /inbox of
+ * ~12 µs, measured), so while no client is near its limit only about one
  * request in `sampleEvery` is charged, to whoever sent it, for all the
  * requests since the previous charge. The gaps are random (1 to
  * 2 × sampleEvery − 1) so that no traffic pattern lines up with them.
@@ -16,10 +16,11 @@ import type { TokenBuckets } from './token-bucket.ts';
  * counting comes back before it matters: as soon as a charge leaves a client
  * within 2 × sampleEvery tokens of empty, every request is charged (one token
  * to its own client, as without sampling) until that client's bucket would
- * have refilled past that mark. A flood from one address therefore passes at
- * most one gap beyond its bucket, then meets exact counting for as long as it
- * lasts. Limits too small for that margin (a burst of at most
- * 2 × sampleEvery) are counted exactly all the time.
+ * have refilled past that mark. A flood alone therefore passes at most one
+ * gap beyond its bucket; among other traffic it is charged in proportion to
+ * its share, so it reaches its limit about as fast; either way it then meets
+ * exact counting for as long as it lasts. Limits too small for that margin
+ * (a burst of at most 2 × sampleEvery) are counted exactly all the time.
  */
 export class RequestRate {
   readonly #buckets: TokenBuckets;
