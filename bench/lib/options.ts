@@ -35,6 +35,12 @@ export interface BenchOptions {
   readonly cpuProfIntervalUs: number;
   /** BENCH_SERVER_FLAGS: extra node flags for the servers under test (space-separated, e.g. `--trace-gc`). */
   readonly serverFlags: readonly string[];
+  /**
+   * BENCH_SERVER_ENV: extra environment for the signalbox servers under test
+   * (space-separated NAME=value), applied last, e.g. to run with per-client
+   * limits on: `RATE_LIMITS=on RATE_LIMIT_REQUESTS=100000000`.
+   */
+  readonly serverEnv: Readonly<Record<string, string>>;
   /** Where the JSON report goes (BENCH_OUT). */
   readonly outFile: string;
 }
@@ -45,6 +51,16 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min) throw new Error(`${name}=${JSON.stringify(raw)}: expected a number ≥ ${min}`);
   return value;
+}
+
+function serverEnvOf(raw: string | undefined): Readonly<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`BENCH_SERVER_ENV: ${JSON.stringify(pair)} is not NAME=value`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return Object.freeze(env);
 }
 
 function generatorOf(raw: string | undefined): BenchOptions['generator'] {
@@ -74,6 +90,7 @@ export function loadBenchOptions(env: NodeJS.ProcessEnv, defaultOut: string): Be
     cpuProfDir: env.BENCH_CPU_PROF || undefined,
     cpuProfIntervalUs: Math.round(num(env, 'BENCH_CPU_PROF_INTERVAL', 1000, 50)),
     serverFlags: Object.freeze((env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean)),
+    serverEnv: serverEnvOf(env.BENCH_SERVER_ENV),
     outFile: env.BENCH_OUT ?? defaultOut,
   });
 }

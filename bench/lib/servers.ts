@@ -40,11 +40,14 @@ export interface SignalboxOptions {
 /**
  * Starts `src/main.ts` exactly as `npm start` would (through tsx), with
  * LOG_LEVEL=warn, a long INBOX_TTL so no inbox expires mid-run, room for
- * many inboxes, and per-client limits off.
+ * many inboxes, and per-client limits off (unless BENCH_SERVER_ENV says otherwise).
  */
-export function startSignalbox(bench: Pick<BenchOptions, 'serverCpu' | 'cpuProfDir' | 'cpuProfIntervalUs' | 'serverFlags'>, o: SignalboxOptions = {}): Promise<ServerProcess> {
+export function startSignalbox(
+  bench: Pick<BenchOptions, 'serverCpu' | 'cpuProfDir' | 'cpuProfIntervalUs' | 'serverFlags' | 'serverEnv'>, o: SignalboxOptions = {},
+): Promise<ServerProcess> {
   // RATE_LIMITS=off: every load comes from 127.0.0.1, far beyond any per-client limit.
-  const env = { LOG_LEVEL: 'warn', INBOX_TTL: '3600', MAX_INBOXES: '5000000', RATE_LIMITS: 'off', ...o.env };
+  // BENCH_SERVER_ENV comes last, so that a run can measure the limits with values that never trigger.
+  const env = { LOG_LEVEL: 'warn', INBOX_TTL: '3600', MAX_INBOXES: '5000000', RATE_LIMITS: 'off', ...o.env, ...bench.serverEnv };
   const nodeArgs = [
     ...bench.serverFlags,
     ...(o.gcHook ? ['--expose-gc', '--import', GC_HOOK] : []),

@@ -56,6 +56,7 @@ const STREAM_FROM_BYTES = 4096;
  */
 export class Reply {
   #aborted = false;
+  #cutOff = false;
   #done = false;
   #bodyPending: boolean;
   #abortListeners: (() => void)[] | null = null;
@@ -69,9 +70,9 @@ export class Reply {
   access: { readonly method: string; readonly client: string } | undefined;
   /** Close the connection after the response (a refused connection). */
   closeConnection = false;
-  /** The connection slot this request holds (ClientGate), given back once answered or aborted. */
+  /** The connection slots this request holds (ClientGate), given back once answered or aborted. */
   #slots: ConnectionCounter | null = null;
-  #client = '';
+  #client: string | null = null;
 
   constructor(
     private readonly res: HttpResponse,
@@ -91,16 +92,23 @@ export class Reply {
     });
   }
 
-  /** Holds a connection slot of `client` until the response is written or aborted. */
-  holdSlot(slots: ConnectionCounter, client: string): void {
+  /** Holds a slot of the total until the response is written or aborted, and one of `client` when given. */
+  holdSlot(slots: ConnectionCounter, client: string | null): void {
     this.#slots = slots;
     this.#client = client;
   }
 
+  /** Adds a slot of `client` to the slot held (a request found still busy after its first turn). */
+  holdClientSlot(client: string): void {
+    this.#client = client;
+  }
+
   #releaseSlot(): void {
-    if (this.#slots === null) return;
-    this.#slots.release(this.#client);
+    const slots = this.#slots;
+    if (slots === null) return;
     this.#slots = null;
+    slots.releaseTotal();
+    if (this.#client !== null) slots.releaseClient(this.#client);
   }
 
   /** true when the client went away: this reply must not be written. */
@@ -113,9 +121,23 @@ export class Reply {
     return this.#done || this.#aborted;
   }
 
+  /** Runs `listener` when the client goes away, or when the request is cut off (see cutOff); at once if it already was. */
   onAbort(listener: () => void): void {
-    if (this.#aborted) return listener();
+    if (this.#aborted || this.#cutOff) return listener();
     (this.#abortListeners ??= []).push(listener);
+  }
+
+  /**
+   * Ends the request for its handler as if the client had gone away: a
+   * refusal (the client's connection cap) was written while the handler was
+   * still at work, so its abort listeners run (a long-poll lets go of its
+   * inbox, a body being read resolves to null) and what it writes is dropped.
+   */
+  cutOff(): void {
+    this.#cutOff = true;
+    const listeners = this.#abortListeners;
+    this.#abortListeners = null;
+    if (listeners) for (const l of listeners) l();
   }
 
   /** Writes the whole response. Returns false if it could not (aborted or already sent). */
@@ -168,12 +190,14 @@ export class Reply {
   /**
    * Reads the request body, at most `limit` bytes. Must be called in the
    * handler's synchronous part. Resolves to the bytes, to an AppError (413 when
-   * over the limit, announced or actual), or to null when the client went away.
+   * over the limit, announced or actual), or to null when the client went away
+   * (or the request was cut off).
    */
   readBody(limit: number, contentLength: number | undefined): Promise<Uint8Array | AppError | null> {
     if (contentLength !== undefined && contentLength > limit) {
       return Promise.resolve(errors.messageTooLarge(limit));
     }
+    if (this.#aborted || this.#cutOff) return Promise.resolve(null);
     if (!this.#bodyPending) return Promise.resolve(new Uint8Array(0));
     return new Promise((resolve) => {
       const chunks: Buffer[] = [];

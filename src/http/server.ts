@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { errors, type AppError } from '../errors.ts';
 import { isStoreError, storeFailureFields } from '../store/errors.ts';
-import type { ClientGate } from './client-gate.ts';
+import type { ConnectionCounter } from '../limits/connections.ts';
+import type { ClientGate, GatedRequest } from './client-gate.ts';
 import { ListenError, whyCannotListen } from './listening.ts';
 import { Reply, type HeaderList, type ReplyObserver } from './reply.ts';
 import type { HttpRequest, HttpResponse, LoadedCore, TemplatedApp, us_listen_socket } from './uws.ts';
@@ -22,7 +23,8 @@ export interface RequestInfo {
   /**
    * The key of per-client limits: the client's address (the peer, or what a
    * trusted proxy forwarded), an IPv6 one as its /64 network; '' when
-   * per-client limits are off.
+   * per-client limits are off. Read on first use (it costs an allocation in
+   * uWS): read it only when a limit counts the request, never up front.
    */
   readonly client: string;
 }
@@ -89,17 +91,18 @@ export class HttpServer {
       const info = readRequest(req, res, gate, names, keys, paramCount);
       const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
+      info.reply = reply;
+      info.refuser = refuse;
       reply.headOnly = info.method === 'HEAD';
       if (this.#accessLog) reply.access = { method: info.method, client: info.client || remoteAddress(res) };
       if (common) reply.common = common(info);
       if (gate) {
-        const refused = gate.admitRequest(info.client);
+        const refused = gate.admitRequest(info);
         if (refused) {
           // Over a connection cap: close, so that the refused connection frees its descriptor.
           reply.closeConnection = refused.code !== 'rate_limited';
           return refuse(info, reply, refused);
         }
-        if (gate.connections) reply.holdSlot(gate.connections, info.client);
       }
       if (Number.isNaN(info.contentLength)) {
         reply.json(400, { code: 400, error: 'bad_content_length', message: 'Content-Length is not a number.' });
@@ -167,9 +170,62 @@ export class HttpServer {
   }
 }
 
+type Refuser = (req: RequestInfo, reply: Reply, err: AppError) => void;
+
+/**
+ * A request as handlers and the client gate see it: everything copied out of
+ * uWS at once, except the client key, read from the connection on first use
+ * (it costs an allocation in uWS, and most requests never need it).
+ */
+class Incoming implements RequestInfo, GatedRequest {
+  reply: Reply | null = null;
+  refuser: Refuser | null = null;
+  #key: string | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly query: string,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly params: readonly string[],
+    readonly contentLength: number | undefined,
+    private readonly res: HttpResponse,
+    private readonly gate: ClientGate | null,
+  ) {}
+
+  get client(): string {
+    if (this.#key === undefined) {
+      // uWS: a finished or aborted response may not be touched; a key first asked for then is unknown ('').
+      // The gate reads it at the end of the request's first turn if it is still busy, so later reads find it.
+      const open = this.reply === null || !this.reply.finished;
+      this.#key = this.gate && open ? this.gate.clientOf(this.res, this.headers['x-forwarded-for'] ?? '') : '';
+    }
+    return this.#key;
+  }
+
+  get finished(): boolean {
+    return this.reply!.finished;
+  }
+
+  holdSlot(slots: ConnectionCounter, client: string | null): void {
+    this.reply!.holdSlot(slots, client);
+  }
+
+  holdClientSlot(client: string): void {
+    this.reply!.holdClientSlot(client);
+  }
+
+  refuse(err: AppError): void {
+    const reply = this.reply!;
+    reply.closeConnection = true;
+    this.refuser!(this, reply, err);
+    reply.cutOff();
+  }
+}
+
 function readRequest(
   req: HttpRequest, res: HttpResponse, gate: ClientGate | null, names: readonly string[], keys: readonly Uint8Array[], paramCount: number,
-): RequestInfo {
+): Incoming {
   const headers: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) headers[names[i]] = req.getHeader(keys[i]);
   let params = NO_PARAMS;
@@ -179,15 +235,10 @@ function readRequest(
     params = list;
   }
   const cl = headers['content-length'];
-  return {
-    method: req.getCaseSensitiveMethod().toUpperCase(),
-    path: req.getUrl(),
-    query: req.getQuery() ?? '',
-    headers,
-    params,
-    contentLength: cl === '' ? undefined : /^\d+$/.test(cl) ? Number(cl) : NaN,
-    client: gate ? gate.clientOf(res, headers['x-forwarded-for'] ?? '') : '',
-  };
+  const contentLength = cl === '' ? undefined : /^\d+$/.test(cl) ? Number(cl) : NaN;
+  return new Incoming(
+    req.getCaseSensitiveMethod().toUpperCase(), req.getUrl(), req.getQuery() ?? '', headers, params, contentLength, res, gate,
+  );
 }
 
 function remoteAddress(res: HttpResponse): string {

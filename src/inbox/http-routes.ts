@@ -64,7 +64,7 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     if (waitMs > 0) reply.route = 'GET /inbox (wait)';
     const reader = new LongPollReader(reply);
     reply.onAbort(() => service.release(owner.name, reader));
-    const failed = await service.read(owner, reader, waitMs, req.client);
+    const failed = await service.read(owner, reader, waitMs, req);
     if (failed) reply.error(failed);
   });
 
@@ -77,7 +77,7 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     const body = await reply.readBody(o.maxMessageBytes, req.contentLength);
     if (body === null) return; // the client went away mid-body: nothing was accepted
     if (isError(body)) return void reply.error(body);
-    const failed = await service.send(owner, to, headerText(req.headers['content-type']) || DEFAULT_TYPE, body, req.client);
+    const failed = await service.send(owner, to, headerText(req.headers['content-type']) || DEFAULT_TYPE, body, req);
     if (failed) reply.error(failed);
     else reply.send(204, []);
   });

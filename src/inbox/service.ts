@@ -1,6 +1,6 @@
 import type { TimerHandle, Timers } from '../clock.ts';
 import { AppError, errors } from '../errors.ts';
-import type { KeyedLimit } from '../limits/index.ts';
+import { NO_CLIENT, type ClientRef, type KeyedLimit } from '../limits/index.ts';
 import type { InboxEvent, InboxStore, StoredMessage } from '../store/inbox.ts';
 import { openInbox } from './admission.ts';
 import { usernameProblem, type Owner } from './identity.ts';
@@ -88,11 +88,11 @@ export class InboxService {
   /**
    * Opens (or creates) the owner's inbox and attaches `reader` as its one
    * reader: its store claim ends the previous reader, on this node or any
-   * other. Messages flow to the reader from then on. `client` is the key of
-   * per-client limits (a new inbox counts against it).
+   * other. Messages flow to the reader from then on. `who` names the client
+   * of per-client limits (a new inbox counts against it).
    */
-  async read(owner: Owner, reader: Reader, waitMs: number, client = ''): Promise<AppError | undefined> {
-    const failure = await openInbox(this.#o.store, owner, true, this.#o.newInboxes, client);
+  async read(owner: Owner, reader: Reader, waitMs: number, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
+    const failure = await openInbox(this.#o.store, owner, true, this.#o.newInboxes, who);
     if (failure) return failure;
     if (!reader.isOpen()) return undefined;
     const name = owner.name;
@@ -139,10 +139,10 @@ export class InboxService {
   }
 
   /** Queues a message from `sender` (whose inbox is created if needed) for `to`. */
-  async send(sender: Owner, to: string, contentType: string, body: Uint8Array, client = ''): Promise<AppError | undefined> {
+  async send(sender: Owner, to: string, contentType: string, body: Uint8Array, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
     const badTo = usernameProblem(to);
     if (badTo) return errors.invalidRecipient(badTo);
-    const failure = await openInbox(this.#o.store, sender, false, this.#o.newInboxes, client);
+    const failure = await openInbox(this.#o.store, sender, false, this.#o.newInboxes, who);
     if (failure) return failure;
     if (body.length > this.#o.maxMessageBytes) return errors.messageTooLarge(this.#o.maxMessageBytes);
     if (body.length === 0) {
@@ -161,8 +161,8 @@ export class InboxService {
    * created when absent (counted against the client's new-inbox limit), a
    * wrong password is refused, and the idle TTL is not extended.
    */
-  authenticate(owner: Owner, client = ''): Promise<AppError | undefined> {
-    return openInbox(this.#o.store, owner, false, this.#o.newInboxes, client);
+  authenticate(owner: Owner, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
+    return openInbox(this.#o.store, owner, false, this.#o.newInboxes, who);
   }
 
   /** Deletes the owner's inbox; a waiting reader is ended ('gone'). */

@@ -1,6 +1,7 @@
 import type { TimerHandle, Timers } from '../clock.ts';
 import { AppError, errors, isError } from '../errors.ts';
 import { isStoreError } from '../store/errors.ts';
+import type { ClientRef } from '../limits/index.ts';
 import type { CredentialHasher, Owner } from './identity.ts';
 import type { EndReason, InboxService } from './service.ts';
 import {
@@ -67,7 +68,11 @@ export class WsSession {
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
 
-  constructor(readonly peer: PeerSocket, private readonly o: WsSessionOptions) {}
+  readonly #who: ClientRef;
+
+  constructor(readonly peer: PeerSocket, private readonly o: WsSessionOptions) {
+    this.#who = { client: o.client ?? '' };
+  }
 
   /** The socket opened: the auth frame must come within authTimeoutMs. */
   opened(): void {
@@ -158,7 +163,7 @@ export class WsSession {
     // Known before read() attaches the reader, so that a close at any point releases it.
     this.#owner = owner;
     this.#reader = reader;
-    const failed = await this.o.service.read(owner, reader, FOREVER, this.o.client);
+    const failed = await this.o.service.read(owner, reader, FOREVER, this.#who);
     if (failed) return this.fail(failed, authCloseCode(failed.status));
     if (!this.peer.open) return;
     this.#state = 'open';
@@ -181,7 +186,7 @@ export class WsSession {
     }
     const body = sendBody(frame);
     if (body === null) return wsErrors.invalidData('it is not valid base64');
-    return this.o.service.send(owner, frame.to, frame.contentType ?? DEFAULT_TYPE, body, this.o.client);
+    return this.o.service.send(owner, frame.to, frame.contentType ?? DEFAULT_TYPE, body, this.#who);
   }
 
   #clearAuthTimer(): void {

@@ -4,9 +4,11 @@ import { TrustedProxies } from './client-address.ts';
 import { ConnectionCounter } from './connections.ts';
 import { autoMaxConnections, readFdLimits, type FdLimits } from './fd-limits.ts';
 import { createCreationLimits, NO_CREATION_LIMITS, type CreationLimits } from './keyed-limits.ts';
+import { RequestRate } from './request-rate.ts';
 import { TokenBuckets } from './token-bucket.ts';
 
-export type { CreationLimits, KeyedLimit } from './keyed-limits.ts';
+export type { ClientRef, CreationLimits, KeyedLimit } from './keyed-limits.ts';
+export { NO_CLIENT } from './keyed-limits.ts';
 
 /** Every per-client limit and connection cap, built from the config. */
 export interface ClientLimits {
@@ -35,7 +37,7 @@ export function createClientLimits(c: LimitConfig, now: () => number, fd: FdLimi
   const maxConnections = c.maxConnections === 'auto' ? autoMaxConnections(fd) : c.maxConnections;
   const perClientConnections = on ? c.maxConnectionsPerClient : 0;
   const connections = perClientConnections > 0 || maxConnections > 0 ? new ConnectionCounter(perClientConnections, maxConnections) : null;
-  const requests = on && c.requestsPerSec > 0 ? new TokenBuckets(c.requestsPerSec, c.requestsPerSec * BURST_SECONDS, now) : null;
+  const requests = on && c.requestsPerSec > 0 ? new RequestRate(new TokenBuckets(c.requestsPerSec, c.requestsPerSec * BURST_SECONDS, now)) : null;
   const gate = on || connections ? new ClientGate({ perClient: on, trust: new TrustedProxies(c.trustProxy), requests, connections }) : null;
   return {
     gate,

@@ -6,6 +6,18 @@ export interface KeyedLimit {
   take(key: string): Promise<number>;
 }
 
+/**
+ * Who is counted, named on demand: `client` is the key of per-client limits
+ * ('' when none), read only when a limit counts something (reading an HTTP
+ * request's address has a cost).
+ */
+export interface ClientRef {
+  readonly client: string;
+}
+
+/** Counted against nobody: no per-client limit applies. */
+export const NO_CLIENT: ClientRef = Object.freeze({ client: '' });
+
 /** The limits on what a client creates; each is null when off. */
 export interface CreationLimits {
   /** New inboxes per client address (GET/POST /inbox, /inbox/ws auth, /turn-credentials). */

@@ -33,7 +33,7 @@ async function authenticate(req: RequestInfo, o: TurnRouteOptions): Promise<Owne
   if (typeof creds === 'string') return errors.missingCredentials(creds);
   const owner = o.hasher.owner(creds.username, creds.password);
   if (isError(owner)) return owner;
-  const failed = await o.service.authenticate(owner, req.client);
+  const failed = await o.service.authenticate(owner, req);
   return failed ?? owner;
 }
 
