@@ -4,6 +4,7 @@ import { runGenerator, type Measured } from '../lib/load.ts';
 import { createCallUrls, registerSessions } from '../lib/loop-setup.ts';
 import { rowOf, type Row, type Scenario, type ScenarioContext } from '../lib/scenario.ts';
 import { startSignalbox, type ServerProcess } from '../lib/servers.ts';
+import { loopBenchEnv } from '../lib/loop-config.ts';
 
 const CALLGEN = fileURLToPath(new URL('../lib/callgen.ts', import.meta.url));
 /** Calls driven at once in the max run (each: two WebSockets and a keep-alive HTTP connection). */
@@ -48,7 +49,7 @@ export const scenario: Scenario = {
   name: 'loop-call-setup',
   description: 'Loop calls set up end to end: POST /v1/calls/{token}, GET /v1/calls (callee), then caller and callee WebSockets from hello to connected',
   async run(ctx) {
-    const server = await startSignalbox(ctx.options);
+    const server = await startSignalbox(ctx.options, { env: loopBenchEnv() });
     try {
       const owners = await registerSessions(server, CALLEES);
       const tokens = await createCallUrls(server, owners, 1);

@@ -5,6 +5,7 @@ import type { ConnectionPlan } from '../lib/plan.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { startSignalbox } from '../lib/servers.ts';
 import { measureThroughput } from '../lib/throughput.ts';
+import { loopBenchEnv } from '../lib/loop-config.ts';
 
 const MODULE = fileURLToPath(import.meta.url);
 /** Issue 3: the original answers about 1,700 Hawk-authenticated requests/s on one core; the target is 20× it. */
@@ -33,7 +34,7 @@ export const scenario: Scenario = {
   description: 'Loop: POST /v1/call-url {callerId} with Hawk (every request its own nonce, over many sessions): 200',
   async run(ctx) {
     const o = ctx.options;
-    const server = await startSignalbox(o);
+    const server = await startSignalbox(o, { env: loopBenchEnv() });
     try {
       const tokens = await registerSessions(server, SESSIONS);
       ctx.log(`loop-call-url: ${SESSIONS} sessions registered; pools of signed requests sized for ${o.signedRate.toLocaleString('en')}/s (BENCH_SIGNED_RATE)`);

@@ -5,6 +5,7 @@ import type { Scenario } from '../lib/scenario.ts';
 import { startSignalbox } from '../lib/servers.ts';
 import { measureThroughput } from '../lib/throughput.ts';
 import { REFERENCE_REGISTRATIONS_PER_SEC } from './loop-registration.ts';
+import { loopBenchEnv } from '../lib/loop-config.ts';
 
 const MODULE = fileURLToPath(import.meta.url);
 const SESSIONS = 50;
@@ -35,7 +36,7 @@ export const scenario: Scenario = {
   name: 'loop-call',
   description: 'Loop: POST /v1/calls/{token} {callType: audio-video} on many call URLs (fake media provider): 200',
   async run(ctx) {
-    const server = await startSignalbox(ctx.options);
+    const server = await startSignalbox(ctx.options, { env: loopBenchEnv() });
     try {
       const sessions = await registerSessions(server, SESSIONS);
       const tokens = await createCallUrls(server, sessions, URLS_PER_SESSION);

@@ -5,6 +5,7 @@ import type { ConnectionPlan } from '../lib/plan.ts';
 import type { Scenario } from '../lib/scenario.ts';
 import { startSignalbox } from '../lib/servers.ts';
 import { measureThroughput } from '../lib/throughput.ts';
+import { loopBenchEnv } from '../lib/loop-config.ts';
 
 const MODULE = fileURLToPath(import.meta.url);
 /** Issue 4: the original creates about 650 rooms/s and serves about 900 joins/s on one core; the target is 20× both. */
@@ -72,7 +73,7 @@ export const scenario: Scenario = {
   description: 'Loop rooms: POST /v1/rooms (create), then participants join + refresh + leave (Hawk, every request its own nonce)',
   async run(ctx) {
     const o = ctx.options;
-    const server = await startSignalbox(o);
+    const server = await startSignalbox(o, { env: loopBenchEnv() });
     try {
       const owners = await registerSessions(server, OWNERS);
       const sessionsPerConnection = 4 * IN_FLIGHT;
