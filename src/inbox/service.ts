@@ -51,6 +51,8 @@ interface Attached {
   readonly epoch: number;
   /** A long-poll's wait, or a socket's lease renewal. */
   timer: TimerHandle | null;
+  /** Whether it holds a reference on the inbox's watch (a read that neither waits nor stays does not). */
+  readonly watched: boolean;
 }
 
 /** This node's subscription to one inbox's events, shared by the reads of that inbox. */
@@ -92,29 +94,31 @@ export class InboxService {
    * of per-client limits (a new inbox counts against it).
    */
   async read(owner: Owner, reader: Reader, waitMs: number, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
-    const failure = await openInbox(this.#o.store, owner, true, this.#o.newInboxes, who);
+    // No touch here: the claim below restarts the inbox's lifetime anyway.
+    const failure = await openInbox(this.#o.store, owner, false, this.#o.newInboxes, who);
     if (failure) return failure;
     if (!reader.isOpen()) return undefined;
     const name = owner.name;
-    // Watch before claiming, so that a newer claim made anywhere meanwhile is seen.
-    const watch = this.#watch(name);
+    // A read that neither waits nor stays takes what is queued now and ends: it needs no events. Any other
+    // watches before claiming, so that a newer claim made anywhere meanwhile is seen.
+    const watch = reader.single && waitMs === 0 ? null : this.#watch(name);
     let epoch: number | undefined;
     try {
       epoch = await this.#o.store.claim(name, reader.single ? waitMs + LEASE_MARGIN_MS : this.#socketLeaseMs);
     } finally {
-      if (epoch === undefined) this.#unwatch(name, watch);
+      if (epoch === undefined && watch) this.#unwatch(name, watch);
     }
     if (epoch === undefined) {
       reader.finish('gone'); // deleted between open and claim
       return undefined;
     }
-    if (epoch < watch.latestEpoch || !reader.isOpen()) {
+    if (epoch < (watch?.latestEpoch ?? 0) || !reader.isOpen()) {
       this.#background(this.#o.store.unclaim(name, epoch));
-      this.#unwatch(name, watch);
+      if (watch) this.#unwatch(name, watch);
       if (reader.isOpen()) reader.finish('replaced');
       return undefined;
     }
-    const entry: Attached = { reader, waits: waitMs > 0, epoch, timer: null };
+    const entry: Attached = { reader, waits: waitMs > 0, epoch, timer: null, watched: watch !== null };
     const previous = this.#readers.get(name);
     if (previous) this.#end(name, previous, 'replaced'); // its own 'replaced' event may still be on its way (another node's store)
     this.#readers.set(name, entry);
@@ -278,7 +282,7 @@ export class InboxService {
     if (this.#readers.get(name) !== entry) return;
     this.#readers.delete(name);
     this.#background(this.#o.store.unclaim(name, entry.epoch));
-    const watch = this.#watches.get(name);
+    const watch = entry.watched ? this.#watches.get(name) : undefined;
     if (watch) this.#unwatch(name, watch);
   }
 
