@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
@@ -184,4 +186,27 @@ export async function withPeers(label: string, peers: Promise<BrowserPeer>[], ru
   } finally {
     await Promise.allSettled(opened.map((p) => p.context.close()));
   }
+}
+
+export interface BrowserFixture {
+  browser: Browser | undefined;
+  server: TestServer | undefined;
+}
+
+/**
+ * The hooks of a browser test file: a signalbox test server (TURN off) and one
+ * Chromium, both closed after the file, each close bounded to 10 s.
+ */
+export function useBrowserAndServer(): BrowserFixture {
+  const fixture: BrowserFixture = { browser: undefined, server: undefined };
+  before(async () => {
+    fixture.server = await startServer({}, { turn: null });
+    fixture.browser = await launchChromium();
+  });
+  after(async () => {
+    const bounded = (p: Promise<unknown> | undefined) => Promise.race([p, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await bounded(fixture.browser?.close().catch(() => undefined));
+    await bounded(fixture.server?.close());
+  });
+  return fixture;
 }

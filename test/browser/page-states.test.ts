@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { basic, startServer, type TestServer } from '../helpers/server.ts';
-import { STEP_TIMEOUT_MS, browserSkipReason, chat, connect, isDisabled, launchChromium, openPeer, signIn, textOf, withPeers } from './harness.ts';
+import { describe, test } from 'node:test';
+import { basic } from '../helpers/server.ts';
+import { STEP_TIMEOUT_MS, browserSkipReason, chat, connect, isDisabled, openPeer, signIn, textOf, useBrowserAndServer, withPeers } from './harness.ts';
 
 // What a new user runs into on the demo page, in Chromium: controls that
 // only work when they can, errors next to what caused them, a reload that
@@ -12,22 +11,11 @@ const skip = browserSkipReason();
 const RANDOM_NAME = /^[A-Za-z0-9_-]{22}$/;
 
 describe('demo page states in Chromium', { skip, timeout: 4 * SCENARIO_TIMEOUT_MS }, () => {
-  let browser: Browser | undefined;
-  let server: TestServer | undefined;
+  const fixture = useBrowserAndServer();
   const run = Date.now().toString(36);
 
-  before(async () => {
-    server = await startServer({}, { turn: null });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    const bounded = (p: Promise<unknown> | undefined) => Promise.race([p, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    await bounded(browser?.close().catch(() => undefined));
-    await bounded(server?.close());
-  });
-
   test('Call, Hang up and Send are enabled only when they can work; a call to a name with no inbox is an error by the call form', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-    await withPeers('states-controls', [openPeer(browser!, server!.url, '/demo/', `ctl-${run}`)], async ([p]) => {
+    await withPeers('states-controls', [openPeer(fixture.browser!, fixture.server!.url, '/demo/', `ctl-${run}`)], async ([p]) => {
       const offered = await p.page.inputValue('#name');
       assert.match(offered, RANDOM_NAME, 'a random 128-bit name by default');
       await p.page.click('#new-name');
@@ -70,8 +58,8 @@ describe('demo page states in Chromium', { skip, timeout: 4 * SCENARIO_TIMEOUT_M
   });
 
   test('a reload signs back in to the same inbox; another tab of the same browser can take the name over', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-    const url = server!.url;
-    await withPeers('states-reload', [openPeer(browser!, url, '/demo/', `reload-${run}`), openPeer(browser!, url, '/demo/', `caller-${run}`)], async ([me, caller]) => {
+    const url = fixture.server!.url;
+    await withPeers('states-reload', [openPeer(fixture.browser!, url, '/demo/', `reload-${run}`), openPeer(fixture.browser!, url, '/demo/', `caller-${run}`)], async ([me, caller]) => {
       await signIn(me);
       await me.page.reload();
       await me.page.waitForSelector('body[data-signed-in="yes"]');
@@ -86,7 +74,7 @@ describe('demo page states in Chromium', { skip, timeout: 4 * SCENARIO_TIMEOUT_M
       await me.page.waitForSelector('body[data-state="closed"]');
 
       // A new tab has its own random name; typing the same one opens the same inbox (password kept in localStorage).
-      const tab = await openPeer(browser!, url, '/demo/', me.name, { context: me.context });
+      const tab = await openPeer(fixture.browser!, url, '/demo/', me.name, { context: me.context });
       assert.notEqual(await tab.page.inputValue('#name'), me.name);
       await signIn(tab);
       // The first tab lost its connection to the new one and says so by its name field.
@@ -100,11 +88,11 @@ describe('demo page states in Chromium', { skip, timeout: 4 * SCENARIO_TIMEOUT_M
   });
 
   test('a name taken with another password: an actionable message next to the name field, on every page and transport', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-    const url = server!.url;
+    const url = fixture.server!.url;
     const taken = `taken-${run}`;
     const owner = await fetch(`${url}/inbox`, { headers: { Authorization: basic(taken, 'the-owner') } });
     assert.equal(owner.status, 204);
-    const pages = ['/demo/plain.html', '/demo/?transport=websocket', '/demo/?transport=poll'].map((path) => openPeer(browser!, url, path, taken));
+    const pages = ['/demo/plain.html', '/demo/?transport=websocket', '/demo/?transport=poll'].map((path) => openPeer(fixture.browser!, url, path, taken));
     await withPeers('states-taken', pages, async (peers) => {
       await Promise.all(
         peers.map(async (p) => {
@@ -128,9 +116,9 @@ describe('demo page states in Chromium', { skip, timeout: 4 * SCENARIO_TIMEOUT_M
   });
 
   test('a camera that cannot start: the error is by the video area and the call goes on as chat', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-    const url = server!.url;
+    const url = fixture.server!.url;
     const blocked = "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));";
-    const pages = [openPeer(browser!, url, '/demo/', `nocam-${run}`, { media: true, initScript: blocked }), openPeer(browser!, url, '/demo/plain.html', `friend-${run}`)];
+    const pages = [openPeer(fixture.browser!, url, '/demo/', `nocam-${run}`, { media: true, initScript: blocked }), openPeer(fixture.browser!, url, '/demo/plain.html', `friend-${run}`)];
     await withPeers('states-media', pages, async ([nocam, friend]) => {
       await Promise.all([signIn(nocam), signIn(friend)]);
       await connect(nocam, friend);

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { startServer, type TestServer } from '../helpers/server.ts';
-import { type BrowserPeer, STEP_TIMEOUT_MS, browserSkipReason, chat, launchChromium, openPeer, textOf, withPeers } from './harness.ts';
+import { describe, test } from 'node:test';
+import { type BrowserPeer, STEP_TIMEOUT_MS, browserSkipReason, chat, openPeer, textOf, useBrowserAndServer, withPeers } from './harness.ts';
 
 // The product path: Alice goes online under her random name and shares her
 // link; Bob opens it and, with one click, goes online and calls her. Both
@@ -37,22 +35,11 @@ function framesOf(peer: BrowserPeer, selector: string) {
 }
 
 describe('a video call from a shared link', { skip, timeout: 2 * SCENARIO_TIMEOUT_MS }, () => {
-  let browser: Browser | undefined;
-  let server: TestServer | undefined;
-
-  before(async () => {
-    server = await startServer({}, { turn: null });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    const bounded = (p: Promise<unknown> | undefined) => Promise.race([p, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    await bounded(browser?.close().catch(() => undefined));
-    await bounded(server?.close());
-  });
+  const fixture = useBrowserAndServer();
 
   test('the link opens the page ready to call; one click connects camera and microphone both ways', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
-    const url = server!.url;
-    const pages = [openPeer(browser!, url, '/demo/', 'alice', { media: true }), openPeer(browser!, url, '/demo/', 'bob', { media: true })];
+    const url = fixture.server!.url;
+    const pages = [openPeer(fixture.browser!, url, '/demo/', 'alice', { media: true }), openPeer(fixture.browser!, url, '/demo/', 'bob', { media: true })];
     await withPeers('video-call', pages, async ([alicePage, bobPage]) => {
       // Alice keeps the random name the page offers: 128 bits, base64url.
       const aliceName = await alicePage.page.inputValue('#name');

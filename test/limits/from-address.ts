@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import type { TestServer } from '../helpers/server.ts';
+import { after } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.ts';
 
 /** Two client addresses on loopback (the whole of 127/8 is local on Linux). */
 export const A = '127.0.0.1';
@@ -78,4 +79,18 @@ export function rawUntilClosed(server: TestServer, text: string, from = A, ms = 
       resolve(got);
     });
   });
+}
+
+/**
+ * A factory of test servers with the per-client limits on (startServer turns them off), all closed
+ * after the file: `const server = limitedServers(); const s = await server({ RATE_LIMIT_… })`.
+ */
+export function limitedServers(): (env: Record<string, string>) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  after(() => Promise.all(servers.map((s) => s.close())));
+  return async (env) => {
+    const s = await startServer({ RATE_LIMITS: 'on', ...env });
+    servers.push(s);
+    return s;
+  };
 }

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { request, type ClientRequest } from 'node:http';
-import { after, test } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.ts';
-import { A, B, basicAuth, fromAddress, rawUntilClosed, retryAfter } from './from-address.ts';
+import { test } from 'node:test';
+import type { TestServer } from '../helpers/server.ts';
+import { A, B, basicAuth, fromAddress, rawUntilClosed, retryAfter, limitedServers } from './from-address.ts';
 
-const servers: TestServer[] = [];
-after(() => Promise.all(servers.map((s) => s.close())));
-
-async function server(env: Record<string, string>): Promise<TestServer> {
-  const s = await startServer({ RATE_LIMITS: 'on', ...env });
-  servers.push(s);
-  return s;
-}
+const server = limitedServers();
 
 const get = (s: TestServer, name: string, from = A, extra: Record<string, string> = {}) =>
   fromAddress(s, '/inbox', { from, headers: { ...basicAuth(name), ...extra } });
@@ -104,10 +97,9 @@ test('TRUST_PROXY: a trusted peer is counted by X-Forwarded-For, an untrusted on
 });
 
 test('RATE_LIMITS=off turns every per-client limit off', async () => {
-  const s = await startServer({
+  const s = await server({
     RATE_LIMITS: 'off', RATE_LIMIT_NEW_INBOXES: '1', RATE_LIMIT_REQUESTS: '1', MAX_CONNECTIONS_PER_CLIENT: '1',
   });
-  servers.push(s);
   for (let i = 0; i < 20; i++) assert.equal((await get(s, `off-${i}`)).status, 204);
   const polls = [0, 1, 2].map((i) => longPoll(s, `off-${i}`));
   await untilConnections(s, 3);
@@ -168,8 +160,7 @@ test('connections per client: past MAX_CONNECTIONS_PER_CLIENT a request gets 429
 });
 
 test('total connections: past MAX_CONNECTIONS a request gets 503 server_busy (even with per-client limits off)', async () => {
-  const s = await startServer({ RATE_LIMITS: 'off', MAX_CONNECTIONS: '2' });
-  servers.push(s);
+  const s = await server({ RATE_LIMITS: 'off', MAX_CONNECTIONS: '2' });
   const polls = [longPoll(s, 't0'), longPoll(s, 't1', B)];
   await untilConnections(s, 2);
   const refused = await get(s, 't2', '127.0.0.3');

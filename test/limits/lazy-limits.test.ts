@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { SAMPLE_EVERY } from '../../src/limits/request-rate.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
-import { A, B, basicAuth, fromAddress, rawUntilClosed } from './from-address.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { A, B, basicAuth, fromAddress, rawUntilClosed, limitedServers } from './from-address.ts';
 
 // The limits read a request's address only when a check needs it (see ClientGate):
 // these are the cases where that could have let a client through.
 
-const servers: TestServer[] = [];
-after(() => Promise.all(servers.map((s) => s.close())));
-
-async function server(env: Record<string, string>): Promise<TestServer> {
-  const s = await startServer({ RATE_LIMITS: 'on', ...env });
-  servers.push(s);
-  return s;
-}
+const server = limitedServers();
 
 test('a pipelined flood with a limit large enough to be sampled: the burst passes (give or take one gap), then 429s; other addresses unaffected', async () => {
   // 50/s, burst 100: more than the 2 × SAMPLE_EVERY margin, so requests are charged 1 in about SAMPLE_EVERY until the client nears its limit.
