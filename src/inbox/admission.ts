@@ -12,8 +12,9 @@ import type { Owner } from './identity.ts';
  */
 export async function openInbox(
   store: Pick<InboxStore, 'open' | 'remove'>, owner: Owner, touch: boolean, limit: KeyedLimit | null | undefined, who: ClientRef,
+  takeOver = false,
 ): Promise<AppError | undefined> {
-  const outcome = await store.open(owner.name, owner.secret, touch);
+  const outcome = await store.open(owner.name, owner.secret, touch, takeOver);
   if (outcome === 'wrong-password') return errors.wrongPassword();
   if (outcome === 'full') return errors.tooManyInboxes();
   if (outcome === 'created' && limit) {

@@ -47,11 +47,11 @@ const DEFAULT_SOCKET_LEASE_MS = 30_000;
 interface Attached {
   readonly reader: Reader;
   readonly waits: boolean;
-  /** The store claim that makes this the inbox's one reader, on every node. */
+  /** The store claim that makes this the inbox's one reader, on every node (0: a one-shot read, which has none). */
   readonly epoch: number;
   /** A long-poll's wait, or a socket's lease renewal. */
   timer: TimerHandle | null;
-  /** Whether it holds a reference on the inbox's watch (a read that neither waits nor stays does not). */
+  /** Whether it holds a reference on the inbox's watch (a one-shot read does not). */
   readonly watched: boolean;
 }
 
@@ -94,41 +94,51 @@ export class InboxService {
    * of per-client limits (a new inbox counts against it).
    */
   async read(owner: Owner, reader: Reader, waitMs: number, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
-    // No touch here: the claim below restarts the inbox's lifetime anyway.
-    const failure = await openInbox(this.#o.store, owner, false, this.#o.newInboxes, who);
+    // A read that neither waits nor stays takes what is queued now and ends: no claim, no events. Its open
+    // touches the inbox and ends the current reader's claim, on any node. Any other read is touched by its claim.
+    const oneShot = reader.single && waitMs === 0;
+    const failure = await openInbox(this.#o.store, owner, oneShot, this.#o.newInboxes, who, oneShot);
     if (failure) return failure;
     if (!reader.isOpen()) return undefined;
     const name = owner.name;
-    // A read that neither waits nor stays takes what is queued now and ends: it needs no events. Any other
-    // watches before claiming, so that a newer claim made anywhere meanwhile is seen.
-    const watch = reader.single && waitMs === 0 ? null : this.#watch(name);
+    if (oneShot) {
+      this.#attach(name, { reader, waits: false, epoch: 0, timer: null, watched: false });
+      return undefined;
+    }
+    // Watch before claiming, so that a newer claim made anywhere meanwhile is seen.
+    const watch = this.#watch(name);
     let epoch: number | undefined;
     try {
       epoch = await this.#o.store.claim(name, reader.single ? waitMs + LEASE_MARGIN_MS : this.#socketLeaseMs);
     } finally {
-      if (epoch === undefined && watch) this.#unwatch(name, watch);
+      if (epoch === undefined) this.#unwatch(name, watch);
     }
     if (epoch === undefined) {
       reader.finish('gone'); // deleted between open and claim
       return undefined;
     }
-    if (epoch < (watch?.latestEpoch ?? 0) || !reader.isOpen()) {
+    if (epoch < watch.latestEpoch || !reader.isOpen()) {
       this.#background(this.#o.store.unclaim(name, epoch));
-      if (watch) this.#unwatch(name, watch);
+      this.#unwatch(name, watch);
       if (reader.isOpen()) reader.finish('replaced');
       return undefined;
     }
-    const entry: Attached = { reader, waits: waitMs > 0, epoch, timer: null, watched: watch !== null };
-    const previous = this.#readers.get(name);
-    if (previous) this.#end(name, previous, 'replaced'); // its own 'replaced' event may still be on its way (another node's store)
-    this.#readers.set(name, entry);
+    const entry: Attached = { reader, waits: waitMs > 0, epoch, timer: null, watched: true };
     if (reader.single) {
-      if (entry.waits) entry.timer = this.#o.timers.setTimeout(() => this.#end(name, entry, 'timeout'), waitMs);
+      entry.timer = this.#o.timers.setTimeout(() => this.#end(name, entry, 'timeout'), waitMs);
     } else {
       entry.timer = this.#o.timers.setInterval(() => this.#renew(name, entry), this.#socketLeaseMs / 3);
     }
-    void this.#pump(name);
+    this.#attach(name, entry);
     return undefined;
+  }
+
+  /** Makes `entry` the inbox's reader on this node (ending an older one here) and starts delivery. */
+  #attach(name: string, entry: Attached): void {
+    const previous = this.#readers.get(name);
+    if (previous) this.#end(name, previous, 'replaced'); // its own 'replaced' event may still be on its way (another node's store)
+    this.#readers.set(name, entry);
+    void this.#pump(name);
   }
 
   /** The transport's reader went away on its own (client aborted, socket closed). */
@@ -281,7 +291,7 @@ export class InboxService {
     // newer reader during an await: that one must stay attached.
     if (this.#readers.get(name) !== entry) return;
     this.#readers.delete(name);
-    this.#background(this.#o.store.unclaim(name, entry.epoch));
+    if (entry.epoch !== 0) this.#background(this.#o.store.unclaim(name, entry.epoch));
     const watch = entry.watched ? this.#watches.get(name) : undefined;
     if (watch) this.#unwatch(name, watch);
   }

@@ -35,8 +35,11 @@ export interface InboxStore {
   /**
    * Checks the secret of inbox `name`, creating the inbox with it when absent
    * (refused with 'full' at the inbox limit). `touch` restarts its idle TTL.
+   * `takeOver` (a read that takes what is queued now and ends, without a
+   * claim of its own) also ends the current reader's claim, announcing a new
+   * epoch with 'replaced', as a claim would.
    */
-  open(name: string, secret: string, touch: boolean): Promise<OpenOutcome>;
+  open(name: string, secret: string, touch: boolean, takeOver?: boolean): Promise<OpenOutcome>;
   /** Whether a live inbox of that name exists (no touch). */
   exists(name: string): Promise<boolean>;
   /**

@@ -311,6 +311,21 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.ok((await store.claim('a', 1_000))! > second);
   });
 
+  test(`${backend}: open with takeOver ends the current claim with a newer epoch; without a claim it announces nothing`, async () => {
+    const { store, events } = setup();
+    await store.open('a', 's', true);
+    assert.equal(await store.open('a', 's', true, true), 'ok');
+    assert.deepEqual(events.filter((e) => e.type === 'replaced'), [], 'no claim, nothing to end');
+    const held = (await store.claim('a', 1_000))!;
+    assert.equal(await store.open('a', 'wrong', true, true), 'wrong-password');
+    assert.equal(await store.renew('a', held, 1_000), true, 'a refused open takes nothing over');
+    assert.equal(await store.open('a', 's', true, true), 'ok');
+    const replaced = events.filter((e) => e.type === 'replaced').at(-1);
+    assert.ok(replaced?.type === 'replaced' && replaced.epoch > held);
+    assert.equal(await store.renew('a', held, 1_000), false, 'the claim is gone');
+    assert.ok((await store.claim('a', 1_000))! > (replaced as { epoch: number }).epoch, 'epochs keep growing');
+  });
+
   test(`${backend}: claim of a missing inbox is undefined; renew and unclaim of one are harmless`, async () => {
     const { store } = setup();
     assert.equal(await store.claim('ghost', 1_000), undefined);

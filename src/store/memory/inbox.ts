@@ -67,7 +67,7 @@ export class MemoryInboxStore implements InboxStore {
     this.#stopSweeping = startSweeping(options.sweep, () => this.#sweep());
   }
 
-  async open(name: string, secret: string, touch: boolean): Promise<OpenOutcome> {
+  async open(name: string, secret: string, touch: boolean, takeOver = false): Promise<OpenOutcome> {
     const inbox = this.#live(name);
     if (!inbox) {
       if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
@@ -78,6 +78,7 @@ export class MemoryInboxStore implements InboxStore {
     }
     if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
     if (touch) this.#touch(name, inbox);
+    if (takeOver && this.#claims.delete(name)) this.#emit({ type: 'replaced', name, epoch: ++this.#lastEpoch });
     return 'ok';
   }
 
