@@ -106,6 +106,8 @@ export interface LoopRoomStore {
   createRoom(room: RoomRecord, ttlMs: number, maxPerOwner?: number): Promise<boolean>;
   /** How many live rooms the owner has. */
   countRooms(ownerKey: string): Promise<number>;
+  /** Whether the owner has fewer than `cap` live rooms (cheaper than a count: a backend may answer from an upper bound). */
+  hasRoomBelow(ownerKey: string, cap: number): Promise<boolean>;
   /** The live room. */
   getRoom(roomToken: string): Promise<RoomRecord | undefined>;
   /** Applies `patch` to a live room and restarts its lifetime at `ttlMs`; the new record, or undefined when it is gone. */

@@ -36,6 +36,9 @@ function roomCases(it: RoomCases): void {
     assert.deepEqual(tokens(await store.listRooms('u1')), ['r1', 'r2']);
     assert.equal(await store.countRooms('u1'), 2);
     assert.equal(await store.countRooms('nobody'), 0);
+    assert.equal(await store.hasRoomBelow('u1', 3), true);
+    assert.equal(await store.hasRoomBelow('u1', 2), false);
+    assert.equal(await store.hasRoomBelow('nobody', 1), true);
     assert.deepEqual(await store.listRooms('nobody'), []);
     assert.equal(await store.getRoom('never'), undefined);
     time.advance(999);
@@ -43,6 +46,7 @@ function roomCases(it: RoomCases): void {
     time.advance(1);
     assert.equal(await store.getRoom('r1'), undefined, 'gone at ttl');
     assert.equal(await store.countRooms('u1'), 1, 'count sees expiry without a sweep');
+    assert.equal(await store.hasRoomBelow('u1', 2), true, 'an expired room frees its place without a sweep');
     assert.deepEqual(tokens(await store.listRooms('u1')), ['r2']);
     await store.sweep();
     assert.deepEqual(tokens(await store.listRooms('u1')), ['r2']);

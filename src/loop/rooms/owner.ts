@@ -35,7 +35,7 @@ export class RoomOwnerOps {
     if (isLoopError(fields)) return fields;
     // Checked before the provider session is made; the store checks again atomically.
     const cap = core.limits.roomsPerOwner;
-    if ((await core.store.countRooms(ownerKey)) >= cap) return tooManyRooms(cap);
+    if (!(await core.store.hasRoomBelow(ownerKey, cap))) return tooManyRooms(cap);
     const channel = fields.channel ?? 'default';
     let session: { apiKey: string; sessionId: string };
     try {

@@ -106,6 +106,11 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return this.#countLive(ownerKey);
   }
 
+  async hasRoomBelow(ownerKey: string, cap: number): Promise<boolean> {
+    // The index may still hold expired rooms: a size below the cap answers at once; only near it are they counted.
+    return (this.#ownerRooms.get(ownerKey)?.size ?? 0) < cap || this.#countLive(ownerKey) < cap;
+  }
+
   /** Synchronous, so a create's check and write cannot interleave with another's. */
   #countLive(ownerKey: string): number {
     let n = 0;
