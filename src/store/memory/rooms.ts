@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
-import { deepFrozenCopy, frozenCopy } from './frozen.ts';
+import { deepFrozen, frozenCopy } from './frozen.ts';
 import { lruTime } from './lru-time.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
@@ -97,7 +97,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
-    this.#rooms.set(room.roomToken, { room: deepFrozenCopy(room), participants: new Map() }, this.#ttl(ttlMs));
+    this.#rooms.set(room.roomToken, { room: deepFrozen(room), participants: new Map() }, this.#ttl(ttlMs));
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
     return true;
   }
@@ -128,7 +128,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   }
 
   #update(roomToken: string, entry: RoomEntry, patch: RoomPatch, ttlMs: number): RoomRecord {
-    entry.room = Object.freeze({ ...entry.room, ...deepFrozenCopy(patch) });
+    entry.room = Object.freeze({ ...entry.room, ...deepFrozen(patch) });
     this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
   }
@@ -169,7 +169,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
     const previous = entry.participants.get(participant.key);
     if (previous) this.#unfile(roomToken, participant.key, previous.bucket);
-    entry.participants.set(participant.key, { record: deepFrozenCopy(participant), expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
+    entry.participants.set(participant.key, { record: deepFrozen(participant), expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
   }
 
   async getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined> {
