@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { InboxClient, InboxError, type InboxClientOptions, type InboxMessage } from '../../src/client/index.ts';
 import { basic, startServer, type TestServer } from '../helpers/server.ts';
-import { eventually } from '../inbox-ws/ws-helpers.ts';
+
 import { TcpProxy } from './tcp-proxy.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let server: TestServer;
 before(async () => {
@@ -149,7 +150,7 @@ for (const transport of ['websocket', 'poll'] as const) {
         await first.close();
         second = await startServer({ MAX_WAIT: '5' });
         proxy.target = second.port;
-        await eventually(() => opens() === 3, 5000);
+        await eventually(() => opens() === 3, 'three transport opens', 5000);
         assert.equal(c.transport, transport);
         await new InboxClient({ url: second.url, username: 'ash', password: 'pw' }).send('phoenix', 'welcome back');
         assert.equal((await nextOf(it)).text(), 'welcome back');

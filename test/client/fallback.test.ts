@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { InboxClient, InboxError, type FetchFunction } from '../../src/client/index.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { eventually } from '../inbox-ws/ws-helpers.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let server: TestServer;
 /** A local HTTP server that refuses every WebSocket upgrade (403), like a proxy without WebSocket support. */
@@ -83,7 +83,7 @@ describe('InboxClient stops instead of looping', () => {
     c.on('error', (e) => errors.push(e));
     await c.start();
     deny = true;
-    await eventually(() => errors.length === 1, 4000);
+    await eventually(() => errors.length === 1, 'one error event', 4000);
     assert.equal(errors[0].status, 401);
     assert.equal(errors[0].code, 'wrong_password');
     assert.equal(c.state, 'closed');
@@ -105,7 +105,7 @@ describe('InboxClient stops instead of looping', () => {
     const states: string[] = [];
     c.on('transport', (e) => states.push(e.state));
     await c.start();
-    await eventually(() => failures === 0 && c.state === 'open', 4000);
+    await eventually(() => failures === 0 && c.state === 'open', 'the client to reopen without failures', 4000);
     assert.deepEqual(states.slice(0, 5), ['open', 'reconnecting', 'open', 'reconnecting', 'open']);
     await c.close();
   });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
-import { Peer, done, exists, track, until } from '../helpers/inbox-client.ts';
+import { Peer, done, exists, track } from '../helpers/inbox-client.ts';
 import { TestSocket } from '../inbox-ws/ws-helpers.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 // Three apps on one shared memory store and one SHARED_SECRET: every inbox
 // rule must hold across them as it does within one server.
@@ -30,7 +31,7 @@ test('an inbox made on one app authenticates on another; a wrong password is ref
 test('takeover across apps: long-poll on A by long-poll on B (the older read answers 204)', async () => {
   const name = fresh('lp-lp');
   const older = track(done(new Peer(A, name, 'pw').read({ wait: 20 })));
-  await until(async () => exists(C, name), 'inbox created');
+  await eventually(async () => exists(C, name), 'inbox created');
   const newer = track(done(new Peer(B, name, 'pw').read({ wait: 20 })));
   assert.equal((await older.promise).status, 204);
   assert.equal((await done(new Peer(C, 'sender', 'pw').send(name, 'hi'))).status, 204);
@@ -52,7 +53,7 @@ test('takeover across apps: WebSocket on A by long-poll on B (the socket closes 
 test('takeover across apps: long-poll on A by WebSocket on B (the poll answers 204)', async () => {
   const name = fresh('lp-ws');
   const poll = track(done(new Peer(A, name, 'pw').read({ wait: 20 })));
-  await until(async () => exists(C, name), 'inbox created');
+  await eventually(async () => exists(C, name), 'inbox created');
   const socket = await TestSocket.ready(cluster.apps[1], name, 'pw');
   assert.equal((await poll.promise).status, 204);
   assert.equal((await done(new Peer(C, 'sender', 'pw').send(name, 'to the socket'))).status, 204);
@@ -74,7 +75,7 @@ test('takeover across apps: WebSocket on A by WebSocket on B', async () => {
 test('DELETE on A answers a long-poll on B (204) and closes a socket on C (4404)', async () => {
   const polled = fresh('del-lp');
   const poll = track(done(new Peer(B, polled, 'pw').read({ wait: 20 })));
-  await until(async () => exists(A, polled), 'inbox created');
+  await eventually(async () => exists(A, polled), 'inbox created');
   assert.equal((await done(new Peer(A, polled, 'pw').remove())).status, 204);
   assert.equal((await poll.promise).status, 204);
 
@@ -122,7 +123,7 @@ test('an app that crashes while holding a long-poll stops keeping the inbox aliv
     const [a, b] = crashy.apps;
     const name = fresh('crash');
     void new Peer(a.url, name, 'pw').read({ wait: 30 }).then((r) => r.text(), () => undefined);
-    await until(async () => exists(b.url, name), 'inbox created');
+    await eventually(async () => exists(b.url, name), 'inbox created');
     await a.crash();
     // The claim's lease is the wait plus 5 s; then the idle TTL runs.
     time.advance(35_000 + 60_000 - 1);

@@ -113,15 +113,6 @@ function wholeResponse(data: Buffer): boolean {
   return data.length - (end + 4) >= (m ? Number(m[1]) : 0);
 }
 
-/** Polls `check` (every few ms, real time) until it is true; throws after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Tracks whether a promise has settled, to assert that a long-poll is still open. */
 export function track<T>(p: Promise<T>): { readonly settled: boolean; readonly promise: Promise<T> } {
   const state = { settled: false, promise: p };

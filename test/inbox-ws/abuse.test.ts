@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, eventually, gauge } from './ws-helpers.ts';
+import { TestSocket, gauge } from './ws-helpers.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let server: TestServer;
 before(async () => {
@@ -37,7 +38,7 @@ test('a socket that sends and never reads its answers gets an error frame and cl
     await new Promise<void>((resolve) => s.ws.send(frame, () => resolve())); // the batch is written out
     sent += BATCH;
   }
-  await eventually(closedOnServer, 5000);
+  await eventually(closedOnServer, 'the server to close the socket', 5000);
   raw.resume();
   const { code } = await s.closed;
   const last = s.frames.at(-1)!;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, eventually, gauge, post } from './ws-helpers.ts';
+import { TestSocket, gauge, post } from './ws-helpers.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let server: TestServer;
 let time: FakeTime;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, eventually, gauge, post } from './ws-helpers.ts';
+import { TestSocket, gauge, post } from './ws-helpers.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 // Real time: uWS runs the idle timeout and the pings itself. 8 s is uWS's
 // smallest idleTimeout, so this file takes ~20 s.
@@ -25,7 +26,7 @@ test('idle sockets are pinged; one that misses the pongs is closed and its inbox
   await new Promise((r) => setTimeout(r, 2500));
   assert.equal(await post(server, 'bob', 'dead', 'x', 'text/plain'), 204);
 
-  await eventually(async () => (await gauge(server, 'signalbox_websockets_open')) === 1, 35_000);
+  await eventually(async () => (await gauge(server, 'signalbox_websockets_open')) === 1, 'the dead socket to be closed', 35_000);
   const closedAfter = Date.now() - started;
   // The TTL runs from the close: the inbox is still there right after it...
   assert.equal(await post(server, 'bob', 'dead', 'y', 'text/plain'), 204);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { basic, startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, eventually, gauge, post } from './ws-helpers.ts';
+import { TestSocket, gauge, post } from './ws-helpers.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let server: TestServer;
 before(async () => {

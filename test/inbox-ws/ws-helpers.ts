@@ -100,12 +100,3 @@ export async function gauge(server: TestServer, name: string): Promise<number> {
   if (!line) throw new Error(`no metric ${name}`);
   return Number(line.split(' ')[1]);
 }
-
-/** Polls `check` until it is true (bounded). */
-export async function eventually(check: () => Promise<boolean> | boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

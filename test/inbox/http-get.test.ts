@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Peer, done, pause, rawExchange, track, until } from '../helpers/inbox-client.ts';
+import { Peer, done, pause, rawExchange, track } from '../helpers/inbox-client.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const T = { timeout: 10_000 };
 
@@ -20,7 +21,7 @@ before(async () => {
 after(() => server.close());
 
 /** Each waiting long-poll adds its timer to the server's own ones. */
-const waiting = (n: number) => until(() => time.pendingCount === base + n, `${n} waiting long-poll(s)`);
+const waiting = (n: number) => eventually(() => time.pendingCount === base + n, `${n} waiting long-poll(s)`);
 const peer = (name: string) => new Peer(server.url, name);
 
 test('a queued message: 200, exact body, X-From, Content-Type; it leaves the queue', T, async () => {
@@ -276,7 +277,7 @@ describe('DEFAULT_WAIT', () => {
 
   test('a GET that asks no wait waits DEFAULT_WAIT', T, async () => {
     const poll = track(done(new Peer(s.url, 'dw').read()));
-    await until(() => t.pendingCount === b + 1, 'the default wait');
+    await eventually(() => t.pendingCount === b + 1, 'the default wait');
     t.advance(2999);
     await pause(20);
     assert.equal(poll.settled, false);
@@ -291,7 +292,7 @@ describe('DEFAULT_WAIT', () => {
 
   test('a message during the default wait is delivered', T, async () => {
     const poll = track(done(new Peer(s.url, 'dw2').read()));
-    await until(() => t.pendingCount === b + 1, 'the default wait');
+    await eventually(() => t.pendingCount === b + 1, 'the default wait');
     await done(new Peer(s.url, 'dw2-from').send('dw2', 'in time'));
     assert.equal((await poll.promise).text, 'in time');
   });

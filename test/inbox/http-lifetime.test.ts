@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TimerHandle } from '../../src/clock.ts';
-import { Peer, done, exists, metricValue, metrics, track, until } from '../helpers/inbox-client.ts';
+import { Peer, done, exists, metricValue, metrics, track } from '../helpers/inbox-client.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 // Inbox lifetime over real HTTP with a FakeTime as the server's clock and
 // timers: TTL 60 s, long-polls up to 90 s (longer than the TTL, as the spec allows).
@@ -68,7 +69,7 @@ describe('inbox lifetime (sweeper running)', () => {
   test('an open long-poll keeps the inbox alive past its TTL; the TTL starts when the poll ends', T, async () => {
     const alice = peer('l-poll');
     const poll = track(done(alice.read({ wait: 90 })));
-    await until(() => time.pendingCount === base + 1, 'the long-poll');
+    await eventually(() => time.pendingCount === base + 1, 'the long-poll');
     time.advance(80_000); // t=80 s > TTL
     assert.equal(poll.settled, false);
     assert.equal(await alive('l-poll'), true);
@@ -85,7 +86,7 @@ describe('inbox lifetime (sweeper running)', () => {
   test('a long-poll that times out (after 90 s) starts the TTL at its end', T, async () => {
     const alice = peer('l-poll-timeout');
     const poll = track(done(alice.read({ wait: 90 })));
-    await until(() => time.pendingCount === base + 1, 'the long-poll');
+    await eventually(() => time.pendingCount === base + 1, 'the long-poll');
     time.advance(90_000);
     assert.equal((await poll.promise).status, 204);
     time.advance(TTL - 1);

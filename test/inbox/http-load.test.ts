@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Peer, done, exists, metricValue, metrics, rawExchange, until } from '../helpers/inbox-client.ts';
+import { Peer, done, exists, metricValue, metrics, rawExchange } from '../helpers/inbox-client.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 // Bad and heavy inputs, each bounded in count (and by a per-test timeout).
 const T = { timeout: 30_000 };
@@ -22,7 +23,7 @@ describe('many concurrent long-polls', () => {
     const N = 500;
     const peers = Array.from({ length: N }, (_, i) => new Peer(server.url, `lp-${i}`));
     const polls = peers.map((p) => done(p.read({ wait: 30 })));
-    await until(() => time.pendingCount === base + N, `${N} waiting long-polls`, 20_000);
+    await eventually(() => time.pendingCount === base + N, `${N} waiting long-polls`, 20_000);
     assert.equal(metricValue(await metrics(server.url), 'signalbox_long_polls_waiting'), N);
     const sender = new Peer(server.url, 'lp-sender');
     const sent = await Promise.all(peers.map((_, i) => done(sender.send(`lp-${i}`, `for ${i}`))));

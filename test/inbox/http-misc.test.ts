@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Peer, done, metricValue, metrics, rawExchange, track, until } from '../helpers/inbox-client.ts';
+import { Peer, done, metricValue, metrics, rawExchange, track } from '../helpers/inbox-client.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const T = { timeout: 10_000 };
 
@@ -48,7 +49,7 @@ describe('DELETE, OPTIONS, methods, paths, service endpoints', () => {
   test('DELETE answers a waiting GET on that inbox 204 at once', T, async () => {
     const alice = peer('d-wait');
     const poll = track(done(alice.read({ wait: 20 })));
-    await until(async () => metricValue(await metrics(server.url), 'signalbox_long_polls_waiting') === 1, 'the long-poll');
+    await eventually(async () => metricValue(await metrics(server.url), 'signalbox_long_polls_waiting') === 1, 'the long-poll');
     assert.equal((await done(alice.remove())).status, 204);
     const r = await poll.promise;
     assert.equal(r.status, 204);
@@ -199,7 +200,7 @@ describe('shutdown', () => {
     const server = await startServer();
     const alice = new Peer(server.url, 'sd-alice');
     const polls = [track(done(alice.read({ wait: 30 }))), track(done(new Peer(server.url, 'sd-bob').read({ wait: 30 })))];
-    await until(async () => metricValue(await metrics(server.url), 'signalbox_long_polls_waiting') === 2, 'two long-polls');
+    await eventually(async () => metricValue(await metrics(server.url), 'signalbox_long_polls_waiting') === 2, 'two long-polls');
     await server.close();
     const answers = await Promise.all(polls.map((p) => p.promise));
     assert.deepEqual(answers.map((a) => a.status), [204, 204]);
