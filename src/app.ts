@@ -15,7 +15,7 @@ import { composeLoop, storeSettings } from './compose.ts';
 import { loopDurations } from './loop/durations.ts';
 import { createLoopLayer } from './loop/layer.ts';
 import { hostForClients } from './http/listening.ts';
-import { registerProgressWebSocket } from './loop/progress-ws.ts';
+import { registerProgressWebSocket } from './loop/progress/websocket.ts';
 import { Metrics, type MetricsOptions } from './metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
 import { bundleForBrowser } from './static/bundle.ts';

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type { Timers } from '../clock.ts';
-import type { ClientGate } from '../http/client-gate.ts';
-import { statusLine } from '../http/status.ts';
-import { isStoreError, storeFailureFields } from '../store/errors.ts';
-import { frameAllowed, type FrameWindow } from '../limits/frame-counter.ts';
-import type { TemplatedApp, Uws, WebSocket, WebSocketBehavior } from '../http/uws.ts';
+import type { Timers } from '../../clock.ts';
+import type { ClientGate } from '../../http/client-gate.ts';
+import { statusLine } from '../../http/status.ts';
+import { isStoreError, storeFailureFields } from '../../store/errors.ts';
+import { frameAllowed, type FrameWindow } from '../../limits/frame-counter.ts';
+import type { TemplatedApp, Uws, WebSocket, WebSocketBehavior } from '../../http/uws.ts';
 import {
   MAX_FRAME_BYTES, ProgressSession,
   type CallStateStore, type DevicePresence, type ProgressSocket, type ProgressTimings, type ServerMessage,
-} from './progress/index.ts';
+} from './index.ts';
 
 /**
  * The call-progress WebSocket on uWS (loop-v1.md §12): the only Loop code that
