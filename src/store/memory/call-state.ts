@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { frozenCopy } from './frozen.ts';
+import { index, unindex } from './index-sets.ts';
 import { LIVE_STATES, stateForMarkerCount, type CallState, type Marker, type Role } from '../../loop/progress/call-state.ts';
 import {
   CLOSED_REASON, DEADLINE_ENDS_FROM, TIMEOUT_REASON,
@@ -75,11 +76,7 @@ export class MemoryCallStateStore implements CallStateStore {
     const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u, maxPerUser) < maxPerUser);
     if (users.length === 0) return users;
     this.#calls.set(call.callId, new Call(frozenCopy(call), users, this.#now() + this.#o.callDurationMs));
-    for (const user of users) {
-      let set = this.#userCalls.get(user);
-      if (!set) this.#userCalls.set(user, (set = new Set()));
-      set.add(call.callId);
-    }
+    for (const user of users) index(this.#userCalls, user, call.callId);
     return users;
   }
 
@@ -292,9 +289,6 @@ export class MemoryCallStateStore implements CallStateStore {
     if (!call) return;
     this.#calls.delete(callId);
     this.#active.delete(callId);
-    for (const user of call.users) {
-      const set = this.#userCalls.get(user);
-      if (set?.delete(callId) && set.size === 0) this.#userCalls.delete(user);
-    }
+    for (const user of call.users) unindex(this.#userCalls, user, callId);
   }
 }

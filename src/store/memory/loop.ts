@@ -4,6 +4,7 @@ import type {
   CallUrlRecord, LoopStore, LoopStoreStats, NonceClaim, PushTopic, PushUrls, SessionPatch, SessionRecord,
 } from '../loop.ts';
 import { frozenCopy } from './frozen.ts';
+import { index, unindex } from './index-sets.ts';
 import { lruTime } from './lru-time.ts';
 import { NonceStore } from './nonces.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
@@ -34,17 +35,6 @@ const PURGE_FULL_EVERY_MS = 10_000;
 
 interface SessionEntry {
   record: SessionRecord;
-}
-
-/** Adds `value` to the set indexed under `key`. */
-function index<V>(map: Map<string, Set<V>>, key: string, value: V): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(value);
-}
-function unindex<V>(map: Map<string, Set<V>>, key: string, value: V): void {
-  const set = map.get(key);
-  if (set && set.delete(value) && set.size === 0) map.delete(key);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
 import { deepFrozen, frozenCopy } from './frozen.ts';
+import { index, unindex } from './index-sets.ts';
 import { lruTime } from './lru-time.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
@@ -44,16 +45,6 @@ interface NoticeEntry {
 const BUCKET_MS = 250;
 /** Separates room token and participant key in the expiry index (neither contains a space). */
 const SEP = ' ';
-
-function index(map: Map<string, Set<string>>, key: string, value: string): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(value);
-}
-function unindex(map: Map<string, Set<string>>, key: string, value: string): void {
-  const set = map.get(key);
-  if (set && set.delete(value) && set.size === 0) map.delete(key);
-}
 
 /**
  * The in-process room store. Rooms and deleted-room notices live in
