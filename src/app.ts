@@ -125,7 +125,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const loopParts = composeLoop({
     config: config.loop, durations, log, timers, nowMs: deps.nowMs ?? Date.now, stores, services: deps.loopServices,
     outboundAllow: config.outboundAllow, onBackgroundError,
-    health: { inboxStorePing: () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
+    health: { inboxStorePing: async () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
   const loop = createLoopLayer({ context: loopParts.context, rooms: loopParts.rooms, log, nowMs: deps.nowMs ?? Date.now });

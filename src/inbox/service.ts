@@ -1,7 +1,8 @@
 import type { TimerHandle, Timers } from '../clock.ts';
 import { AppError, errors } from '../errors.ts';
 import { NO_CLIENT, type ClientRef, type KeyedLimit } from '../limits/index.ts';
-import type { InboxEvent, InboxStore, StoredMessage } from '../store/inbox.ts';
+import type { InboxEvent, InboxStore, RemoveOutcome, SendOutcome, StoredMessage } from '../store/inbox.ts';
+import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
 import { openInbox } from './admission.ts';
 import { usernameProblem, type Owner } from './identity.ts';
 
@@ -39,6 +40,21 @@ export interface InboxServiceOptions {
   /** Lease of a socket reader's claim, renewed every third of it (default 30 s). */
   readonly socketLeaseMs?: number;
 }
+
+function emptyBodyError(recipientExists: boolean, to: string): AppError {
+  return recipientExists ? errors.emptyBody() : errors.noSuchInbox(to);
+}
+
+function removeError(outcome: RemoveOutcome, name: string): AppError | undefined {
+  if (outcome === 'no-inbox') return errors.noSuchInbox(name);
+  if (outcome === 'wrong-password') return errors.wrongPassword();
+  return undefined;
+}
+
+/** What the pump does after handing a message over: go on, stop, or go on once the store is done. */
+const MORE = 0;
+const STOP = 1;
+type PumpStep = typeof MORE | typeof STOP | Promise<void>;
 
 /** A long-poll's claim lasts its wait plus this; a socket's is renewed while it lives. */
 const LEASE_MARGIN_MS = 5_000;
@@ -91,34 +107,52 @@ export class InboxService {
    * Opens (or creates) the owner's inbox and attaches `reader` as its one
    * reader: its store claim ends the previous reader, on this node or any
    * other. Messages flow to the reader from then on. `who` names the client
-   * of per-client limits (a new inbox counts against it).
+   * of per-client limits (a new inbox counts against it). With a store that
+   * answers at once (memory) all of it happens before this returns, a
+   * message queued included.
    */
-  async read(owner: Owner, reader: Reader, waitMs: number, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
+  read(owner: Owner, reader: Reader, waitMs: number, who: ClientRef = NO_CLIENT): MaybeAsync<AppError | undefined> {
     // A read that neither waits nor stays takes what is queued now and ends: no claim, no events. Its open
     // touches the inbox and ends the current reader's claim, on any node. Any other read is touched by its claim.
     const oneShot = reader.single && waitMs === 0;
-    const failure = await openInbox(this.#o.store, owner, oneShot, this.#o.newInboxes, who, oneShot);
-    if (failure) return failure;
+    const opened = openInbox(this.#o.store, owner, oneShot, this.#o.newInboxes, who, oneShot);
+    if (isAsync(opened)) return opened.then((failure) => failure ?? this.#opened(owner.name, reader, waitMs, oneShot));
+    return opened ?? this.#opened(owner.name, reader, waitMs, oneShot);
+  }
+
+  #opened(name: string, reader: Reader, waitMs: number, oneShot: boolean): MaybeAsync<undefined> {
     if (!reader.isOpen()) return undefined;
-    const name = owner.name;
     if (oneShot) {
       this.#attach(name, { reader, waits: false, epoch: 0, timer: null, watched: false });
       return undefined;
     }
     // Watch before claiming, so that a newer claim made anywhere meanwhile is seen.
     const watch = this.#watch(name);
-    let epoch: number | undefined;
+    let claimed: MaybeAsync<number | undefined>;
     try {
-      epoch = await this.#o.store.claim(name, reader.single ? waitMs + LEASE_MARGIN_MS : this.#socketLeaseMs);
-    } finally {
-      if (epoch === undefined) this.#unwatch(name, watch);
+      claimed = this.#o.store.claim(name, reader.single ? waitMs + LEASE_MARGIN_MS : this.#socketLeaseMs);
+    } catch (err) {
+      this.#unwatch(name, watch);
+      throw err;
     }
+    if (!isAsync(claimed)) return this.#claimed(name, reader, waitMs, watch, claimed);
+    return claimed.then(
+      (epoch) => this.#claimed(name, reader, waitMs, watch, epoch),
+      (err: unknown) => {
+        this.#unwatch(name, watch);
+        throw err;
+      },
+    );
+  }
+
+  #claimed(name: string, reader: Reader, waitMs: number, watch: Watch, epoch: number | undefined): undefined {
     if (epoch === undefined) {
+      this.#unwatch(name, watch);
       reader.finish('gone'); // deleted between open and claim
       return undefined;
     }
     if (epoch < watch.latestEpoch || !reader.isOpen()) {
-      this.#background(this.#o.store.unclaim(name, epoch));
+      this.#unclaim(name, epoch);
       this.#unwatch(name, watch);
       if (reader.isOpen()) reader.finish('replaced');
       return undefined;
@@ -138,7 +172,7 @@ export class InboxService {
     const previous = this.#readers.get(name);
     if (previous) this.#end(name, previous, 'replaced'); // its own 'replaced' event may still be on its way (another node's store)
     this.#readers.set(name, entry);
-    void this.#pump(name);
+    this.#pump(name);
   }
 
   /** The transport's reader went away on its own (client aborted, socket closed). */
@@ -149,21 +183,31 @@ export class InboxService {
 
   /** A reader that could not accept (backpressure) can now: resume delivery. */
   resume(name: string): void {
-    if (this.#readers.has(name)) void this.#pump(name);
+    if (this.#readers.has(name)) this.#pump(name);
   }
 
   /** Queues a message from `sender` (whose inbox is created if needed) for `to`. */
-  async send(sender: Owner, to: string, contentType: string, body: Uint8Array, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
+  send(sender: Owner, to: string, contentType: string, body: Uint8Array, who: ClientRef = NO_CLIENT): MaybeAsync<AppError | undefined> {
     const badTo = usernameProblem(to);
     if (badTo) return errors.invalidRecipient(badTo);
-    const failure = await openInbox(this.#o.store, sender, false, this.#o.newInboxes, who);
-    if (failure) return failure;
+    const opened = openInbox(this.#o.store, sender, false, this.#o.newInboxes, who);
+    if (isAsync(opened)) return opened.then((failure) => failure ?? this.#queue(sender.name, to, contentType, body));
+    return opened ?? this.#queue(sender.name, to, contentType, body);
+  }
+
+  #queue(from: string, to: string, contentType: string, body: Uint8Array): MaybeAsync<AppError | undefined> {
+    const store = this.#o.store;
     if (body.length > this.#o.maxMessageBytes) return errors.messageTooLarge(this.#o.maxMessageBytes);
     if (body.length === 0) {
       // The table answers a missing recipient before an empty body.
-      return (await this.#o.store.exists(to)) ? errors.emptyBody() : errors.noSuchInbox(to);
+      const exists = store.exists(to);
+      return isAsync(exists) ? exists.then((e) => emptyBodyError(e, to)) : emptyBodyError(exists, to);
     }
-    const outcome = await this.#o.store.send(to, { from: sender.name, contentType, body });
+    const outcome = store.send(to, { from, contentType, body });
+    return isAsync(outcome) ? outcome.then((o) => this.#sendError(o, to)) : this.#sendError(outcome, to);
+  }
+
+  #sendError(outcome: SendOutcome, to: string): AppError | undefined {
     if (outcome === 'no-inbox') return errors.noSuchInbox(to);
     if (outcome === 'queue-full') return errors.inboxFull(this.#o.inboxCapacity);
     if (outcome === 'over-budget') return errors.queueBudgetFull();
@@ -175,16 +219,14 @@ export class InboxService {
    * created when absent (counted against the client's new-inbox limit), a
    * wrong password is refused, and the idle TTL is not extended.
    */
-  authenticate(owner: Owner, who: ClientRef = NO_CLIENT): Promise<AppError | undefined> {
+  authenticate(owner: Owner, who: ClientRef = NO_CLIENT): MaybeAsync<AppError | undefined> {
     return openInbox(this.#o.store, owner, false, this.#o.newInboxes, who);
   }
 
   /** Deletes the owner's inbox; a waiting reader is ended ('gone'). */
-  async remove(owner: Owner): Promise<AppError | undefined> {
-    const outcome = await this.#o.store.remove(owner.name, owner.secret);
-    if (outcome === 'no-inbox') return errors.noSuchInbox(owner.name);
-    if (outcome === 'wrong-password') return errors.wrongPassword();
-    return undefined;
+  remove(owner: Owner): MaybeAsync<AppError | undefined> {
+    const outcome = this.#o.store.remove(owner.name, owner.secret);
+    return isAsync(outcome) ? outcome.then((o) => removeError(o, owner.name)) : removeError(outcome, owner.name);
   }
 
   /** Readers currently attached on this node. */
@@ -204,7 +246,7 @@ export class InboxService {
     }
     const entry = this.#readers.get(event.name);
     if (!entry) return;
-    if (event.type === 'message') void this.#pump(event.name);
+    if (event.type === 'message') this.#pump(event.name);
     else if (event.type === 'gone') this.#end(event.name, entry, 'gone');
     else if (event.epoch > entry.epoch) this.#end(event.name, entry, 'replaced');
   }
@@ -227,56 +269,105 @@ export class InboxService {
 
   /** A socket's claim is renewed while it lives; a claim lost without an event (a missed message) ends it too. */
   #renew(name: string, entry: Attached): void {
-    this.#o.store.renew(name, entry.epoch, this.#socketLeaseMs).then(
-      (current) => {
-        if (!current && this.#readers.get(name) === entry) this.#end(name, entry, 'replaced');
-      },
-      (err) => this.#o.onBackgroundError?.(err),
-    );
+    const renewed = (current: boolean) => {
+      if (!current && this.#readers.get(name) === entry) this.#end(name, entry, 'replaced');
+    };
+    try {
+      const current = this.#o.store.renew(name, entry.epoch, this.#socketLeaseMs);
+      if (isAsync(current)) current.then(renewed, (err: unknown) => this.#o.onBackgroundError?.(err));
+      else renewed(current);
+    } catch (err) {
+      this.#o.onBackgroundError?.(err);
+    }
   }
 
   /**
    * Moves messages from the queue to the current reader, one pump per inbox at
    * a time so that a message given back cannot overtake or be overtaken. A
    * message leaves the queue only into a live reader; otherwise it goes back
-   * to the head.
+   * to the head. It runs to the end at once while the store answers at once,
+   * and goes on from a store's promise otherwise.
    */
-  async #pump(name: string): Promise<void> {
+  #pump(name: string): void {
     if (this.#pumping.has(name)) {
       this.#again.add(name);
       return;
     }
     this.#pumping.add(name);
+    this.#pumpOn(name);
+  }
+
+  #pumpOn(name: string): void {
     try {
       for (;;) {
         this.#again.delete(name);
         const entry = this.#readers.get(name);
-        if (!entry) return;
+        if (!entry) break;
         if (!entry.reader.isOpen()) {
           this.#detach(name, entry);
           continue;
         }
-        if (!entry.reader.canAccept()) return;
-        const message = await this.#o.store.take(name);
-        const current = this.#readers.get(name);
-        if (message === undefined) {
-          if (this.#again.has(name)) continue;
-          if (current && !current.waits) this.#end(name, current, 'empty');
+        if (!entry.reader.canAccept()) break;
+        const taken = this.#o.store.take(name);
+        if (isAsync(taken)) {
+          taken.then((message) => this.#pumpAfter(name, () => this.#handOver(name, message)), (err: unknown) => this.#pumpFailed(name, err));
           return;
         }
-        if (current && current.reader.deliver(message)) {
-          if (current.reader.single) this.#detach(name, current);
-          continue;
+        const next = this.#handOver(name, taken);
+        if (next === STOP) break;
+        if (next !== MORE) {
+          next.then(() => this.#pumpOn(name), (err: unknown) => this.#pumpFailed(name, err));
+          return;
         }
-        await this.#o.store.giveBack(name, message);
-        if (current) this.#detach(name, current);
       }
     } catch (err) {
       this.#o.onBackgroundError?.(err);
-    } finally {
-      this.#pumping.delete(name);
-      this.#again.delete(name);
     }
+    this.#pumpDone(name);
+  }
+
+  #pumpAfter(name: string, step: () => PumpStep): void {
+    let next: PumpStep;
+    try {
+      next = step();
+    } catch (err) {
+      return this.#pumpFailed(name, err);
+    }
+    if (next === MORE) this.#pumpOn(name);
+    else if (next === STOP) this.#pumpDone(name);
+    else next.then(() => this.#pumpOn(name), (err: unknown) => this.#pumpFailed(name, err));
+  }
+
+  /** Delivers a taken message (or ends an empty read); a message the reader could not take goes back first. */
+  #handOver(name: string, message: StoredMessage | undefined): PumpStep {
+    const current = this.#readers.get(name);
+    if (message === undefined) {
+      if (this.#again.has(name)) return MORE;
+      if (current && !current.waits) this.#end(name, current, 'empty');
+      return STOP;
+    }
+    if (current && current.reader.deliver(message)) {
+      if (current.reader.single) this.#detach(name, current);
+      return MORE;
+    }
+    const back = this.#o.store.giveBack(name, message);
+    if (!isAsync(back)) {
+      if (current) this.#detach(name, current);
+      return MORE;
+    }
+    return back.then(() => {
+      if (current) this.#detach(name, current);
+    });
+  }
+
+  #pumpFailed(name: string, err: unknown): void {
+    this.#o.onBackgroundError?.(err);
+    this.#pumpDone(name);
+  }
+
+  #pumpDone(name: string): void {
+    this.#pumping.delete(name);
+    this.#again.delete(name);
   }
 
   #end(name: string, entry: Attached, reason: EndReason): void {
@@ -291,7 +382,7 @@ export class InboxService {
     // newer reader during an await: that one must stay attached.
     if (this.#readers.get(name) !== entry) return;
     this.#readers.delete(name);
-    if (entry.epoch !== 0) this.#background(this.#o.store.unclaim(name, entry.epoch));
+    if (entry.epoch !== 0) this.#unclaim(name, entry.epoch);
     const watch = entry.watched ? this.#watches.get(name) : undefined;
     if (watch) this.#unwatch(name, watch);
   }
@@ -303,7 +394,13 @@ export class InboxService {
     entry.timer = null;
   }
 
-  #background(p: Promise<unknown>): void {
-    p.catch((err) => this.#o.onBackgroundError?.(err));
+  /** Gives a claim up in the background: nobody waits for it, a failure is only logged. */
+  #unclaim(name: string, epoch: number): void {
+    try {
+      const done = this.#o.store.unclaim(name, epoch);
+      if (isAsync(done)) done.catch((err: unknown) => this.#o.onBackgroundError?.(err));
+    } catch (err) {
+      this.#o.onBackgroundError?.(err);
+    }
   }
 }

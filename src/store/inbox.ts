@@ -1,8 +1,11 @@
+import type { MaybeAsync } from './maybe-async.ts';
+
 /**
  * The storage contract behind the inboxes. Every operation may complete
- * asynchronously and only plain data crosses it, so a networked backend
- * (Redis) can satisfy it as well as the in-process one; wake-ups of waiting
- * readers come back as events, never as shared objects.
+ * asynchronously (MaybeAsync: the memory backend answers at once, so the
+ * default path makes no promise hops) and only plain data crosses it, so a
+ * networked backend (Redis) can satisfy it as well as the in-process one;
+ * wake-ups of waiting readers come back as events, never as shared objects.
  */
 
 /** A queued message. `body` is owned by the store once handed over. */
@@ -39,21 +42,21 @@ export interface InboxStore {
    * claim of its own) also ends the current reader's claim, announcing a new
    * epoch with 'replaced', as a claim would.
    */
-  open(name: string, secret: string, touch: boolean, takeOver?: boolean): Promise<OpenOutcome>;
+  open(name: string, secret: string, touch: boolean, takeOver?: boolean): MaybeAsync<OpenOutcome>;
   /** Whether a live inbox of that name exists (no touch). */
-  exists(name: string): Promise<boolean>;
+  exists(name: string): MaybeAsync<boolean>;
   /**
    * Appends to the recipient's queue (FIFO); emits a 'message' event. Refused
    * with 'over-budget' when the queued body bytes would pass maxQueuedBytes;
    * what is queued is never dropped to make room.
    */
-  send(to: string, message: StoredMessage): Promise<SendOutcome>;
+  send(to: string, message: StoredMessage): MaybeAsync<SendOutcome>;
   /** Removes and returns the oldest message, if any. */
-  take(name: string): Promise<StoredMessage | undefined>;
+  take(name: string): MaybeAsync<StoredMessage | undefined>;
   /** Puts a taken message back at the head (its reader vanished). Never refused, not even over the byte budget. */
-  giveBack(name: string, message: StoredMessage): Promise<void>;
+  giveBack(name: string, message: StoredMessage): MaybeAsync<void>;
   /** Deletes the inbox and its queue when the secret matches; emits 'gone'. */
-  remove(name: string, secret: string): Promise<RemoveOutcome>;
+  remove(name: string, secret: string): MaybeAsync<RemoveOutcome>;
   /**
    * Makes the caller the inbox's one reader for `leaseMs`, whichever node it
    * runs on: returns the claim's epoch, higher than every epoch before it, and
@@ -62,16 +65,16 @@ export interface InboxStore {
    * holder dies without unclaiming, the inbox expires the idle TTL after the
    * lease ends. Undefined: no such inbox.
    */
-  claim(name: string, leaseMs: number): Promise<number | undefined>;
+  claim(name: string, leaseMs: number): MaybeAsync<number | undefined>;
   /** Extends a claim that is still the current one; false when it was replaced, or the inbox is gone. */
-  renew(name: string, epoch: number, leaseMs: number): Promise<boolean>;
+  renew(name: string, epoch: number, leaseMs: number): MaybeAsync<boolean>;
   /** Ends a claim that is still the current one: the idle TTL starts now. An older claim changes nothing. */
-  unclaim(name: string, epoch: number): Promise<void>;
+  unclaim(name: string, epoch: number): MaybeAsync<void>;
   /** Drops expired inboxes; returns how many went. */
-  sweep(): Promise<number>;
-  stats(): Promise<StoreStats>;
+  sweep(): MaybeAsync<number>;
+  stats(): MaybeAsync<StoreStats>;
   /** Resolves when the backend answers. */
-  ping(): Promise<boolean>;
+  ping(): MaybeAsync<boolean>;
   /**
    * Subscribes to the events of one inbox (on every node: a node watches only
    * the inboxes it holds a reader for); returns the unsubscribe function.

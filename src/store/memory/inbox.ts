@@ -67,7 +67,7 @@ export class MemoryInboxStore implements InboxStore {
     this.#stopSweeping = startSweeping(options.sweep, () => this.#sweep());
   }
 
-  async open(name: string, secret: string, touch: boolean, takeOver = false): Promise<OpenOutcome> {
+  open(name: string, secret: string, touch: boolean, takeOver = false): OpenOutcome {
     const inbox = this.#live(name);
     if (!inbox) {
       if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
@@ -82,11 +82,11 @@ export class MemoryInboxStore implements InboxStore {
     return 'ok';
   }
 
-  async exists(name: string): Promise<boolean> {
+  exists(name: string): boolean {
     return this.#live(name) !== undefined;
   }
 
-  async send(to: string, message: StoredMessage): Promise<SendOutcome> {
+  send(to: string, message: StoredMessage): SendOutcome {
     const inbox = this.#live(to);
     if (!inbox) return 'no-inbox';
     const size = message.body.byteLength;
@@ -100,7 +100,7 @@ export class MemoryInboxStore implements InboxStore {
     return 'ok';
   }
 
-  async take(name: string): Promise<StoredMessage | undefined> {
+  take(name: string): StoredMessage | undefined {
     const inbox = this.#live(name);
     const queue = inbox?.queue;
     if (!queue) return undefined;
@@ -111,7 +111,7 @@ export class MemoryInboxStore implements InboxStore {
     return message;
   }
 
-  async giveBack(name: string, message: StoredMessage): Promise<void> {
+  giveBack(name: string, message: StoredMessage): void {
     const inbox = this.#live(name);
     if (!inbox) return; // deleted or expired meanwhile: its queue went with it
     if (inbox.queue === null) inbox.queue = [message];
@@ -121,7 +121,7 @@ export class MemoryInboxStore implements InboxStore {
     this.#emit({ type: 'message', name });
   }
 
-  async remove(name: string, secret: string): Promise<RemoveOutcome> {
+  remove(name: string, secret: string): RemoveOutcome {
     const inbox = this.#live(name);
     if (!inbox) return 'no-inbox';
     if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
@@ -129,7 +129,7 @@ export class MemoryInboxStore implements InboxStore {
     return 'ok';
   }
 
-  async claim(name: string, leaseMs: number): Promise<number | undefined> {
+  claim(name: string, leaseMs: number): number | undefined {
     const inbox = this.#live(name);
     if (!inbox) return undefined;
     const epoch = ++this.#lastEpoch;
@@ -139,7 +139,7 @@ export class MemoryInboxStore implements InboxStore {
     return epoch;
   }
 
-  async renew(name: string, epoch: number, leaseMs: number): Promise<boolean> {
+  renew(name: string, epoch: number, leaseMs: number): boolean {
     const inbox = this.#live(name);
     const claim = this.#claims.get(name);
     if (!inbox || claim?.epoch !== epoch) return false;
@@ -148,22 +148,22 @@ export class MemoryInboxStore implements InboxStore {
     return true;
   }
 
-  async unclaim(name: string, epoch: number): Promise<void> {
+  unclaim(name: string, epoch: number): void {
     if (this.#claims.get(name)?.epoch !== epoch) return;
     this.#claims.delete(name);
     const inbox = this.#inboxes.get(name);
     if (inbox) this.#touch(name, inbox);
   }
 
-  async sweep(): Promise<number> {
+  sweep(): number {
     return this.#sweep();
   }
 
-  async stats(): Promise<StoreStats> {
+  stats(): StoreStats {
     return { inboxes: this.#inboxes.size, messages: this.#messages, bytes: this.#bytes };
   }
 
-  async ping(): Promise<boolean> {
+  ping(): boolean {
     return true;
   }
 
