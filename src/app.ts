@@ -100,7 +100,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     websockets: () => inboxWs.count + progressWs.count,
   }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
   const http = new HttpServer(core, log, metrics.observe, { gate, accessLog: config.accessLog });
-  const wsLimits = { gate, framesPerSec: limits.wsFramesPerSec, now };
+  const wsLimits = { framesPerSec: limits.wsFramesPerSec, now };
   const clientHost = hostForClients(config.host);
   let port = config.port;
   let accepting = true;
@@ -114,10 +114,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // With SHARED_SECRET every node hashes a password alike; without it the key is random per process.
   const hasher = new CredentialHasher(config.sharedSecret === undefined ? undefined : inboxCredentialKey(config.sharedSecret));
   registerInboxRoutes(http, { service, hasher, ...config });
-  const inboxWs = registerInboxWebSocket(http.app, {
+  const inboxWs = registerInboxWebSocket(http, {
     ...WS_DEFAULTS,
     authTimeoutMs: config.wsAuthTimeoutMs, idleTimeoutSec: config.wsIdleTimeoutSec, highWaterBytes: config.wsHighWaterBytes,
-    ...deps.inboxWs, uws: core.uws, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes, ...wsLimits,
+    ...deps.inboxWs, service, hasher, timers, log, maxMessageBytes: config.maxMessageBytes, ...wsLimits,
   });
   const turn = deps.turn === undefined ? config.turn : (deps.turn ?? undefined);
   registerTurnRoute(http, { turn, hasher, service, corsOrigins: config.corsOrigins });
@@ -133,8 +133,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // The Loop call-progress WebSocket (§12), before the catch-all. This node
   // renews its sockets' leases and polls for due call timers and lapsed
   // sockets of every node (a dead node's included).
-  const progressWs = registerProgressWebSocket(http.app, {
-    uws: core.uws, path: config.loop.progressURLEndpoint, store: stores.callState, timers, log, presence: loopParts.presence,
+  const progressWs = registerProgressWebSocket(http, {
+    path: config.loop.progressURLEndpoint, store: stores.callState, timers, log, presence: loopParts.presence,
     timings: durations.progressTimings, helloTimeoutMs: durations.progressHelloTimeoutMs, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
   });
   http.route('any', '/*', 'Loop', { headers: loop.headers, refuse: loop.refuse }, loop.handler);

@@ -6,6 +6,7 @@ import type { ClientGate, GatedRequest } from './client-gate.ts';
 import { ListenError, whyCannotListen } from './listening.ts';
 import { Reply, type HeaderList, type ReplyObserver } from './reply.ts';
 import type { HttpRequest, HttpResponse, LoadedCore, TemplatedApp, us_listen_socket } from './uws.ts';
+import { registerWebSocket, type WsEndpoint, type WsHandlers, type WsOptions } from './websocket.ts';
 
 /** What a handler may know of a request: copied out of uWS before any await. */
 export interface RequestInfo {
@@ -53,7 +54,7 @@ const NO_PARAMS: readonly string[] = Object.freeze([]);
 
 /**
  * The thin layer over uWS: routes get a plain RequestInfo and a Reply.
- * Nothing outside src/http (and the WebSocket wiring) touches uWS objects.
+ * Nothing outside src/http touches uWS objects.
  */
 export class HttpServer {
   readonly app: TemplatedApp;
@@ -116,6 +117,11 @@ export class HttpServer {
       }
     });
     return this;
+  }
+
+  /** A WebSocket route (src/http/websocket.ts); its upgrades pass the same client gate as requests. */
+  websocket<S>(pattern: string, options: WsOptions, handlers: WsHandlers<S>): WsEndpoint {
+    return registerWebSocket(this.app, this.#core.uws, this.#gate, pattern, options, handlers);
   }
 
   /** Answers 404 (JSON) for every path no route matched. */

@@ -14,7 +14,7 @@ import { SocketReader } from './ws-reader.ts';
 /** What a sent frame became: 'ok' and 'buffered' (backpressure, still going out) mean accepted. */
 export type SendStatus = 'ok' | 'buffered' | 'dropped' | 'closed';
 
-/** The transport's socket as the session sees it (src/inbox/ws-routes.ts adapts uWS to it). */
+/** The transport's socket as the session sees it (src/http/websocket.ts's WsPeer fits it). */
 export interface PeerSocket {
   /** false once the socket closed: nothing may be sent any more. */
   readonly open: boolean;
