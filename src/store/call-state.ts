@@ -208,7 +208,7 @@ export interface CallStateStore {
 
   /**
    * Arms (or re-arms) the device's `kind` deadline `inMs` from now. False
-   * when the call or the device is gone.
+   * when the call or the device is gone (a lapsed lease counts as gone).
    */
   setDeadline(device: DeviceRef, kind: DeadlineKind, inMs: number): Promise<boolean>;
   /**
@@ -216,7 +216,10 @@ export interface CallStateStore {
    * if the deadline is still armed, removes it and, when the call's state is
    * one `kind` ends (DEADLINE_ENDS_FROM), terminates the call with `timeout`
    * and publishes that, all in one step. Undefined when it was no longer
-   * armed (fired by another node's `fireDue`, or its device or call is gone).
+   * armed (fired by another node's `fireDue`, or its device or call is gone)
+   * or when the device's lease lapsed before the deadline fell due: then, as
+   * in `fireDue`, the lease is reaped (closed) and takes the deadline along,
+   * whichever node gets there first.
    */
   fireDeadline(device: DeviceRef, kind: DeadlineKind): Promise<Firing | undefined>;
   /**

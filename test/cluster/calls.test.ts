@@ -6,7 +6,7 @@ import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, pushCapture, register, send } from '../helpers/loop.ts';
 import type { TestServer } from '../helpers/server.ts';
 import {
-  helloReply, pause, placeCall, progress, ProgressClient, type Capture, type TestCall,
+  progressHello, action, progress, helloReply, pause, placeCall, type Capture, type TestCall,
 } from '../loop/progress-ws-helpers.ts';
 
 // Three apps on one shared call store, on fake time (the §12.8 timers, the
@@ -70,9 +70,9 @@ const POLL_MS = 1000;
  */
 async function alertingAcross(t: FakeTime, callerApp: TestServer, calleeApp: TestServer, call: TestCall) {
   await advance(t, POLL_MS - (t.now() % POLL_MS) + POLL_MS / 2, 10);
-  const caller = await ProgressClient.hello(callerApp, call.callId, call.callerToken);
+  const caller = await progressHello(callerApp, call.callId, call.callerToken);
   await caller.expect(helloReply('init'));
-  const callee = await ProgressClient.hello(calleeApp, call.callId, call.calleeToken);
+  const callee = await progressHello(calleeApp, call.callId, call.calleeToken);
   await callee.expect(helloReply('init'));
   await callee.expect(progress('alerting'));
   await caller.expect(progress('alerting'));
@@ -98,13 +98,13 @@ test('a call URL made on A, the call placed through it on B, listed by GET /call
   assert.ok(item, 'C lists the call placed on B');
   assert.equal(item.callToken, token);
   assert.equal(item.callerId, 'guest');
-  const callee = await ProgressClient.hello(C, placed.json.callId, item.websocketToken as string);
+  const callee = await progressHello(C, placed.json.callId, item.websocketToken as string);
   await callee.expect(helloReply('init'));
-  const caller = await ProgressClient.hello(A, placed.json.callId, placed.json.websocketToken);
+  const caller = await progressHello(A, placed.json.callId, placed.json.websocketToken);
   await caller.expect(helloReply('init'));
   await callee.expect(progress('alerting'));
   await caller.expect(progress('alerting'));
-  caller.action('terminate', 'cancel');
+  action(caller, 'terminate', 'cancel');
   await caller.expect(progress('terminated', 'cancel'));
   await callee.expect(progress('terminated', 'cancel'));
   const after = await hawkFetch(B, owner.creds, 'GET', '/v1/calls?version=0');
@@ -119,14 +119,14 @@ test('caller on A, callee on B, to connected: supervisory and ringing fire once 
   await pause(50);
   caller.expectNothingUnread();
   callee.expectNothingUnread();
-  callee.action('accept');
+  action(callee, 'accept');
   await callee.expect(progress('connecting'));
   await caller.expect(progress('connecting'));
   await advance(time, 1000); // the ringing deadline: the call is connecting, so it ends nothing
-  caller.action('media-up');
+  action(caller, 'media-up');
   await callee.expect(progress('half-connected'));
   await caller.expect(progress('half-connected'));
-  callee.action('media-up');
+  action(callee, 'media-up');
   await callee.expect(progress('connected'));
   await caller.expect(progress('connected'));
   await callee.expectClosedByServer();
@@ -161,7 +161,7 @@ test('accept on B without media-up: the connection deadline fires once; caller o
   const [A, B] = cluster.apps;
   const call = await placeCall(B, capture);
   const { caller, callee } = await alertingAcross(time, A, B, call);
-  callee.action('accept');
+  action(callee, 'accept');
   await callee.expect(progress('connecting'));
   await caller.expect(progress('connecting'));
   await advance(time, 2999);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { Peer, done, exists, track } from '../helpers/inbox-client.ts';
-import { TestSocket } from '../inbox-ws/ws-helpers.ts';
+import { inboxReady } from '../inbox-ws/ws-helpers.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 // Three apps on one shared memory store and one SHARED_SECRET: every inbox
@@ -42,7 +42,7 @@ test('takeover across apps: long-poll on A by long-poll on B (the older read ans
 
 test('takeover across apps: WebSocket on A by long-poll on B (the socket closes 4409)', async () => {
   const name = fresh('ws-lp');
-  const socket = await TestSocket.ready(cluster.apps[0], name);
+  const socket = await inboxReady(cluster.apps[0], name);
   const poll = track(done(new Peer(B, name, 'pw').read({ wait: 20 })));
   const { code } = await socket.closed;
   assert.equal(code, 4409);
@@ -54,7 +54,7 @@ test('takeover across apps: long-poll on A by WebSocket on B (the poll answers 2
   const name = fresh('lp-ws');
   const poll = track(done(new Peer(A, name, 'pw').read({ wait: 20 })));
   await eventually(async () => exists(C, name), 'inbox created');
-  const socket = await TestSocket.ready(cluster.apps[1], name, 'pw');
+  const socket = await inboxReady(cluster.apps[1], name, 'pw');
   assert.equal((await poll.promise).status, 204);
   assert.equal((await done(new Peer(C, 'sender', 'pw').send(name, 'to the socket'))).status, 204);
   const frame = await socket.next();
@@ -64,8 +64,8 @@ test('takeover across apps: long-poll on A by WebSocket on B (the poll answers 2
 
 test('takeover across apps: WebSocket on A by WebSocket on B', async () => {
   const name = fresh('ws-ws');
-  const first = await TestSocket.ready(cluster.apps[0], name);
-  const second = await TestSocket.ready(cluster.apps[1], name);
+  const first = await inboxReady(cluster.apps[0], name);
+  const second = await inboxReady(cluster.apps[1], name);
   assert.equal((await first.closed).code, 4409);
   assert.equal((await done(new Peer(C, 'sender', 'pw').send(name, 'second'))).status, 204);
   assert.equal((await second.next()).data, 'second');
@@ -80,7 +80,7 @@ test('DELETE on A answers a long-poll on B (204) and closes a socket on C (4404)
   assert.equal((await poll.promise).status, 204);
 
   const socketed = fresh('del-ws');
-  const socket = await TestSocket.ready(cluster.apps[2], socketed);
+  const socket = await inboxReady(cluster.apps[2], socketed);
   assert.equal((await done(new Peer(A, socketed, 'pw').remove())).status, 204);
   assert.equal((await socket.closed).code, 4404);
 });

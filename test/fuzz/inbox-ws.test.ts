@@ -6,7 +6,7 @@ import {
   type FuzzCase, type FuzzServer,
 } from './harness.ts';
 import { CHAR_KINDS, nestedText, randomJson, type Rng } from './rng.ts';
-import { wsExchange, type WsOutcome } from './ws-client.ts';
+import { wsExchange, type WsOutcome } from './ws-exchange.ts';
 
 /**
  * Fuzz of /inbox/ws (inbox.md "WebSocket delivery", README close-code table):
@@ -116,7 +116,7 @@ function makeCase(r: Rng): FuzzCase {
     what: frames.map((f) => (f.binary ? `binary ${preview(f.data, 60)}` : preview(f.data, 200))).join(' → '),
     async run() {
       const out = await wsExchange({
-        url: `ws://127.0.0.1:${fuzz.server.port}/inbox/ws`, frames, timeoutMs: REQUEST_TIMEOUT_MS,
+        port: fuzz.server.port, path: '/inbox/ws', frames, timeoutMs: REQUEST_TIMEOUT_MS,
         isProbeAnswer: (f) => f.type === 'error' && f.id === '__probe',
       });
       count(outcomes, out.closeCode === null ? (out.refused !== undefined ? `refused ${out.refused}` : 'probe answered') : `close ${out.closeCode}`);

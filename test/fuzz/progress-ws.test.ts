@@ -7,7 +7,7 @@ import {
   type FuzzCase, type FuzzServer,
 } from './harness.ts';
 import { CHAR_KINDS, nestedText, randomJson, type Rng } from './rng.ts';
-import { wsExchange, type WsOutcome } from './ws-client.ts';
+import { wsExchange, type WsOutcome } from './ws-exchange.ts';
 
 /**
  * Fuzz of the Loop call-progress WebSocket (loop-v1.md §12) on real calls:
@@ -116,7 +116,7 @@ function makeCase(r: Rng): FuzzCase {
       // A fresh call for the slot: later cases find it live (these frames still name the old one).
       if (renew) calls[slot] = await placeCall(fuzz.server, capture);
       const out = await wsExchange({
-        url: `ws://127.0.0.1:${fuzz.server.port}/websocket`, frames, timeoutMs: REQUEST_TIMEOUT_MS,
+        port: fuzz.server.port, path: '/websocket', frames, timeoutMs: REQUEST_TIMEOUT_MS,
         isProbeAnswer: (f) => f.messageType === 'echo' && f.echo === '__probe',
       });
       count(outcomes, out.closeCode === null ? (out.refused !== undefined ? `refused ${out.refused}` : 'probe answered') : `close ${out.closeCode}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { basic, startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, post } from './ws-helpers.ts';
+import { inboxReady, openInbox, errorAndClose, post } from './ws-helpers.ts';
 
 let server: TestServer;
 before(async () => {
@@ -12,7 +12,7 @@ after(() => server.close());
 
 describe('/inbox/ws auth frame', () => {
   test('good credentials: ready, and the inbox now exists', async () => {
-    const s = await TestSocket.ready(server, 'auth-new');
+    const s = await inboxReady(server, 'auth-new');
     assert.equal(await post(server, 'someone', 'auth-new', 'hi', 'text/plain'), 204);
     assert.deepEqual(await s.next(), { type: 'message', from: 'someone', contentType: 'text/plain', data: 'hi' });
     s.close();
@@ -21,15 +21,15 @@ describe('/inbox/ws auth frame', () => {
   test('an inbox created over HTTP is opened with the same password', async () => {
     const res = await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('auth-http', 'secret') } });
     assert.equal(res.status, 204);
-    const s = await TestSocket.ready(server, 'auth-http', 'secret');
+    const s = await inboxReady(server, 'auth-http', 'secret');
     s.close();
   });
 
   test('wrong password: one 401 error frame, then close 4401', async () => {
-    await (await TestSocket.ready(server, 'auth-pw', 'right')).close();
-    const s = await TestSocket.open(server);
+    await (await inboxReady(server, 'auth-pw', 'right')).close();
+    const s = await openInbox(server);
     s.send({ type: 'auth', username: 'auth-pw', password: 'wrong' });
-    const { frame, code } = await s.errorAndClose();
+    const { frame, code } = await errorAndClose(s);
     assert.equal(frame.type, 'error');
     assert.equal(frame.code, 401);
     assert.equal(frame.error, 'wrong_password');
@@ -50,9 +50,9 @@ describe('/inbox/ws auth frame', () => {
   ];
   for (const [label, username, password, error] of invalid) {
     test(`${label}: 400 error frame, close 4400`, async () => {
-      const s = await TestSocket.open(server);
+      const s = await openInbox(server);
       s.send({ type: 'auth', username, password });
-      const { frame, code } = await s.errorAndClose();
+      const { frame, code } = await errorAndClose(s);
       assert.equal(frame.code, 400);
       assert.equal(frame.error, error);
       assert.equal(code, 4400);
@@ -60,7 +60,7 @@ describe('/inbox/ws auth frame', () => {
   }
 
   test('256-character username and 1024-byte password are fine', async () => {
-    const s = await TestSocket.ready(server, 'u'.repeat(256), 'é'.repeat(512));
+    const s = await inboxReady(server, 'u'.repeat(256), 'é'.repeat(512));
     s.close();
   });
 
@@ -75,9 +75,9 @@ describe('/inbox/ws auth frame', () => {
   ];
   for (const [label, frame] of malformed) {
     test(`malformed first frame (${label}): 400 malformed_frame, close 4400`, async () => {
-      const s = await TestSocket.open(server);
+      const s = await openInbox(server);
       s.send(frame as string);
-      const { frame: error, code } = await s.errorAndClose();
+      const { frame: error, code } = await errorAndClose(s);
       assert.equal(error.code, 400);
       assert.equal(error.error, 'malformed_frame');
       assert.equal(code, 4400);
@@ -85,32 +85,32 @@ describe('/inbox/ws auth frame', () => {
   }
 
   test('binary frame: 400 binary_frame, close 4400', async () => {
-    const s = await TestSocket.open(server);
-    s.ws.send(Buffer.from('{"type":"auth","username":"a","password":"b"}'), { binary: true });
-    const { frame, code } = await s.errorAndClose();
+    const s = await openInbox(server);
+    s.sendBinary(Buffer.from('{"type":"auth","username":"a","password":"b"}'));
+    const { frame, code } = await errorAndClose(s);
     assert.equal(frame.error, 'binary_frame');
     assert.equal(code, 4400);
   });
 
   test('send before auth: 401 auth_required, close 4401', async () => {
-    const s = await TestSocket.open(server);
+    const s = await openInbox(server);
     s.send({ type: 'send', id: '1', to: 'x', data: 'y' });
-    const { frame, code } = await s.errorAndClose();
+    const { frame, code } = await errorAndClose(s);
     assert.equal(frame.code, 401);
     assert.equal(frame.error, 'auth_required');
     assert.equal(code, 4401);
   });
 
   test('a second auth frame: 400 already_authenticated, close 4400', async () => {
-    const s = await TestSocket.ready(server, 'auth-twice');
+    const s = await inboxReady(server, 'auth-twice');
     s.send({ type: 'auth', username: 'auth-twice', password: 'pw' });
-    const { frame, code } = await s.errorAndClose();
+    const { frame, code } = await errorAndClose(s);
     assert.equal(frame.error, 'already_authenticated');
     assert.equal(code, 4400);
   });
 
   test('auth and send pipelined without waiting for ready: both handled in order', async () => {
-    const s = await TestSocket.open(server);
+    const s = await openInbox(server);
     s.send({ type: 'auth', username: 'auth-pipe', password: 'pw' });
     s.send({ type: 'send', id: 'a', to: 'auth-pipe', data: 'to myself' });
     assert.deepEqual(await s.next(), { type: 'ready' });
@@ -131,23 +131,23 @@ describe('/inbox/ws auth deadline (fake timers)', () => {
   after(() => timed.close());
 
   test('no auth frame within 5 s: 408 auth_timeout, close 4408', async () => {
-    const s = await TestSocket.open(timed);
+    const s = await openInbox(timed);
     await new Promise((r) => setTimeout(r, 20));
     time.advance(4999);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(s.frames.length, 0, 'nothing before the deadline');
     time.advance(1);
-    const { frame, code } = await s.errorAndClose();
+    const { frame, code } = await errorAndClose(s);
     assert.equal(frame.code, 408);
     assert.equal(frame.error, 'auth_timeout');
     assert.equal(code, 4408);
   });
 
   test('an auth frame in time cancels the deadline', async () => {
-    const s = await TestSocket.ready(timed, 'in-time');
+    const s = await inboxReady(timed, 'in-time');
     time.advance(60_000);
     await new Promise((r) => setTimeout(r, 20));
-    assert.equal(s.ws.readyState, s.ws.OPEN);
+    assert.ok(s.isOpen);
     s.close();
   });
 });

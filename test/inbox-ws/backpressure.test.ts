@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, gauge, post } from './ws-helpers.ts';
+import { inboxReady, post, gauge } from './ws-helpers.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 let server: TestServer;
@@ -15,9 +14,8 @@ const COUNT = 300;
 const SIZE = 60_000;
 
 test('a socket that stops reading: messages stay queued, then all arrive in order when it reads again', async () => {
-  const s = await TestSocket.ready(server, 'slow-reader');
-  const raw = (s.ws as unknown as { _socket: Socket })._socket;
-  raw.pause(); // the client stops reading: kernel buffers fill, then uWS's buffer, then the server must hold back
+  const s = await inboxReady(server, 'slow-reader');
+  s.pauseReading(); // the client stops reading: kernel buffers fill, then uWS's buffer, then the server must hold back
 
   for (let i = 0; i < COUNT; i++) {
     const body = `${String(i).padStart(4, '0')}:${'x'.repeat(SIZE)}`;
@@ -28,7 +26,7 @@ test('a socket that stops reading: messages stay queued, then all arrive in orde
   assert.ok(queued > 0, `expected messages held back in the queue, found ${queued}`);
   assert.ok(queued < COUNT, 'some messages went out before the buffers filled');
 
-  raw.resume();
+  s.resumeReading();
   const got: number[] = [];
   while (got.length < COUNT) {
     const frame = await s.next(10_000);

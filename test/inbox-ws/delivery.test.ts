@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { basic, startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, post } from './ws-helpers.ts';
+import { inboxReady, errorAndClose, post } from './ws-helpers.ts';
 
 let server: TestServer;
 before(async () => {
@@ -11,10 +11,10 @@ after(() => server.close());
 
 describe('/inbox/ws pushed messages', () => {
   test('messages queued before the socket, then new ones, in FIFO order', async () => {
-    await (await TestSocket.ready(server, 'fifo')).close();
+    await (await inboxReady(server, 'fifo')).close();
     assert.equal(await post(server, 'bob', 'fifo', 'one', 'text/plain'), 204);
     assert.equal(await post(server, 'carol', 'fifo', 'two', 'application/json'), 204);
-    const s = await TestSocket.ready(server, 'fifo');
+    const s = await inboxReady(server, 'fifo');
     assert.deepEqual(await s.next(), { type: 'message', from: 'bob', contentType: 'text/plain', data: 'one' });
     assert.deepEqual(await s.next(), { type: 'message', from: 'carol', contentType: 'application/json', data: 'two' });
     assert.equal(await post(server, 'bob', 'fifo', 'three', 'text/plain'), 204);
@@ -23,7 +23,7 @@ describe('/inbox/ws pushed messages', () => {
   });
 
   test('a non-UTF-8 body comes as base64 with "encoding":"base64", bytes exact', async () => {
-    const s = await TestSocket.ready(server, 'bin');
+    const s = await inboxReady(server, 'bin');
     const bytes = new Uint8Array([0xff, 0x00, 0xc3, 0x28, 0x80]);
     assert.equal(await post(server, 'bob', 'bin', bytes, 'application/octet-stream'), 204);
     const frame = await s.next();
@@ -33,7 +33,7 @@ describe('/inbox/ws pushed messages', () => {
   });
 
   test('UTF-8 bodies come as text: multibyte, NUL and a leading BOM kept exactly, no encoding field', async () => {
-    const s = await TestSocket.ready(server, 'utf8');
+    const s = await inboxReady(server, 'utf8');
     const text = '\ufeffhé 🎉\u0000end';
     assert.equal(await post(server, 'bob', 'utf8', Buffer.from(text, 'utf8'), 'text/plain'), 204);
     const frame = await s.next();
@@ -43,7 +43,7 @@ describe('/inbox/ws pushed messages', () => {
   });
 
   test('a message pushed to the socket is gone from the queue (a GET then finds nothing)', async () => {
-    const s = await TestSocket.ready(server, 'taken');
+    const s = await inboxReady(server, 'taken');
     assert.equal(await post(server, 'bob', 'taken', 'x', 'text/plain'), 204);
     assert.equal((await s.next()).data, 'x');
     s.close();
@@ -55,7 +55,7 @@ describe('/inbox/ws pushed messages', () => {
 
 describe('/inbox/ws send frames', () => {
   test('send → sent {id}; the recipient gets it over GET with X-From and Content-Type', async () => {
-    const s = await TestSocket.ready(server, 'sender');
+    const s = await inboxReady(server, 'sender');
     await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('rcpt', 'pw') } });
     s.send({ type: 'send', id: 'm1', to: 'rcpt', data: '{"sdp":"…"}', contentType: 'application/json' });
     assert.deepEqual(await s.next(), { type: 'sent', id: 'm1' });
@@ -68,7 +68,7 @@ describe('/inbox/ws send frames', () => {
   });
 
   test('base64 data is decoded to the exact bytes; no contentType means application/octet-stream', async () => {
-    const s = await TestSocket.ready(server, 'sender64');
+    const s = await inboxReady(server, 'sender64');
     await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('rcpt64', 'pw') } });
     s.send({ type: 'send', id: 'b', to: 'rcpt64', data: Buffer.from([0, 255, 1]).toString('base64'), encoding: 'base64' });
     assert.deepEqual(await s.next(), { type: 'sent', id: 'b' });
@@ -79,7 +79,7 @@ describe('/inbox/ws send frames', () => {
   });
 
   test('sends are answered in the order sent, and queued in that order', async () => {
-    const s = await TestSocket.ready(server, 'order');
+    const s = await inboxReady(server, 'order');
     for (let i = 0; i < 3; i++) s.send({ type: 'send', id: String(i), to: 'order', data: `n${i}` });
     const frames = [];
     for (let i = 0; i < 6; i++) frames.push(await s.next());
@@ -100,7 +100,7 @@ describe('/inbox/ws send frames', () => {
   for (const [label, fields, status, code] of errorCases) {
     test(`${label}: error frame {id, code ${status}}, socket stays open`, async () => {
       await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('err-rcpt', 'pw') } });
-      const s = await TestSocket.ready(server, 'err-sender');
+      const s = await inboxReady(server, 'err-sender');
       s.send({ type: 'send', id: 'e1', ...fields });
       const frame = await s.next();
       assert.equal(frame.type, 'error');
@@ -117,7 +117,7 @@ describe('/inbox/ws send frames', () => {
   }
 
   test('exactly maxMessageBytes is accepted', async () => {
-    const s = await TestSocket.ready(server, 'max-sender');
+    const s = await inboxReady(server, 'max-sender');
     await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('max-rcpt', 'pw') } });
     s.send({ type: 'send', id: 'm', to: 'max-rcpt', data: Buffer.alloc(65536, 7).toString('base64'), encoding: 'base64' });
     assert.deepEqual(await s.next(), { type: 'sent', id: 'm' });
@@ -126,7 +126,7 @@ describe('/inbox/ws send frames', () => {
 
   test('recipient queue full: 503 inbox_full', async () => {
     await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('full-rcpt', 'pw') } });
-    const s = await TestSocket.ready(server, 'full-sender');
+    const s = await inboxReady(server, 'full-sender');
     for (let i = 0; i < 4; i++) s.send({ type: 'send', id: `f${i}`, to: 'full-rcpt', data: 'x' });
     const frames = [await s.next(), await s.next(), await s.next(), await s.next()];
     assert.deepEqual(frames.slice(0, 3).map((f) => f.type), ['sent', 'sent', 'sent']);
@@ -146,25 +146,25 @@ describe('/inbox/ws send frames', () => {
   ];
   for (const [label, frame] of malformedSends) {
     test(`malformed frame after auth (${label}): close 4400`, async () => {
-      const s = await TestSocket.ready(server, 'malformed-sender');
+      const s = await inboxReady(server, 'malformed-sender');
       s.send(frame as string);
-      const { frame: error, code } = await s.errorAndClose();
+      const { frame: error, code } = await errorAndClose(s);
       assert.equal(error.error, 'malformed_frame');
       assert.equal(code, 4400);
     });
   }
 
   test('binary frame after auth: close 4400', async () => {
-    const s = await TestSocket.ready(server, 'binary-sender');
-    s.ws.send(Buffer.from([1, 2, 3]));
-    const { frame, code } = await s.errorAndClose();
+    const s = await inboxReady(server, 'binary-sender');
+    s.sendBinary(Buffer.from([1, 2, 3]));
+    const { frame, code } = await errorAndClose(s);
     assert.equal(frame.error, 'binary_frame');
     assert.equal(code, 4400);
   });
 
   test('a frame above maxPayloadLength closes the connection (uWS), nothing is queued', async () => {
     await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('big-rcpt', 'pw') } });
-    const s = await TestSocket.ready(server, 'big-sender');
+    const s = await inboxReady(server, 'big-sender');
     s.send({ type: 'send', id: 'big', to: 'big-rcpt', data: 'x'.repeat(200_000) });
     const { code } = await s.closed;
     assert.notEqual(code, 1000);

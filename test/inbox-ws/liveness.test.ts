@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket, gauge, post } from './ws-helpers.ts';
+import { inboxReady, post, gauge } from './ws-helpers.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 // Real time: uWS runs the idle timeout and the pings itself. 8 s is uWS's
@@ -14,12 +13,11 @@ before(async () => {
 after(() => server.close());
 
 test('idle sockets are pinged; one that misses the pongs is closed and its inbox TTL starts then', { timeout: 40_000 }, async () => {
-  const live = await TestSocket.ready(server, 'alive');
-  let pings = 0;
-  live.ws.on('ping', () => pings++); // `ws` answers each with a pong
+  const live = await inboxReady(server, 'alive');
+  // `ws` answers each ping with a pong; the client counts them.
 
-  const dead = await TestSocket.ready(server, 'dead');
-  (dead.ws as unknown as { _socket: Socket })._socket.pause(); // reads nothing, so it never answers a ping
+  const dead = await inboxReady(server, 'dead');
+  dead.pauseReading(); // reads nothing, so it never answers a ping
   const started = Date.now();
 
   // While the dead socket is still open its inbox outlives the 2 s TTL.
@@ -34,8 +32,8 @@ test('idle sockets are pinged; one that misses the pongs is closed and its inbox
   // silent socket between 4 and 8 s after its last frame, later when pings are in flight.
   assert.ok(closedAfter >= 4_000, `closed after ${closedAfter} ms, before the idle timeout could have passed`);
 
-  assert.ok(pings >= 1, 'the live socket was pinged');
-  assert.equal(live.ws.readyState, live.ws.OPEN, 'a socket that answers pings stays open');
+  assert.ok(live.pings >= 1, 'the live socket was pinged');
+  assert.ok(live.isOpen, 'a socket that answers pings stays open');
   assert.equal(await post(server, 'bob', 'alive', 'still', 'text/plain'), 204);
   assert.equal((await live.next()).data, 'still');
 
@@ -43,5 +41,5 @@ test('idle sockets are pinged; one that misses the pongs is closed and its inbox
   await new Promise((r) => setTimeout(r, 2200));
   assert.equal(await post(server, 'bob', 'dead', 'z', 'text/plain'), 404);
   live.close();
-  dead.ws.terminate();
+  dead.terminate();
 });

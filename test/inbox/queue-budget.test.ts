@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Peer, done, metrics, metricValue } from '../helpers/inbox-client.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { TestSocket } from '../inbox-ws/ws-helpers.ts';
+import { inboxReady } from '../inbox-ws/ws-helpers.ts';
 
 const T = { timeout: 20_000 };
 const BUDGET = 10_000;
@@ -27,7 +27,7 @@ test('MAX_QUEUED_BYTES: sends past the budget get 503 + Retry-After; nothing que
   assert.equal(refused.headers.get('retry-after'), '1');
   assert.deepEqual(JSON.parse(refused.text), { code: 503, error: 'queue_budget_full', message: JSON.parse(refused.text).message });
   // A WebSocket send is refused the same way, and the socket stays open.
-  const ws = await TestSocket.ready(server, 'qb-ws');
+  const ws = await inboxReady(server, 'qb-ws');
   ws.send({ type: 'send', id: 'w1', to: 'qb-b', data: 'y' });
   const answer = await ws.next();
   assert.deepEqual([answer.type, answer.id, answer.code, answer.error], ['error', 'w1', 503, 'queue_budget_full']);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import WebSocket from 'ws';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { UpgradeRefused, WsClient } from '../helpers/ws-client.ts';
 import { CONFORMANCE, hawkFetch, register, send } from '../helpers/loop.ts';
-import { TestSocket } from '../inbox-ws/ws-helpers.ts';
-import { ProgressClient } from '../loop/progress-ws-helpers.ts';
+import { inboxReady, openInbox } from '../inbox-ws/ws-helpers.ts';
+import { openProgress } from '../loop/progress-ws-helpers.ts';
 import { B, fromAddress, retryAfter } from './from-address.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ async function server(env: Record<string, string>): Promise<TestServer> {
 
 test('/inbox/ws: more frames a second than the limit: error frame 429 rate_limited, then close 4429', async () => {
   const s = await server({ RATE_LIMIT_WS_FRAMES: '5' });
-  const socket = await TestSocket.ready(s, 'frames'); // the auth frame was the first
+  const socket = await inboxReady(s, 'frames'); // the auth frame was the first
   for (let i = 0; i < 10; i++) socket.send({ type: 'send', id: String(i), to: 'frames', data: 'x' });
   const closed = await socket.closed;
   assert.equal(closed.code, 4429);
@@ -35,51 +35,50 @@ test('/inbox/ws: more frames a second than the limit: error frame 429 rate_limit
 
 test('/inbox/ws: an auth that would create an inbox past the limit: error 429, close 4429', async () => {
   const s = await server({ RATE_LIMIT_NEW_INBOXES: '1' });
-  const first = await TestSocket.ready(s, 'ws-a');
-  const second = await TestSocket.open(s);
+  const first = await inboxReady(s, 'ws-a');
+  const second = await openInbox(s);
   second.send({ type: 'auth', username: 'ws-b', password: 'pw' });
   const frame = await second.next();
   assert.equal(frame.type, 'error');
   assert.equal(frame.code, 429);
   assert.equal(frame.error, 'rate_limited');
   assert.equal((await second.closed).code, 4429);
-  first.ws.close();
+  first.close();
   await first.closed;
 });
 
 /** The HTTP answer to a refused WebSocket upgrade. */
-function refusedUpgrade(url: string): Promise<{ status: number; retryAfter: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.on('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined });
-      res.resume();
+async function refusedUpgrade(s: TestServer, path: string): Promise<{ status: number; retryAfter: string | undefined }> {
+  const refused = await WsClient.connect(s.port, path).then(
+    (ws) => {
       ws.terminate();
-    });
-    ws.on('open', () => reject(new Error('the upgrade was accepted')));
-    ws.on('error', () => {});
-  });
+      throw new Error('the upgrade was accepted');
+    },
+    (err: unknown) => err,
+  );
+  assert.ok(refused instanceof UpgradeRefused, String(refused));
+  return { status: refused.status, retryAfter: refused.headers['retry-after'] as string | undefined };
 }
 
 test('WebSockets count as connections: past MAX_CONNECTIONS_PER_CLIENT the upgrade gets 429 (both endpoints)', async () => {
   const s = await server({ MAX_CONNECTIONS_PER_CLIENT: '2' });
-  const a = await TestSocket.open(s);
-  const b = await ProgressClient.open(s);
-  const inbox = await refusedUpgrade(`ws://127.0.0.1:${s.port}/inbox/ws`);
+  const a = await openInbox(s);
+  const b = await openProgress(s);
+  const inbox = await refusedUpgrade(s, '/inbox/ws');
   assert.deepEqual(inbox, { status: 429, retryAfter: '1' });
-  const progress = await refusedUpgrade(`ws://127.0.0.1:${s.port}/websocket`);
+  const progress = await refusedUpgrade(s, '/websocket');
   assert.deepEqual(progress, { status: 429, retryAfter: '1' });
-  a.ws.close();
+  a.close();
   await a.closed;
-  const c = await TestSocket.open(s); // the closed socket's slot is free again
-  c.ws.close();
-  b.ws.close();
+  const c = await openInbox(s); // the closed socket's slot is free again
+  c.close();
+  b.close();
   await Promise.all([c.closed, b.closed]);
 });
 
 test('/websocket (call progress): more frames a second than the limit closes the socket 1008', async () => {
   const s = await server({ RATE_LIMIT_WS_FRAMES: '3' });
-  const client = await ProgressClient.open(s);
+  const client = await openProgress(s);
   for (let i = 0; i < 8; i++) client.send({ messageType: 'echo', echo: String(i) });
   const closed = await client.closed;
   assert.equal(closed.code, 1008);

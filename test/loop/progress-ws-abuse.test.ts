@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import type { TestServer } from '../helpers/server.ts';
 import { startLoopServer } from '../helpers/loop.ts';
-import { ProgressClient, within } from './progress-ws-helpers.ts';
+import { openProgress, progressHello, expectError } from './progress-ws-helpers.ts';
 
 // Abuse of the call-progress WebSocket: deeply nested frames are a clean
 // error with nothing logged at warn/error; a socket that never says hello is
@@ -26,24 +26,24 @@ test('a 20,000-deep echo frame is "Malformed message." and a close; nothing is l
   const from = lines.length; // start-up warnings (fake BrowserID, …) are not this test's business
   const deep = '['.repeat(20_000) + ']'.repeat(20_000);
   for (let i = 0; i < 3; i++) {
-    const ws = await ProgressClient.open(server);
+    const ws = await openProgress(server);
     ws.send(`{"messageType":"echo","echo":${deep}}`);
-    await ws.expectError('Malformed message.');
+    await expectError(ws, 'Malformed message.');
   }
   assert.deepEqual(alarming(from), []);
 });
 
 test('an echo frame at the depth limit (32) is still echoed; one level more is refused', async () => {
   const nest = (n: number) => '['.repeat(n) + ']'.repeat(n);
-  const ok = await ProgressClient.open(server);
+  const ok = await openProgress(server);
   ok.send(`{"messageType":"echo","echo":${nest(31)}}`); // 1 (object) + 31 arrays
   assert.equal((await ok.next()).messageType, 'echo');
   ok.close();
-  const over = await ProgressClient.open(server);
+  const over = await openProgress(server);
   over.send(`{"messageType":"echo","echo":${nest(32)}}`);
-  await over.expectError('Malformed message.');
+  await expectError(over, 'Malformed message.');
   // Brackets inside strings do not count.
-  const quoted = await ProgressClient.open(server);
+  const quoted = await openProgress(server);
   quoted.send({ messageType: 'echo', echo: '['.repeat(100) });
   await quoted.expect({ messageType: 'echo', echo: '['.repeat(100) });
   quoted.close();
@@ -51,16 +51,16 @@ test('an echo frame at the depth limit (32) is still echoed; one level more is r
 
 test('a socket that sends no hello is closed after progressHelloTimeout with an error frame and close 4408', async () => {
   const started = Date.now();
-  const ws = await ProgressClient.open(server);
+  const ws = await openProgress(server);
   ws.send({ messageType: 'echo', echo: 1 }); // echo needs no hello but does not stop the clock
   await ws.expect({ messageType: 'echo', echo: 1 });
   await ws.expect({ messageType: 'error', reason: 'No hello received in time.' }, 3000);
-  const closed = await within(ws.closed, 3000, 'the server closes the socket');
+  const closed = await ws.waitForClose('the server closes the socket');
   assert.equal(closed.code, 4408);
   assert.ok(Date.now() - started >= HELLO_TIMEOUT_SEC * 1000 - 50, 'not before the timeout');
 });
 
 test('a hello cancels the hello timeout (even a failing one closes with its own error, not 4408)', async () => {
-  const ws = await ProgressClient.hello(server, '0'.repeat(32), 'x');
-  await ws.expectError('bad callId');
+  const ws = await progressHello(server, '0'.repeat(32), 'x');
+  await expectError(ws, 'bad callId');
 });

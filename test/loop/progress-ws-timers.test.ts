@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { TestServer } from '../helpers/server.ts';
 import { pushCapture, startLoopServer } from '../helpers/loop.ts';
 import {
-  alerting, helloReply, listed, pause, placeCall, progress, ProgressClient, type Capture,
+  progressHello, action, expectError, progress, helloReply, pause, placeCall, alerting, listed, type Capture,
 } from './progress-ws-helpers.ts';
 
 // §17 items 87–89 (short timers) and the call lifetime of §7.5, on a server
@@ -32,7 +32,7 @@ const elapsedSince = (start: number) => (performance.now() - start) / 1000;
 test('§17.87 a caller alone after hello gets terminated/timeout after the supervisory duration and is closed', async () => {
   const call = await placeCall(server, capture);
   const start = performance.now();
-  const caller = await ProgressClient.hello(server, call.callId, call.callerToken);
+  const caller = await progressHello(server, call.callId, call.callerToken);
   await caller.expect(helloReply('init'));
   await caller.expect(progress('terminated', 'timeout'));
   assert.ok(elapsedSince(start) >= TIMER_SEC * 0.9, 'not before the supervisory duration');
@@ -54,7 +54,7 @@ test('§17.88 after alerting with no accept, both get terminated/timeout after t
 test('§17.89 after accept with no media-up, both get terminated/timeout after the connection duration', async () => {
   const call = await placeCall(server, capture);
   const { caller, callee } = await alerting(server, call);
-  callee.action('accept');
+  action(callee, 'accept');
   await callee.expect(progress('connecting'));
   await caller.expect(progress('connecting'));
   await callee.expect(progress('terminated', 'timeout'));
@@ -66,10 +66,10 @@ test('§17.89 after accept with no media-up, both get terminated/timeout after t
 test('§17.89 half-connected also times out: one media-up is not enough', async () => {
   const call = await placeCall(server, capture);
   const { caller, callee } = await alerting(server, call);
-  callee.action('accept');
+  action(callee, 'accept');
   await callee.expect(progress('connecting'));
   await caller.expect(progress('connecting'));
-  caller.action('media-up');
+  action(caller, 'media-up');
   await caller.expect(progress('half-connected'));
   await callee.expect(progress('half-connected'));
   await caller.expect(progress('terminated', 'timeout'));
@@ -79,11 +79,11 @@ test('§17.89 half-connected also times out: one media-up is not enough', async 
 test('§12.8 a connected call is not ended by any timer (the sockets close, so it ends as closed)', async () => {
   const call = await placeCall(server, capture);
   const { caller, callee } = await alerting(server, call);
-  callee.action('accept');
+  action(callee, 'accept');
   await callee.expect(progress('connecting'));
   await caller.expect(progress('connecting'));
-  caller.action('media-up');
-  callee.action('media-up');
+  action(caller, 'media-up');
+  action(callee, 'media-up');
   await caller.expect(progress('half-connected'));
   await caller.expect(progress('connected'));
   await callee.expect(progress('half-connected'));
@@ -91,18 +91,18 @@ test('§12.8 a connected call is not ended by any timer (the sockets close, so i
   await caller.expectClosedByServer();
   await callee.expectClosedByServer();
   await pause(TIMER_SEC * 1000 * 1.5);
-  const late = await ProgressClient.hello(server, call.callId, call.callerToken);
+  const late = await progressHello(server, call.callId, call.callerToken);
   await late.expect(helloReply('terminated', 'closed'), 3000); // not overwritten by timeout
 });
 
 test('§12.9 a caller that leaves while half-initiated ends the call as closed; no timer overwrites it', async () => {
   const call = await placeCall(server, capture);
-  const caller = await ProgressClient.hello(server, call.callId, call.callerToken);
+  const caller = await progressHello(server, call.callId, call.callerToken);
   await caller.expect(helloReply('init'));
   caller.close();
   await caller.closed;
   await pause(TIMER_SEC * 1000 * 1.5);
-  const late = await ProgressClient.hello(server, call.callId, call.calleeToken);
+  const late = await progressHello(server, call.callId, call.calleeToken);
   await late.expect(helloReply('terminated', 'closed'));
 });
 
@@ -111,6 +111,6 @@ test('§7.5 after callDuration a hello gets bad callId and GET /calls no longer 
   assert.equal(await listed(server, call), true);
   await pause(CALL_DURATION_SEC * 1000 + 100);
   assert.equal(await listed(server, call), false);
-  const late = await ProgressClient.hello(server, call.callId, call.callerToken);
-  await late.expectError('bad callId');
+  const late = await progressHello(server, call.callId, call.callerToken);
+  await expectError(late, 'bad callId');
 });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createServer, type AddressInfo } from 'node:net';
-import WebSocket from 'ws';
 import type { TestServer } from '../helpers/server.ts';
 import { pushCapture, startLoopServer } from '../helpers/loop.ts';
 import {
-  alerting, helloReply, placeCall, progress, ProgressClient, within, type Capture,
+  openProgress, progressHello, progress, helloReply, placeCall, alerting, type Capture,
 } from './progress-ws-helpers.ts';
 
 // The wiring around the socket: a configured endpoint and the progressURL
@@ -42,9 +41,9 @@ test('§7.5/§15 progressURLEndpoint moves the socket, and progressURL (caller a
     const call = await placeCall(server, capture);
     assert.equal(call.calleeView.progressURL, 'ws://example.test:8080/progress');
     assert.equal(call.callerView.progressURL, 'ws://example.test:8080/progress');
-    const caller = await ProgressClient.hello(server, call.callId, call.callerToken, '/progress');
+    const caller = await progressHello(server, call.callId, call.callerToken, '/progress');
     await caller.expect(helloReply('init'));
-    await assert.rejects(ProgressClient.open(server, '/websocket'), /Unexpected server response/);
+    await assert.rejects(openProgress(server, '/websocket'), /Unexpected server response/);
     caller.close();
   } finally {
     await server.close();
@@ -72,7 +71,7 @@ test('the websockets gauge counts call-progress sockets; shutdown closes them wi
   const before = await websocketsGauge(server);
   const call = await placeCall(server, capture);
   const { caller, callee } = await alerting(server, call);
-  const idle = await ProgressClient.open(server); // no hello yet
+  const idle = await openProgress(server); // no hello yet
   assert.equal(await websocketsGauge(server), before + 3);
   callee.close();
   await callee.closed;
@@ -83,11 +82,7 @@ test('the websockets gauge counts call-progress sockets; shutdown closes them wi
   assert.equal(await websocketsGauge(server), before + 1);
 
   await server.close();
-  const closed = await within(idle.closed, 3000, 'shutdown closes the socket');
+  const closed = await idle.waitForClose('shutdown closes the socket');
   assert.equal(closed.code, 1001);
-  const late = new WebSocket(`ws://127.0.0.1:${server.port}/websocket`);
-  await assert.rejects(new Promise((resolve, reject) => {
-    late.once('open', resolve);
-    late.once('error', reject);
-  }));
+  await assert.rejects(openProgress(server));
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import WebSocket from 'ws';
+import { WsClient } from '../helpers/ws-client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { basic, startServer, type TestServer } from '../helpers/server.ts';
 import {
@@ -131,42 +131,22 @@ describe('signalbox behind nginx', { skip, timeout: 60_000 }, () => {
 
   test('a WebSocket to /inbox/ws through nginx gets ready, then a message', async () => {
     const carol = `carol-${run}`;
-    const ws = new WebSocket(`ws://127.0.0.1:${nginx.port}/inbox/ws`);
-    const frames: Record<string, unknown>[] = [];
-    let wake: () => void = () => {};
-    ws.on('message', (data) => {
-      frames.push(JSON.parse(data.toString()));
-      wake();
-    });
-    const next = async (n: number) => {
-      const deadline = Date.now() + 5000;
-      while (frames.length < n) {
-        assert.ok(Date.now() < deadline && ws.readyState !== WebSocket.CLOSED, `frame ${n} did not come`);
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 100);
-        });
-      }
-      return frames[n - 1];
-    };
+    const ws = await WsClient.connect(nginx.port, '/inbox/ws', { timeoutMs: 5000 });
     try {
-      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      ws.send(JSON.stringify({ type: 'auth', username: carol, password: 'pw' }));
-      assert.deepEqual(await next(1), { type: 'ready' });
+      ws.send({ type: 'auth', username: carol, password: 'pw' });
+      assert.deepEqual(await ws.next(5000, 'ready'), { type: 'ready' });
       assert.equal((await post(`dave-${run}`, carol, 'hello over nginx')).status, 204);
-      assert.deepEqual(await next(2), { type: 'message', from: `dave-${run}`, contentType: 'text/plain', data: 'hello over nginx' });
+      assert.deepEqual(await ws.next(5000, 'the message'), { type: 'message', from: `dave-${run}`, contentType: 'text/plain', data: 'hello over nginx' });
     } finally {
       ws.close();
     }
   });
 
   test('the Loop call-progress WebSocket (/websocket) works through nginx', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${nginx.port}/websocket`);
+    const ws = await WsClient.connect(nginx.port, '/websocket', { timeoutMs: 5000 });
     try {
-      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(d.toString())));
-      ws.send(JSON.stringify({ messageType: 'echo', echo: 'through nginx' }));
-      assert.deepEqual(JSON.parse(await reply), { messageType: 'echo', echo: 'through nginx' });
+      ws.send({ messageType: 'echo', echo: 'through nginx' });
+      assert.deepEqual(await ws.next(5000, 'the echo'), { messageType: 'echo', echo: 'through nginx' });
     } finally {
       ws.close();
     }

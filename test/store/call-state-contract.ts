@@ -272,6 +272,31 @@ export function callStateStoreContract(
     assert.deepEqual(await store.fireDue(), [], 'the lapsed device took its later deadline with it');
   });
 
+  test(`${name}: a lapsed lease counts as gone for deadlines: none is armed, and a later one is not fired by its node but reaped`, async () => {
+    const { store, advance, heard } = await withCall();
+    await store.join(caller1, 'caller', 100);
+    await store.addMarker('c1', 'init.caller', ['init']);
+    await store.setDeadline(caller1, 'supervisory', 150); // due after the lease ends
+    await advance(100);
+    assert.equal(await store.setDeadline(caller1, 'connection', 10), false, 'no timer for a lapsed device');
+    await advance(50);
+    // Its node fires late (it failed to renew): the outcome is the poll's, whoever gets there first.
+    assert.equal(await store.fireDeadline(caller1, 'supervisory'), undefined);
+    assert.deepEqual(await store.fireDue(), [{ callId: 'c1', deviceId: 'caller-1', kind: 'lease', terminated: true }]);
+    assert.deepEqual(heard, [{ callId: 'c1', state: 'terminated', reason: 'closed' }]);
+    assert.deepEqual(await store.fireDue(), []);
+  });
+
+  test(`${name}: a deadline due before its device's lease lapsed is still fired by its own node afterwards`, async () => {
+    const { store, advance, heard } = await withCall();
+    await store.join(caller1, 'caller', 100);
+    await store.addMarker('c1', 'init.caller', ['init']);
+    await store.setDeadline(caller1, 'supervisory', 50);
+    await advance(120);
+    assert.deepEqual(await store.fireDeadline(caller1, 'supervisory'), { callId: 'c1', deviceId: 'caller-1', kind: 'supervisory', terminated: true });
+    assert.deepEqual(heard.map((c) => c.reason), ['timeout']);
+  });
+
   test(`${name}: publish reaches the subscribers of that call only, in order, until they unsubscribe`, async () => {
     const { store } = make();
     const a: StateChange[] = [];

@@ -8,8 +8,8 @@ import { StoreError, asStoreError, isStoreError } from '../../src/store/errors.t
 import { MemoryCallStateStore } from '../../src/store/memory/call-state.ts';
 import { MemoryInboxStore } from '../../src/store/memory/inbox.ts';
 import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
-import { TestSocket } from '../inbox-ws/ws-helpers.ts';
-import { ProgressClient } from '../loop/progress-ws-helpers.ts';
+import { inboxReady, openInbox, errorAndClose } from '../inbox-ws/ws-helpers.ts';
+import { openProgress, expectError } from '../loop/progress-ws-helpers.ts';
 import { Peer, done } from '../helpers/inbox-client.ts';
 import { hawkFetch, register, send, startLoopServer } from '../helpers/loop.ts';
 import type { TestServer } from '../helpers/server.ts';
@@ -92,7 +92,7 @@ test('inbox HTTP: a failing store gives 503 storage_unavailable with Retry-After
 test('/inbox/ws: a send during an outage gets an error frame 503 and the socket stays open; a failed auth closes 1013', async () => {
   const { server, state } = await start();
   try {
-    const socket = await TestSocket.ready(server, 'bob');
+    const socket = await inboxReady(server, 'bob');
     state.error = outage();
     socket.send({ type: 'send', id: 'm1', to: 'bob', data: 'hello' });
     assert.deepEqual(await socket.next(), {
@@ -106,9 +106,9 @@ test('/inbox/ws: a send during an outage gets an error frame 503 and the socket 
     socket.close();
 
     state.error = outage();
-    const late = await TestSocket.open(server);
+    const late = await openInbox(server);
     late.send({ type: 'auth', username: 'carol', password: 'pw' });
-    const { frame, code } = await late.errorAndClose();
+    const { frame, code } = await errorAndClose(late);
     assert.equal(frame.type, 'error');
     assert.equal(frame.code, 503);
     assert.equal(frame.error, 'storage_unavailable');
@@ -177,9 +177,9 @@ test('/websocket: a store failure at hello is §12.10 "Service Unavailable" and 
   try {
     state.error = outage();
     const from = lines.length;
-    const ws = await ProgressClient.open(server);
+    const ws = await openProgress(server);
     ws.send({ messageType: 'hello', callId: 'a'.repeat(32), auth: 'b'.repeat(32) });
-    await ws.expectError('Service Unavailable');
+    await expectError(ws, 'Service Unavailable');
     const logged = lines.slice(from);
     assert.ok(logged.some((l) => l.level === 40 && l.code === 'storage_unavailable'), JSON.stringify(logged));
     assert.ok(!logged.some((l) => l.level >= 50 || JSON.stringify(l).includes('"stack"')));

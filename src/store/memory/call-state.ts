@@ -154,7 +154,7 @@ export class MemoryCallStateStore implements CallStateStore {
 
   async setDeadline(ref: DeviceRef, kind: DeadlineKind, inMs: number): Promise<boolean> {
     const device = this.#live(ref.callId)?.devices.get(ref.deviceId);
-    if (!device) return false;
+    if (!device || device.leaseUntil <= this.#now()) return false; // a lapsed lease is a closed socket: no timer
     device.deadlines.set(kind, this.#now() + inMs);
     return true;
   }
@@ -162,7 +162,11 @@ export class MemoryCallStateStore implements CallStateStore {
   async fireDeadline(ref: DeviceRef, kind: DeadlineKind): Promise<Firing | undefined> {
     const call = this.#live(ref.callId);
     const device = call?.devices.get(ref.deviceId);
-    if (!call || !device?.deadlines.delete(kind)) return undefined;
+    const at = device?.deadlines.get(kind);
+    if (!call || !device || at === undefined) return undefined;
+    // As a poll would now: a lease that lapsed before the deadline fell due is reaped first and takes it along.
+    if (device.leaseUntil <= this.#now() && device.leaseUntil <= at) return undefined;
+    device.deadlines.delete(kind);
     const { callId, deviceId } = ref;
     return { callId, deviceId, kind, terminated: this.#terminate(call, TIMEOUT_REASON, DEADLINE_ENDS_FROM[kind]) };
   }
