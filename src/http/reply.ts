@@ -1,6 +1,7 @@
 import { AppError, errors } from '../errors.ts';
 import type { ConnectionCounter } from '../limits/connections.ts';
 import { statusLineBytes } from './status.ts';
+import type { RequestInfo } from './server.ts';
 import type { HttpResponse } from './uws.ts';
 
 export type HeaderList = readonly (readonly [string, string])[];
@@ -22,6 +23,28 @@ export function constantHeaders(list: HeaderList): HeaderList {
   Object.freeze(list);
   ENCODED.set(list, list.flatMap(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')]));
   return list;
+}
+
+/**
+ * The status line with a constant header list after it, as one byte string
+ * for one writeStatus call: uWS writes "HTTP/1.1 " + status + CRLF, so the
+ * headers ride along (one crossing into uWS instead of one per header).
+ */
+const STATUS_WITH = new WeakMap<HeaderList, Map<number, Uint8Array>>();
+
+function statusWith(status: number, list: HeaderList): Uint8Array | undefined {
+  let byStatus = STATUS_WITH.get(list);
+  if (byStatus === undefined) {
+    if (!ENCODED.has(list)) return undefined;
+    STATUS_WITH.set(list, (byStatus = new Map()));
+  }
+  let bytes = byStatus.get(status);
+  if (bytes === undefined) {
+    const lines = list.map(([k, v]) => `\r\n${k}: ${v}`).join('');
+    bytes = Buffer.concat([statusLineBytes(status), Buffer.from(lines, 'utf8')]);
+    byStatus.set(status, bytes);
+  }
+  return bytes;
 }
 
 function writeHeaders(res: HttpResponse, list: HeaderList): void {
@@ -46,10 +69,13 @@ const STREAM_FROM_BYTES = 4096;
 
 /**
  * One HTTP response on uWS, with the lifetime rules kept in this one place:
- * - `onAborted` is attached at construction, before any async work;
+ * - `onAborted` is attached before the handler's synchronous part returns,
+ *   when the response is not written by then (`endTick`) or a body is read;
+ *   a response answered at once (the memory store's common case) needs none;
  * - after an abort nothing touches the native response again;
- * - every write is corked, so writes made after an `await` or from a timer
- *   go out in one syscall and are legal;
+ * - writes made after an `await` or from a timer are corked, so they go out
+ *   in one syscall and are legal; writes inside a uWS callback of this
+ *   request (the handler, a body chunk) are corked by uWS already;
  * - body chunks are copied (uWS reuses their memory);
  * - a reply sent before the request body was read closes the connection,
  *   which is how uWS stops reading a body.
@@ -60,12 +86,20 @@ export class Reply {
   #done = false;
   #bodyPending: boolean;
   #abortListeners: (() => void)[] | null = null;
+  /** The server's mapping of a handler's exception to a response (set by the server). */
+  #failure: ((err: unknown, reply: Reply) => void) | null = null;
+  /** Whether uWS has our onAborted handler. */
+  #armed = false;
+  /** Inside a uWS callback of this request (its handler, a body chunk): uWS has corked the socket. */
+  #inTick = true;
   /** Headers added to every response of this request (CORS, caching). */
   common: HeaderList = [];
   /** Metrics label for this request; handlers may refine it. */
   route: string;
   /** A HEAD request: responses carry the headers only. */
   headOnly = false;
+  /** The request this answers (the server's RequestInfo), for failure logs. */
+  request: RequestInfo | null = null;
   /** Method and client address, set only when the access log is on. */
   access: { readonly method: string; readonly client: string } | undefined;
   /** Close the connection after the response (a refused connection). */
@@ -83,7 +117,33 @@ export class Reply {
   ) {
     this.route = route;
     this.#bodyPending = hasBody;
-    res.onAborted(() => {
+  }
+
+  /** Sets how `fail` answers: the server's one mapping of exceptions (store failures, bugs) to responses. */
+  failWith(failure: (err: unknown, reply: Reply) => void): void {
+    this.#failure = failure;
+  }
+
+  /** A handler's work failed outside the handler itself (a body callback, a later promise): answer as the server does. */
+  fail(err: unknown): void {
+    if (this.#failure) this.#failure(err, this);
+    else if (!this.finished) this.error(errors.internal());
+  }
+
+  /**
+   * The end of the handler's synchronous part: from now on writes are corked,
+   * and a response still open learns of the client going away. uWS: called
+   * before the handler returns.
+   */
+  endTick(): void {
+    this.#inTick = false;
+    if (!this.#done) this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#armed || this.#aborted) return;
+    this.#armed = true;
+    this.res.onAborted(() => {
       this.#aborted = true;
       this.#releaseSlot();
       const listeners = this.#abortListeners;
@@ -149,19 +209,28 @@ export class Reply {
     const close = this.#bodyPending || this.closeConnection;
     // A HEAD answer has no body (a body would be read as the next response).
     const sent = body === undefined || status === 204 || status === 304 || this.headOnly ? undefined : body;
-    res.cork(() => {
-      res.writeStatus(statusLineBytes(status));
-      writeHeaders(res, this.common);
-      writeHeaders(res, headers);
-      // endWithoutBody() alone sends no Content-Length (right for 204); given
-      // arguments it would announce a bogus length, so a closing 204 uses end().
-      if (sent === undefined && !close) res.endWithoutBody();
-      else if (sent === undefined || close) res.end(sent, close);
-      else if (typeof sent === 'string' ? sent.length < STREAM_FROM_BYTES : sent.byteLength < STREAM_FROM_BYTES) res.end(sent);
-      else this.#stream(typeof sent === 'string' ? Buffer.from(sent, 'utf8') : sent);
-    });
+    if (this.#inTick) this.#write(status, headers, sent, close);
+    else res.cork(() => this.#write(status, headers, sent, close));
     this.observe(this.route, status, this.startedMs, this, sent);
     return true;
+  }
+
+  #write(status: number, headers: HeaderList, sent: string | Uint8Array | undefined, close: boolean): void {
+    const res = this.res;
+    const head = statusWith(status, this.common);
+    if (head !== undefined) {
+      res.writeStatus(head);
+    } else {
+      res.writeStatus(statusLineBytes(status));
+      writeHeaders(res, this.common);
+    }
+    writeHeaders(res, headers);
+    // endWithoutBody() alone sends no Content-Length (right for 204); given
+    // arguments it would announce a bogus length, so a closing 204 uses end().
+    if (sent === undefined && !close) res.endWithoutBody();
+    else if (sent === undefined || close) res.end(sent, close);
+    else if (typeof sent === 'string' ? sent.length < STREAM_FROM_BYTES : sent.byteLength < STREAM_FROM_BYTES) res.end(sent);
+    else this.#stream(typeof sent === 'string' ? Buffer.from(sent, 'utf8') : sent);
   }
 
   /** Writes `body` as far as the socket takes it now; the rest goes out as the client reads (inside send's cork). */
@@ -171,6 +240,7 @@ export class Reply {
     const start = res.getWriteOffset();
     const [, done] = res.tryEnd(body, total);
     if (done) return;
+    this.#arm(); // the rest goes out after the handler: uWS must be able to tell us of an abort
     // uWS: onWritable gets the offset written so far; it is not called after an abort.
     res.onWritable((offset) => {
       const [ok] = res.tryEnd(body.subarray(offset - start), total);
@@ -194,34 +264,54 @@ export class Reply {
    * (or the request was cut off).
    */
   readBody(limit: number, contentLength: number | undefined): Promise<Uint8Array | AppError | null> {
-    if (contentLength !== undefined && contentLength > limit) {
-      return Promise.resolve(errors.messageTooLarge(limit));
-    }
-    if (this.#aborted || this.#cutOff) return Promise.resolve(null);
-    if (!this.#bodyPending) return Promise.resolve(new Uint8Array(0));
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let settled = false;
-      this.onAbort(() => {
-        if (!settled) resolve(null);
-        settled = true;
-      });
-      this.res.onData((chunk, isLast) => {
-        if (settled) return;
-        size += chunk.byteLength;
-        if (size > limit) {
-          settled = true;
-          return resolve(errors.messageTooLarge(limit));
-        }
-        if (chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk))); // copy: uWS reuses the memory
-        if (isLast) {
-          settled = true;
-          this.#bodyPending = false;
-          resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-        }
-      });
+    return new Promise((resolve) => this.receiveBody(limit, contentLength, resolve));
+  }
+
+  /**
+   * readBody with a callback, called once: at once when the outcome is known
+   * now, else from uWS's last body chunk (its socket corked: a reply written
+   * there goes out as if from the handler) or from the abort.
+   */
+  receiveBody(limit: number, contentLength: number | undefined, done: (body: Uint8Array | AppError | null) => void): void {
+    if (contentLength !== undefined && contentLength > limit) return done(errors.messageTooLarge(limit));
+    if (this.#aborted || this.#cutOff) return done(null);
+    if (!this.#bodyPending) return done(EMPTY_BODY);
+    this.#arm();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    this.onAbort(() => {
+      if (!settled) done(null);
+      settled = true;
     });
+    this.res.onData((chunk, isLast) => {
+      if (settled) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        settled = true;
+        return this.#inCallback(done, errors.messageTooLarge(limit));
+      }
+      if (chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk))); // copy: uWS reuses the memory
+      if (isLast) {
+        settled = true;
+        this.#bodyPending = false;
+        this.#inCallback(done, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      }
+    });
+  }
+
+  /** Runs a body callback from uWS: writes need no cork there, and an exception is answered, never thrown into uWS. */
+  #inCallback<T>(fn: (value: T) => void, value: T): void {
+    const outer = this.#inTick;
+    this.#inTick = true;
+    try {
+      fn(value);
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.#inTick = outer;
+    }
   }
 }
 
+const EMPTY_BODY = new Uint8Array(0);

@@ -65,6 +65,8 @@ export class HttpServer {
   #listenSocket: us_listen_socket | null = null;
 
   readonly #accessLog: boolean;
+  /** `#failed` for replies, made once: a reply's `fail` answers as a handler's exception is answered. */
+  readonly #failedReply = (err: unknown, reply: Reply): void => this.#failed(err, reply, reply.request!);
 
   /**
    * `gate`: the per-client checks run before every handler (null: none).
@@ -93,28 +95,14 @@ export class HttpServer {
       const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
       info.reply = reply;
+      reply.request = info;
+      reply.failWith(this.#failedReply);
       info.refuser = refuse;
       reply.headOnly = info.method === 'HEAD';
       if (this.#accessLog) reply.access = { method: info.method, client: info.client || remoteAddress(res) };
       if (common) reply.common = common(info);
-      if (gate) {
-        const refused = gate.admitRequest(info);
-        if (refused) {
-          // Over a connection cap: close, so that the refused connection frees its descriptor.
-          reply.closeConnection = refused.code !== 'rate_limited';
-          return refuse(info, reply, refused);
-        }
-      }
-      if (Number.isNaN(info.contentLength)) {
-        reply.json(400, { code: 400, error: 'bad_content_length', message: 'Content-Length is not a number.' });
-        return;
-      }
-      try {
-        const result = handler(info, reply);
-        if (result) result.catch((err) => this.#failed(err, reply, info));
-      } catch (err) {
-        this.#failed(err, reply, info);
-      }
+      this.#handle(handler, refuse, info, reply);
+      reply.endTick();
     });
     return this;
   }
@@ -122,6 +110,28 @@ export class HttpServer {
   /** A WebSocket route (src/http/websocket.ts); its upgrades pass the same client gate as requests. */
   websocket<S>(pattern: string, options: WsOptions, handlers: WsHandlers<S>): WsEndpoint {
     return registerWebSocket(this.app, this.#core.uws, this.#gate, pattern, options, handlers);
+  }
+
+  #handle(handler: Handler, refuse: Refuser, info: Incoming, reply: Reply): void {
+    const gate = this.#gate;
+    if (gate) {
+      const refused = gate.admitRequest(info);
+      if (refused) {
+        // Over a connection cap: close, so that the refused connection frees its descriptor.
+        reply.closeConnection = refused.code !== 'rate_limited';
+        return refuse(info, reply, refused);
+      }
+    }
+    if (Number.isNaN(info.contentLength)) {
+      reply.json(400, { code: 400, error: 'bad_content_length', message: 'Content-Length is not a number.' });
+      return;
+    }
+    try {
+      const result = handler(info, reply);
+      if (result) result.catch((err) => this.#failed(err, reply, info));
+    } catch (err) {
+      this.#failed(err, reply, info);
+    }
   }
 
   /** Answers 404 (JSON) for every path no route matched. */

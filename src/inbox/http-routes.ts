@@ -2,7 +2,9 @@ import { AppError, errors, isError } from '../errors.ts';
 import { parseBasicAuth } from '../http/basic-auth.ts';
 import { Cors } from '../http/cors.ts';
 import type { HeaderList } from '../http/reply.ts';
+import type { Reply } from '../http/reply.ts';
 import type { HttpServer, RequestInfo } from '../http/server.ts';
+import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
 import type { CredentialHasher, Owner } from './identity.ts';
 import { LongPollReader } from './long-poll.ts';
 import type { InboxService } from './service.ts';
@@ -42,6 +44,24 @@ function ownerOf(req: RequestInfo, hasher: CredentialHasher): Owner | AppError {
   return hasher.owner(creds.username, creds.password, creds.joined);
 }
 
+/**
+ * Writes a service outcome: the error, or `ok` when there is none. At once
+ * when the service answered at once (the memory store), so the response goes
+ * out inside the uWS callback; otherwise the returned promise settles it.
+ */
+function answer(reply: Reply, outcome: MaybeAsync<AppError | undefined>, ok?: (reply: Reply) => void): Promise<void> | undefined {
+  if (isAsync(outcome)) return outcome.then((failed) => settle(reply, failed, ok));
+  settle(reply, outcome, ok);
+  return undefined;
+}
+
+function settle(reply: Reply, failed: AppError | undefined, ok: ((reply: Reply) => void) | undefined): void {
+  if (failed) reply.error(failed);
+  else ok?.(reply);
+}
+
+const noContent = (reply: Reply): void => void reply.send(204, []);
+
 /** The inbox protocol over HTTP: translates requests to InboxService calls and outcomes to responses. */
 export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): void {
   const cors = new Cors({
@@ -55,7 +75,7 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
   const common = (req: RequestInfo): HeaderList => cors.headers(req.headers.origin);
   const { service, hasher } = o;
 
-  http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', 'origin'], common }, async (req, reply) => {
+  http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', 'origin'], common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
     const asked = requestedWaitMs(req.query, req.headers.prefer);
@@ -64,30 +84,27 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     if (waitMs > 0) reply.route = 'GET /inbox (wait)';
     const reader = new LongPollReader(reply);
     reply.onAbort(() => service.release(owner.name, reader));
-    const failed = await service.read(owner, reader, waitMs, req);
-    if (failed) reply.error(failed);
+    return answer(reply, service.read(owner, reader, waitMs, req));
   });
 
-  http.route('post', '/inbox', 'POST /inbox', { headers: ['authorization', 'content-type', 'origin'], common }, async (req, reply) => {
+  http.route('post', '/inbox', 'POST /inbox', { headers: ['authorization', 'content-type', 'origin'], common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
     const to = nameParam(req.query, 'to');
     if (to === null) return void reply.error(errors.invalidRecipient('the query has no to='));
     if (to === false) return void reply.error(errors.invalidRecipient('it is not valid percent-encoding'));
-    const body = await reply.readBody(o.maxMessageBytes, req.contentLength);
-    if (body === null) return; // the client went away mid-body: nothing was accepted
-    if (isError(body)) return void reply.error(body);
-    const failed = await service.send(owner, to, headerText(req.headers['content-type']) || DEFAULT_TYPE, body, req);
-    if (failed) reply.error(failed);
-    else reply.send(204, []);
+    const contentType = headerText(req.headers['content-type']) || DEFAULT_TYPE;
+    reply.receiveBody(o.maxMessageBytes, req.contentLength, (body) => {
+      if (body === null) return; // the client went away mid-body: nothing was accepted
+      if (isError(body)) return void reply.error(body);
+      answer(reply, service.send(owner, to, contentType, body, req), noContent)?.catch((err) => reply.fail(err));
+    });
   });
 
-  http.route('del', '/inbox', 'DELETE /inbox', { headers: ['authorization', 'origin'], common }, async (req, reply) => {
+  http.route('del', '/inbox', 'DELETE /inbox', { headers: ['authorization', 'origin'], common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
-    const failed = await service.remove(owner);
-    if (failed) reply.error(failed);
-    else reply.send(204, []);
+    return answer(reply, service.remove(owner), noContent);
   });
 
   http.route('options', '/inbox', 'OPTIONS /inbox', { headers: ['origin'] }, (req, reply) => {
