@@ -128,7 +128,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     health: { inboxStorePing: async () => store.ping(), accepting: () => accepting }, listening: `${clientHost}:${port}`, limits: creation,
   });
   // The Loop v1 layer is the catch-all: uWS matches the explicit routes above first.
-  const loop = createLoopLayer({ context: loopParts.context, rooms: loopParts.rooms, log, nowMs: deps.nowMs ?? Date.now });
+  const loop = createLoopLayer({ context: loopParts.context, rooms: loopParts.rooms, callUrls: loopParts.callUrls, log, nowMs: deps.nowMs ?? Date.now });
   loopParts.start();
   // The Loop call-progress WebSocket (§12), before the catch-all. This node
   // renews its sockets' leases and polls for due call timers and lapsed

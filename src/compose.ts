@@ -9,6 +9,7 @@ import { createExternalServices, type ExternalServices } from './loop/external/i
 import { HawkAuth } from './loop/hawk-auth.ts';
 import { DevicePresence, DuePoller, duePollEveryMs } from './loop/progress/index.ts';
 import { PublicUrls } from './loop/public-urls.ts';
+import { CallUrls } from './loop/call-urls/index.ts';
 import { createRooms, type Rooms } from './loop/rooms/index.ts';
 import { Sessions } from './loop/sessions.ts';
 import type { LoopConfig } from './loop/settings.ts';
@@ -42,6 +43,8 @@ export interface LoopPartsDeps {
 export interface LoopParts {
   readonly context: LoopContext;
   readonly rooms: Rooms;
+  /** Call URLs (§6). */
+  readonly callUrls: CallUrls;
   /** This node's call-progress sockets' leases (§12). */
   readonly presence: DevicePresence;
   /** This node's poll for due call timers and lapsed sockets of every node. */
@@ -81,6 +84,7 @@ export function composeLoop(d: LoopPartsDeps): LoopParts {
     store: roomStore, settings: config.rooms, durations: d.durations.rooms, provider: services.provider, tokenDurationSec: config.external.tokBox.tokenDurationSec,
     notifyOwner, userMac: (v) => sessions.userMac(v), roomUrl: (token) => urls.roomUrl(token), nowMs, log, limits: config.limits,
   }, timers);
+  const callUrls = new CallUrls({ store, settings: config.callUrls, limits: config.limits, nowMs });
   const leaseMs = d.durations.progressSocketLeaseMs;
   const presence = new DevicePresence({ store: callState, timers, leaseMs, onError: d.onBackgroundError });
   const duePoller = new DuePoller({ store: callState, timers, everyMs: duePollEveryMs(leaseMs), onError: d.onBackgroundError });
@@ -88,6 +92,7 @@ export function composeLoop(d: LoopPartsDeps): LoopParts {
   return {
     context,
     rooms,
+    callUrls,
     presence,
     duePoller,
     start() {

@@ -8,6 +8,7 @@ import { LOOP_HEADERS, loopDispatcher } from './dispatch.ts';
 import { loopErrors } from './errors.ts';
 import { Exchange, Responder } from './exchange.ts';
 import { LoopRouter } from './router.ts';
+import type { CallUrls } from './call-urls/index.ts';
 import type { Rooms } from './rooms/index.ts';
 import { registerCallUrlRoutes } from './routes/call-url.ts';
 import { registerCallRoutes } from './routes/calls.ts';
@@ -21,6 +22,7 @@ export interface LoopLayerDeps {
   /** The Loop's collaborators, built by the composition root (src/compose.ts). */
   readonly context: LoopContext;
   readonly rooms: Rooms;
+  readonly callUrls: CallUrls;
   readonly log: Logger;
   /** Wall-clock ms since the epoch (Timestamp headers, unix-second fields). */
   readonly nowMs: () => number;
@@ -36,13 +38,13 @@ export interface LoopLayer {
 
 /** The Loop v1 REST surface (loop-v1.md §2–§11, §13–§15): registers its routes on collaborators built elsewhere. */
 export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
-  const { context, rooms, log, nowMs } = deps;
+  const { context, rooms, callUrls, log, nowMs } = deps;
   const { config } = context;
 
   const router = new LoopRouter();
   registerServiceRoutes(router, context);
   registerRegistrationRoutes(router, context);
-  registerCallUrlRoutes(router, context, nowMs);
+  registerCallUrlRoutes(router, context, callUrls);
   registerCallRoutes(router, context);
   if (config.fxaOAuth.activated) registerOAuthRoutes(router, context);
   registerEventRoutes(router, context);

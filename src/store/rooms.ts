@@ -125,8 +125,6 @@ export interface LoopRoomStore {
    * room. Returns the touched room, or the refusal (and nothing written).
    */
   joinRoom(roomToken: string, join: RoomJoin): Promise<RoomJoinResult>;
-  /** Writes (or replaces, by key) a participant of a live room for `ttlMs`, with no capacity check; false when the room is gone. */
-  putParticipant(roomToken: string, participant: ParticipantRecord, ttlMs: number): Promise<boolean>;
   getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined>;
   /** Restarts a live participant's lifetime at `ttlMs`; false when it is gone. */
   touchParticipant(roomToken: string, key: string, ttlMs: number): Promise<boolean>;

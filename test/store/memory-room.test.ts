@@ -5,7 +5,7 @@ import { ExpiryBuckets } from '../../src/store/memory/expiry-buckets.ts';
 import { MemoryLoopRoomStore } from '../../src/store/memory/rooms.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { runRoomStoreContract } from './room-store-contract.ts';
-import { person, room } from './room-store-fixtures.ts';
+import { person, room, seat } from './room-store-fixtures.ts';
 
 runRoomStoreContract({ name: 'memory room store', make: (o) => new MemoryLoopRoomStore({ clock: o.clock }) });
 
@@ -13,8 +13,8 @@ test('memory room store: expired participants come out within one 250 ms bucket'
   const time = new FakeTime();
   const store = new MemoryLoopRoomStore({ clock: time });
   await store.createRoom(room('r1'), 100_000);
-  await store.putParticipant('r1', person('a'), 1000);
-  await store.putParticipant('r1', person('b'), 1001);
+  await seat(store, 'r1', person('a'), 1000, 100_000);
+  await seat(store, 'r1', person('b'), 1001, 100_000);
   time.advance(999);
   assert.deepEqual(await store.expireParticipants(), []);
   time.advance(1);
@@ -29,14 +29,14 @@ test('memory room store: the expiry index holds only live participants (refresh,
   const time = new FakeTime();
   const store = new MemoryLoopRoomStore({ clock: time });
   await store.createRoom(room('r1'), 100_000);
-  await store.putParticipant('r1', person('a'), 1000);
-  await store.putParticipant('r1', person('b'), 1000);
+  await seat(store, 'r1', person('a'), 1000, 100_000);
+  await seat(store, 'r1', person('b'), 1000, 100_000);
   assert.equal(store.filedExpiries, 2);
   for (let i = 0; i < 10; i++) {
     time.advance(300);
     assert.equal(await store.touchParticipant('r1', 'a', 1000), true);
   }
-  await store.putParticipant('r1', person('b'), 5000); // joins again
+  await seat(store, 'r1', person('b'), 5000, 100_000); // joins again
   assert.equal(store.filedExpiries, 2, 'one entry per participant, however often refreshed');
   assert.equal(await store.deleteParticipant('r1', 'b'), true);
   assert.equal(store.filedExpiries, 1);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { RoomRecord } from '../../src/store/rooms.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { contractCases } from './contract-cases.ts';
-import { person, room, sorted, type RoomCases, type RoomStoreContract } from './room-store-fixtures.ts';
+import { person, room, seat, sorted, type RoomCases, type RoomStoreContract } from './room-store-fixtures.ts';
 import { participantCases } from './room-store-participants.ts';
 import { scribble } from './scribble.ts';
 
@@ -133,9 +133,9 @@ function roomCases(it: RoomCases): void {
     assert.deepEqual(await store.stats(), { rooms: 0, participants: 0, deletedNotices: 0 });
     await store.createRoom(room('r1'), 1000);
     await store.createRoom(room('r2'), DAY_MS);
-    await store.putParticipant('r1', person('a'), DAY_MS);
-    await store.putParticipant('r2', person('b'), 1000);
-    await store.putParticipant('r2', person('c'), DAY_MS);
+    await seat(store, 'r1', person('a'), DAY_MS, 1000);
+    await seat(store, 'r2', person('b'), 1000, DAY_MS);
+    await seat(store, 'r2', person('c'), DAY_MS, DAY_MS);
     await store.addDeletedNotice('u1', { roomToken: 'r0', deletedAt: 1 }, 1000);
     await store.addDeletedNotice('u1', { roomToken: 'r9', deletedAt: 1 }, DAY_MS);
     assert.deepEqual(await store.stats(), { rooms: 2, participants: 3, deletedNotices: 2 });
@@ -171,7 +171,7 @@ function roomCases(it: RoomCases): void {
     assert.equal(again!.maxSize, 5);
 
     const participant = person('p', 'Bob');
-    await store.putParticipant('r', participant, 60_000);
+    await seat(store, 'r', participant, 60_000, 60_000);
     scribble(participant, (w) => (w.displayName = 'changed'));
     scribble((await store.listParticipants('r'))[0], (w) => (w.displayName = 'changed'));
     scribble((await store.getParticipant('r', 'p'))!, (w) => (w.displayName = 'changed'));

@@ -25,4 +25,16 @@ export const room = (roomToken: string, ownerKey = 'u1'): RoomRecord => ({
 export const person = (key: string, displayName = key): ParticipantRecord => ({
   key, roomConnectionId: `id-${key}`, displayName, clientMaxSize: 5, userKey: `user-${key}`, account: `${key}@example.com`,
 });
+/**
+ * Seats a participant for `ttlMs` the one way the contract has: joinRoom
+ * (so the §8.11 capacity rule applies: the fixture rooms hold four `person`s).
+ * The room keeps its ctime and expiresAt; its store lifetime restarts at
+ * `roomTtlMs` (give the one it was created with to leave it unchanged).
+ * False when the room is gone or the join was refused.
+ */
+export async function seat(store: LoopRoomStore, roomToken: string, participant: ParticipantRecord, ttlMs: number, roomTtlMs: number): Promise<boolean> {
+  const current = await store.getRoom(roomToken);
+  const join = { participant, participantTtlMs: ttlMs, ctime: current?.ctime ?? 0, expiresAt: current?.expiresAt ?? 0, roomTtlMs };
+  return (await store.joinRoom(roomToken, join)).joined;
+}
 export const sorted = (xs: readonly string[]): string[] => [...xs].sort();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ExpiredParticipants } from '../../src/store/rooms.ts';
-import { EXPIRY_LATENESS_MS, person, room, sorted, type RoomCases } from './room-store-fixtures.ts';
+import { EXPIRY_LATENESS_MS, person, room, seat, sorted, type RoomCases } from './room-store-fixtures.ts';
 
 const DAY_MS = 86_400_000;
 const keys = (list: readonly { key: string }[]) => sorted(list.map((p) => p.key));
@@ -10,21 +10,21 @@ const byRoom = (expired: readonly ExpiredParticipants[]) =>
 
 /** Room participants, their lifetimes and expireParticipants (src/store/rooms.ts). */
 export function participantCases(it: RoomCases): void {
-  it('participants: putParticipant adds to a live room, get and list see it; false (nothing stored) for a gone room', async (setup) => {
+  it('participants: a joined participant is seen by get and list; none joins a gone room', async (setup) => {
     const { store, time } = setup();
     await store.createRoom(room('r1'), 1000);
     const basic = { key: 'b', roomConnectionId: 'id-b', displayName: 'B', clientMaxSize: 2, tokenCredential: true };
-    assert.equal(await store.putParticipant('r1', person('a'), DAY_MS), true);
-    assert.equal(await store.putParticipant('r1', basic, DAY_MS), true);
+    assert.equal(await seat(store, 'r1', person('a'), DAY_MS, 1000), true);
+    assert.equal(await seat(store, 'r1', basic, DAY_MS, 1000), true);
     assert.deepEqual(await store.getParticipant('r1', 'a'), person('a'));
     assert.deepEqual(await store.getParticipant('r1', 'b'), basic);
     assert.deepEqual(keys(await store.listParticipants('r1')), ['a', 'b']);
     assert.equal(await store.getParticipant('r1', 'nobody'), undefined);
-    assert.equal(await store.putParticipant('never', person('a'), DAY_MS), false);
+    assert.equal(await seat(store, 'never', person('a'), DAY_MS, 1000), false);
     assert.equal(await store.getParticipant('never', 'a'), undefined);
     assert.deepEqual(await store.listParticipants('never'), []);
     time.advance(1000);
-    assert.equal(await store.putParticipant('r1', person('c'), DAY_MS), false, 'no participant in an expired room');
+    assert.equal(await seat(store, 'r1', person('c'), DAY_MS, 1000), false, 'no participant in an expired room');
     assert.equal(await store.getParticipant('r1', 'a'), undefined, 'participants go with their room');
     assert.deepEqual(await store.listParticipants('r1'), []);
   });
@@ -32,8 +32,8 @@ export function participantCases(it: RoomCases): void {
   it('participants: a participant lives exactly ttlMs; touchParticipant restarts it; false once gone', async (setup) => {
     const { store, time } = setup();
     await store.createRoom(room('r1'), DAY_MS);
-    await store.putParticipant('r1', person('a'), 1000);
-    await store.putParticipant('r1', person('b'), 1000);
+    await seat(store, 'r1', person('a'), 1000, DAY_MS);
+    await seat(store, 'r1', person('b'), 1000, DAY_MS);
     time.advance(600);
     assert.equal(await store.touchParticipant('r1', 'b', 1000), true); // until 1600
     await store.updateRoom('r1', { ctime: 2 }, DAY_MS); // a room update leaves participants' lifetimes alone
@@ -52,12 +52,12 @@ export function participantCases(it: RoomCases): void {
     assert.equal(await store.touchParticipant('never', 'a', 1000), false);
   });
 
-  it('participants: putParticipant replaces by key, record and lifetime', async (setup) => {
+  it('participants: a rejoin replaces by key, record and lifetime', async (setup) => {
     const { store, time } = setup();
     await store.createRoom(room('r1'), DAY_MS);
-    await store.putParticipant('r1', person('a', 'first'), 1000);
+    await seat(store, 'r1', person('a', 'first'), 1000, DAY_MS);
     time.advance(500);
-    await store.putParticipant('r1', person('a', 'second'), 1000); // until 1500
+    await seat(store, 'r1', person('a', 'second'), 1000, DAY_MS); // until 1500
     assert.deepEqual(await store.listParticipants('r1'), [person('a', 'second')]);
     time.advance(999);
     assert.equal((await store.getParticipant('r1', 'a'))?.displayName, 'second');
@@ -69,9 +69,9 @@ export function participantCases(it: RoomCases): void {
     const { store } = setup();
     await store.createRoom(room('r1'), 10 * DAY_MS);
     await store.createRoom(room('r2'), 10 * DAY_MS);
-    await store.putParticipant('r1', person('a'), 1000);
-    await store.putParticipant('r1', person('b'), 1000);
-    await store.putParticipant('r2', person('c'), 1000);
+    await seat(store, 'r1', person('a'), 1000, 10 * DAY_MS);
+    await seat(store, 'r1', person('b'), 1000, 10 * DAY_MS);
+    await seat(store, 'r2', person('c'), 1000, 10 * DAY_MS);
     assert.equal(await store.deleteParticipant('r1', 'a'), true);
     assert.equal(await store.deleteParticipant('r1', 'a'), false);
     assert.equal(await store.getParticipant('r1', 'a'), undefined);
@@ -89,10 +89,10 @@ export function participantCases(it: RoomCases): void {
     const { store, time } = setup();
     await store.createRoom(room('r1'), 100_000);
     await store.createRoom(room('r2'), 100_000);
-    await store.putParticipant('r1', person('a'), 1000);
-    await store.putParticipant('r1', person('b'), 1000);
-    await store.putParticipant('r2', person('c'), 1000);
-    await store.putParticipant('r2', person('d'), 1000);
+    await seat(store, 'r1', person('a'), 1000, 100_000);
+    await seat(store, 'r1', person('b'), 1000, 100_000);
+    await seat(store, 'r2', person('c'), 1000, 100_000);
+    await seat(store, 'r2', person('d'), 1000, 100_000);
     time.advance(600);
     assert.equal(await store.touchParticipant('r1', 'b', 5000), true); // until 5600
     assert.deepEqual(await store.expireParticipants(), [], 'nothing due yet');
@@ -114,12 +114,12 @@ export function participantCases(it: RoomCases): void {
     await store.createRoom(room('r1'), DAY_MS);
     await store.createRoom(room('deleted'), DAY_MS);
     await store.createRoom(room('expiring'), 1000);
-    for (const key of ['refreshed', 'rejoined', 'left', 'expired']) await store.putParticipant('r1', person(key), 1000);
-    await store.putParticipant('deleted', person('x'), 1000);
-    await store.putParticipant('expiring', person('y'), 1000);
+    for (const key of ['refreshed', 'rejoined', 'left', 'expired']) await seat(store, 'r1', person(key), 1000, DAY_MS);
+    await seat(store, 'deleted', person('x'), 1000, DAY_MS);
+    await seat(store, 'expiring', person('y'), 1000, 1000);
     time.advance(500);
     await store.touchParticipant('r1', 'refreshed', 10_000);
-    await store.putParticipant('r1', person('rejoined'), 10_000);
+    await seat(store, 'r1', person('rejoined'), 10_000, DAY_MS);
     await store.deleteParticipant('r1', 'left');
     await store.deleteRoom('deleted');
     time.advance(500 + EXPIRY_LATENESS_MS);
@@ -130,7 +130,7 @@ export function participantCases(it: RoomCases): void {
   it('expireParticipants: a participant that expired is still reported when its leave comes first', async (setup) => {
     const { store, time } = setup();
     await store.createRoom(room('r1'), DAY_MS);
-    await store.putParticipant('r1', person('a'), 1000);
+    await seat(store, 'r1', person('a'), 1000, DAY_MS);
     time.advance(1000);
     assert.equal(await store.deleteParticipant('r1', 'a'), false, 'it was no longer live');
     time.advance(EXPIRY_LATENESS_MS);
@@ -143,10 +143,10 @@ export function participantCases(it: RoomCases): void {
     await store.createRoom(room('r1'), 10 * DAY_MS);
     await store.createRoom(room('r2'), 10 * DAY_MS);
     await store.createRoom(room('short'), 2 * DAY_MS);
-    await store.putParticipant('r1', person('a'), 1000);
-    await store.putParticipant('r1', person('b'), 3 * DAY_MS);
-    await store.putParticipant('r2', person('c'), 1000);
-    await store.putParticipant('short', person('d'), 1000);
+    await seat(store, 'r1', person('a'), 1000, 10 * DAY_MS);
+    await seat(store, 'r1', person('b'), 3 * DAY_MS, 10 * DAY_MS);
+    await seat(store, 'r2', person('c'), 1000, 10 * DAY_MS);
+    await seat(store, 'short', person('d'), 1000, 2 * DAY_MS);
     assert.equal(await store.deleteParticipant('r1', 'a'), true);
     await store.deleteRoom('r2');
     time.advance(8 * DAY_MS);

@@ -1,16 +1,22 @@
 import type { RoomRecord } from '../../store/rooms.ts';
-import { field, parseIntLoose, type LoopBody } from '../body.ts';
 import { newUrlToken } from '../credentials.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
+import { WRONG_TYPE, type Given } from '../input.ts';
 import type { RoomCaller, RoomCore } from './core.ts';
 import { ROOM_NOT_FOUND_ENTRY, roomErrors } from './errors.ts';
-import { missingForCreate, validateRoomFields } from './validation.ts';
+import { missingForCreate, validateRoomFields, type RoomCreate, type RoomUpdate } from './validation.ts';
 import { fullView, publicView } from './views.ts';
 
 export interface Created {
   readonly roomToken: string;
   readonly roomUrl: string;
   readonly expiresAt: number;
+}
+
+/** A PATCH /rooms (bulk delete) request as read from its body. */
+export interface BulkDelete {
+  /** WRONG_TYPE unless an array of strings. */
+  readonly deleteRoomTokens?: Given<readonly string[]>;
 }
 
 export interface BulkOutcome {
@@ -27,11 +33,11 @@ export class RoomOwnerOps {
   constructor(private readonly core: RoomCore) {}
 
   /** §8.3: required parameters, §8.2 validation, a provider session, the stored room, the owner's push. */
-  async create(ownerKey: string, body: LoopBody): Promise<Created | LoopError> {
+  async create(ownerKey: string, request: RoomCreate): Promise<Created | LoopError> {
     const { core } = this;
-    const missing = missingForCreate(body);
+    const missing = missingForCreate(request);
     if (missing.length > 0) return loopErrors.missing(missing);
-    const fields = validateRoomFields(body, core.settings, core.limits.roomContextBytes);
+    const fields = validateRoomFields(request, core.settings, core.limits.roomContextBytes);
     if (isLoopError(fields)) return fields;
     // Checked before the provider session is made; the store checks again atomically.
     const cap = core.limits.roomsPerOwner;
@@ -66,13 +72,11 @@ export class RoomOwnerOps {
   }
 
   /**
-   * §8.4: the owner's live rooms with `ctime ≥ N` in the full view, by
-   * ctime; then, only when N > 0, the rooms it deleted at or after N.
+   * §8.4: the owner's live rooms with `ctime ≥ since` in the full view, by
+   * ctime; then, only when `since` > 0, the rooms it deleted at or after it.
    */
-  async list(ownerKey: string, version: string | null): Promise<unknown[]> {
+  async list(ownerKey: string, since: number): Promise<unknown[]> {
     const { store } = this.core;
-    const n = version === null ? NaN : parseIntLoose(version);
-    const since = Number.isNaN(n) ? 0 : n;
     const rooms = (await store.listRooms(ownerKey)).filter((r) => r.ctime >= since);
     rooms.sort((a, b) => a.ctime - b.ctime);
     const out: unknown[] = await Promise.all(rooms.map(async (r) => this.#full(r)));
@@ -99,11 +103,11 @@ export class RoomOwnerOps {
    * 400), then 403. Given fields are replaced; `expiresIn` falls back to the
    * default when absent, so `{}` resets the lifetime (quirk, reproduced).
    */
-  async update(roomToken: string, userKey: string, body: LoopBody): Promise<{ expiresAt: number } | LoopError> {
+  async update(roomToken: string, userKey: string, request: RoomUpdate): Promise<{ expiresAt: number } | LoopError> {
     const { core } = this;
     const room = await core.store.getRoom(roomToken);
     if (!room) return loopErrors.tokenNotFound();
-    const f = validateRoomFields(body, core.settings, core.limits.roomContextBytes);
+    const f = validateRoomFields(request, core.settings, core.limits.roomContextBytes);
     if (isLoopError(f)) return f;
     if (room.ownerKey !== userKey) return roomErrors.notOwner();
     const ctime = core.nowSec();
@@ -132,16 +136,14 @@ export class RoomOwnerOps {
   }
 
   /** §8.5: each listed room the user owns is deleted; one push when any was. */
-  async removeMany(userKey: string, body: LoopBody): Promise<BulkOutcome | LoopError> {
-    const tokens = field(body, 'deleteRoomTokens');
+  async removeMany(userKey: string, request: BulkDelete): Promise<BulkOutcome | LoopError> {
+    const tokens = request.deleteRoomTokens;
     if (tokens === undefined) return loopErrors.missing(['deleteRoomTokens']);
-    if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
-      return loopErrors.invalid('deleteRoomTokens should be an array of strings');
-    }
+    if (tokens === WRONG_TYPE) return loopErrors.invalid('deleteRoomTokens should be an array of strings');
     if (tokens.length === 0) return loopErrors.invalid('deleteRoomTokens should not be empty.');
     const responses: Record<string, unknown> = {};
     let deleted = 0;
-    for (const token of new Set(tokens as string[])) {
+    for (const token of new Set(tokens)) {
       const room = await this.core.store.getRoom(token);
       const ok = room !== undefined && room.ownerKey === userKey && (await this.#delete(room));
       if (ok) deleted++;

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ParticipantRecord, RoomRecord } from '../../store/rooms.ts';
-import { field, missingFields, parseIntLoose, type LoopBody } from '../body.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
+import { WRONG_TYPE, type Given } from '../input.ts';
 import { joinRefusalError } from './capacity.ts';
 import type { RoomCaller, RoomCore } from './core.ts';
 import { roomErrors } from './errors.ts';
+
+/** A `join` request as read from its body; absent fields are absent, `null` is present. */
+export interface JoinRequest {
+  /** `null` or a non-string is WRONG_TYPE. */
+  readonly displayName?: Given<string>;
+  /** An integer (§0 "parse as integer"); NaN when the value does not parse. */
+  readonly clientMaxSize?: number;
+}
 
 export interface JoinAnswer {
   readonly apiKey: string;
@@ -28,16 +36,17 @@ export class RoomParticipantOps {
     return p?.tokenCredential ? { kind: 'token', participantKey: key } : null;
   }
 
-  /** §8.10 join, steps 1–8; `body` already passed negotiation. */
-  async join(room: RoomRecord, caller: RoomCaller, body: LoopBody): Promise<JoinAnswer | LoopError> {
-    const missing = missingFields(body, ['displayName', 'clientMaxSize']);
-    if (missing.length > 0) return loopErrors.missing(missing);
-    const displayName = field(body, 'displayName');
-    if (typeof displayName !== 'string') return loopErrors.invalid('displayName should be a string');
+  /** §8.10 join, steps 1–8; the request already passed negotiation. */
+  async join(room: RoomRecord, caller: RoomCaller, request: JoinRequest): Promise<JoinAnswer | LoopError> {
+    const { displayName, clientMaxSize } = request;
+    if (displayName === undefined || clientMaxSize === undefined) {
+      const missing = [displayName === undefined && 'displayName', clientMaxSize === undefined && 'clientMaxSize'];
+      return loopErrors.missing(missing.filter((name) => name !== false));
+    }
+    if (displayName === WRONG_TYPE) return loopErrors.invalid('displayName should be a string');
     // Ours: bounds a room's full view (and so GET /rooms); the same scale as roomOwner's 255.
     const maxName = this.core.limits.displayNameSize;
     if (displayName.length > maxName) return loopErrors.invalid(`displayName should be shorter than ${maxName} characters`);
-    const clientMaxSize = parseIntLoose(field(body, 'clientMaxSize'));
     if (Number.isNaN(clientMaxSize)) return loopErrors.invalid('clientMaxSize should be a number.');
     const { core } = this;
     const { provider } = core.deps;

@@ -1,12 +1,37 @@
 import type { RoomContext } from '../../store/rooms.ts';
-import { field, parseIntLoose, type LoopBody } from '../body.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
+import { WRONG_TYPE, type Given } from '../input.ts';
 import type { LoopConfig } from '../settings.ts';
 
 /** The `rooms` settings of §15. Hours for the TTLs, seconds for participantTTL and deletedTTL. */
 export type RoomSettings = LoopConfig['rooms'];
 
-/** What a create or update body asks for, validated (§8.2). Absent fields are absent. */
+/**
+ * A create (POST /rooms) or update (PATCH /rooms/{token}) request as read
+ * from its body, not yet validated (§8.2). Absent fields are absent; `null`
+ * counts as present.
+ */
+export interface RoomInput {
+  /** `null` or a non-string is WRONG_TYPE. */
+  readonly roomName?: Given<string>;
+  /** A JSON object; `null`, an array or a scalar is WRONG_TYPE. Its keys are checked here. */
+  readonly context?: Given<RoomContext>;
+  /** `null` or a non-string is WRONG_TYPE. */
+  readonly roomOwner?: Given<string>;
+  /** Hours as an integer (§0 "parse as integer"); NaN when the value does not parse. */
+  readonly expiresIn?: number;
+  /** An integer (§0 "parse as integer"); NaN when the value does not parse. */
+  readonly maxSize?: number;
+  /** Provider channel; `null` is absent, a non-string WRONG_TYPE. */
+  readonly channel?: Given<string>;
+}
+
+/** A POST /rooms request. */
+export type RoomCreate = RoomInput;
+/** A PATCH /rooms/{token} request (its channel is ignored). */
+export type RoomUpdate = RoomInput;
+
+/** What a create or update asks for, validated (§8.2). Absent fields are absent. */
 export interface RoomFields {
   readonly roomName?: string;
   readonly context?: RoomContext;
@@ -21,13 +46,12 @@ export interface RoomFields {
 /** The `Alert` header of §2.3, sent on any create/update whose body has `roomName`. */
 export const ROOM_NAME_ALERT = ['Alert', 'The roomName parameter has been deprecated, you should use context.'] as const;
 
-export const hasRoomName = (body: LoopBody): boolean => field(body, 'roomName') !== undefined;
-
 /** §8.3: the required parameters of a create, absent ones in order; the context/roomName group written with a bare comma. */
-export function missingForCreate(body: LoopBody): string[] {
+export function missingForCreate(input: RoomCreate): string[] {
   const out: string[] = [];
-  if (field(body, 'context') === undefined && field(body, 'roomName') === undefined) out.push('context,roomName');
-  for (const name of ['roomOwner', 'maxSize']) if (field(body, name) === undefined) out.push(name);
+  if (input.context === undefined && input.roomName === undefined) out.push('context,roomName');
+  if (input.roomOwner === undefined) out.push('roomOwner');
+  if (input.maxSize === undefined) out.push('maxSize');
   return out;
 }
 
@@ -42,57 +66,50 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
  * is larger than `maxContextBytes` (`limits.roomContextBytes`), checked
  * right after its shape.
  */
-export function validateRoomFields(body: LoopBody, s: RoomSettings, maxContextBytes = Infinity): RoomFields | LoopError {
+export function validateRoomFields(input: RoomInput, s: RoomSettings, maxContextBytes = Infinity): RoomFields | LoopError {
   const out: { -readonly [K in keyof RoomFields]: RoomFields[K] } = { expiresIn: s.defaultTTL };
-  const roomName = field(body, 'roomName');
+  const { roomName, context, roomOwner, expiresIn, maxSize, channel } = input;
   if (roomName !== undefined) {
-    if (typeof roomName !== 'string') return loopErrors.invalid('roomName should be a string');
+    if (roomName === WRONG_TYPE) return loopErrors.invalid('roomName should be a string');
     if (roomName.length > s.maxRoomNameSize) {
       return loopErrors.invalid(`roomName should be shorter than ${s.maxRoomNameSize} characters`);
     }
     out.roomName = roomName;
   }
-  const context = field(body, 'context');
   if (context !== undefined) {
     if (roomName !== undefined) {
       return loopErrors.invalid('roomName has been deprecated, please store it encrypted inside the context.');
     }
-    if (context === null || typeof context !== 'object' || Array.isArray(context) || !CONTEXT_KEYS.every((k) => own(context, k))) {
+    if (context === WRONG_TYPE || !CONTEXT_KEYS.every((k) => own(context, k))) {
       return loopErrors.invalid('context should be an object containing `value`, `alg` and `wrappedKey` properties.');
     }
     // The body's depth is already bounded (limits.jsonDepth), so measuring the context cannot recurse deeply.
     if (maxContextBytes !== Infinity && Buffer.byteLength(JSON.stringify(context)) > maxContextBytes) {
       return loopErrors.invalid(`context should not be larger than ${maxContextBytes} bytes`);
     }
-    out.context = context as RoomContext;
+    out.context = context;
   }
-  const roomOwner = field(body, 'roomOwner');
   if (roomOwner !== undefined) {
-    if (typeof roomOwner !== 'string') return loopErrors.invalid('roomOwner should be a string');
+    if (roomOwner === WRONG_TYPE) return loopErrors.invalid('roomOwner should be a string');
     if (roomOwner.length > s.maxRoomOwnerSize) {
       return loopErrors.invalid(`roomOwner should be shorter than ${s.maxRoomOwnerSize} characters`);
     }
     out.roomOwner = roomOwner;
   }
-  const expiresIn = field(body, 'expiresIn');
   if (expiresIn !== undefined) {
-    const hours = parseIntLoose(expiresIn);
     // The original failed with a 503 on 0 or less; §8.2 asks for this 400 instead.
-    if (Number.isNaN(hours) || hours <= 0) return loopErrors.invalid('expiresIn should be a valid number');
-    if (hours > s.maxTTL) return loopErrors.invalid(`expiresIn cannot be greater than ${s.maxTTL}`);
-    out.expiresIn = hours;
+    if (Number.isNaN(expiresIn) || expiresIn <= 0) return loopErrors.invalid('expiresIn should be a valid number');
+    if (expiresIn > s.maxTTL) return loopErrors.invalid(`expiresIn cannot be greater than ${s.maxTTL}`);
+    out.expiresIn = expiresIn;
   }
-  const maxSize = field(body, 'maxSize');
   if (maxSize !== undefined) {
-    const size = parseIntLoose(maxSize);
-    if (size > s.maxSize) return loopErrors.invalid(`maxSize cannot be greater than ${s.maxSize}`);
+    if (maxSize > s.maxSize) return loopErrors.invalid(`maxSize cannot be greater than ${s.maxSize}`);
     // The original stored NaN, 0 or negative sizes (a room nobody could join); §8.2 lets us refuse them.
-    if (Number.isNaN(size) || size <= 0) return loopErrors.invalid('maxSize should be a positive number');
-    out.maxSize = size;
+    if (Number.isNaN(maxSize) || maxSize <= 0) return loopErrors.invalid('maxSize should be a positive number');
+    out.maxSize = maxSize;
   }
-  const channel = field(body, 'channel');
-  if (channel !== undefined && channel !== null) {
-    if (typeof channel !== 'string') return loopErrors.invalid('channel should be a string');
+  if (channel !== undefined) {
+    if (channel === WRONG_TYPE) return loopErrors.invalid('channel should be a string');
     if (channel !== '') out.channel = channel;
   }
   return out;

@@ -1,36 +1,12 @@
 import type { PlacedCall } from '../../store/call-state.ts';
-import { field } from '../body.ts';
 import type { LoopContext } from '../context.ts';
+import { callFields } from '../calls/fields.ts';
 import type { CallPlacement } from '../calls/place.ts';
-import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
-import type { Exchange } from '../exchange.ts';
+import { isLoopError, loopErrors } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
-import { calleeIdentities } from '../calls/callees.ts';
 import { placeCall } from '../calls/place.ts';
+import { calleesOf, callRequest } from './call-bodies.ts';
 import { hawkSession, negotiated, registeredSession } from './guards.ts';
-
-const CALL_TYPES = new Set(['audio', 'audio-video']);
-
-/** §7.2 step 2 / §7.3 steps 2–3: callType, optional subject (≤ maxSubjectSize) and channel. */
-function callFields(ex: Exchange, maxSubject: number): { callType: string; subject?: string; channel: string } | LoopError {
-  const callType = field(ex.body, 'callType');
-  if (callType === undefined) return loopErrors.missing(['callType']);
-  if (typeof callType !== 'string' || !CALL_TYPES.has(callType)) {
-    return loopErrors.invalid("callType should be 'audio' or 'audio-video'");
-  }
-  const subject = field(ex.body, 'subject');
-  if (subject !== undefined && subject !== null) {
-    if (typeof subject !== 'string') return loopErrors.invalid('subject should be a string');
-    if (subject.length > maxSubject) return loopErrors.invalid(`Call subject should be shorter than ${maxSubject} characters`);
-  }
-  const channel = field(ex.body, 'channel');
-  if (channel !== undefined && channel !== null && typeof channel !== 'string') return loopErrors.invalid('channel should be a string');
-  return {
-    callType,
-    ...(typeof subject === 'string' ? { subject } : {}),
-    channel: typeof channel === 'string' && channel !== '' ? channel : 'default',
-  };
-}
 
 /** §7.4 item view for the callee. */
 function calleeView(call: PlacedCall, progressURL: string, urlOf: (t: string) => string): Record<string, unknown> {
@@ -78,7 +54,7 @@ export function registerCallRoutes(router: LoopRouter, ctx: CallRoutesContext): 
       const url = await store.getCallUrl(ex.params[0]);
       if (!url) return ex.fail(loopErrors.tokenNotFound());
       if (!negotiated(ex)) return;
-      const fields = callFields(ex, maxSubject);
+      const fields = callFields(callRequest(ex.body), maxSubject);
       if (isLoopError(fields)) return ex.fail(fields);
       // Ours (limits.callsPerUser): a full call list waits for its calls to end (callDuration); nothing is evicted.
       if (!(await hasRoom(url.userKey))) return ex.fail(loopErrors.backend());
@@ -100,10 +76,10 @@ export function registerCallRoutes(router: LoopRouter, ctx: CallRoutesContext): 
     async handler(ex) {
       const session = await registeredSession(ctx, ex);
       if (!session || !negotiated(ex, ['calleeId'])) return;
-      const fields = callFields(ex, maxSubject);
+      const fields = callFields(callRequest(ex.body), maxSubject);
       if (isLoopError(fields)) return ex.fail(fields);
       const reached: string[] = [];
-      for (const identity of new Set(calleeIdentities(field(ex.body, 'calleeId')))) {
+      for (const identity of new Set(calleesOf(ex.body))) {
         const user = sessions.userKeyOf(identity);
         // Ours (limits.callsPerUser): a callee whose call list is full is skipped like one without push URL.
         if (!reached.includes(user) && (await store.pushUrls(user, 'calls')).length > 0 && (await hasRoom(user))) reached.push(user);

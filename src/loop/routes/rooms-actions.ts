@@ -8,6 +8,7 @@ import type { RoomCaller, Rooms } from '../rooms/index.ts';
 import { roomErrors } from '../rooms/errors.ts';
 import { ROOM_ACTIONS, domainCounts, statusReport } from '../rooms/status.ts';
 import { negotiated } from './guards.ts';
+import { domainLogInput, joinRequest, statusInput } from './room-bodies.ts';
 import { roomCaller } from './rooms-auth.ts';
 
 type ActionHandler = (ex: Exchange, room: RoomRecord, caller: RoomCaller) => Promise<void>;
@@ -20,7 +21,7 @@ export function registerRoomActionRoutes(router: LoopRouter, ctx: LoopAuth & Pic
   const actions: Record<string, ActionHandler> = {
     async join(ex, room, caller) {
       if (!negotiated(ex)) return;
-      const answer = await participants.join(room, caller, ex.body);
+      const answer = await participants.join(room, caller, joinRequest(ex.body));
       if (isLoopError(answer)) return ex.fail(answer);
       ex.json(200, answer);
     },
@@ -36,7 +37,7 @@ export function registerRoomActionRoutes(router: LoopRouter, ctx: LoopAuth & Pic
     },
     // Not negotiated (§8.10): the values are only logged.
     async status(ex, room, caller) {
-      const report = statusReport(ex.body);
+      const report = statusReport(statusInput(ex.body));
       if (isLoopError(report)) return ex.fail(report);
       if (!(await participants.isParticipant(room, caller))) return ex.fail(roomErrors.notInRoom());
       log.info({ roomToken: room.roomToken, status: report }, 'room participant status');
@@ -44,7 +45,7 @@ export function registerRoomActionRoutes(router: LoopRouter, ctx: LoopAuth & Pic
     },
     async logDomain(ex, room, caller) {
       if (!negotiated(ex)) return;
-      const domains = domainCounts(ex.body);
+      const domains = domainCounts(domainLogInput(ex.body));
       if (isLoopError(domains)) return ex.fail(domains);
       if (!(await participants.isParticipant(room, caller))) return ex.fail(roomErrors.notInRoom());
       log.info({ roomToken: room.roomToken, domains }, 'room shared domains');

@@ -3,13 +3,14 @@ import { isLoopError, loopErrors } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
 import type { Rooms } from '../rooms/index.ts';
-import { ROOM_NAME_ALERT, hasRoomName } from '../rooms/validation.ts';
+import { ROOM_NAME_ALERT, type RoomInput } from '../rooms/validation.ts';
 import { hawkSession } from './guards.ts';
+import { roomInput } from './room-bodies.ts';
 import { roomCaller } from './rooms-auth.ts';
 
 /** §2.3: create and update requests whose body has `roomName` carry the deprecation `Alert`, even when they fail. */
-export function alertOnRoomName(ex: Exchange): void {
-  if (hasRoomName(ex.body)) ex.reply.common = [...ex.reply.common, ROOM_NAME_ALERT];
+export function alertOnRoomName(ex: Exchange, request: RoomInput): void {
+  if (request.roomName !== undefined) ex.reply.common = [...ex.reply.common, ROOM_NAME_ALERT];
 }
 
 /** §8.6, §8.8, §8.9: GET, PATCH and DELETE /rooms/{token}. */
@@ -33,10 +34,11 @@ export function registerRoomTokenRoutes(router: LoopRouter, ctx: LoopAuth, rooms
   router.add('PATCH', '/rooms/{token}', {
     body: true,
     async handler(ex) {
-      alertOnRoomName(ex);
+      const request = roomInput(ex.body);
+      alertOnRoomName(ex, request);
       const session = await hawkSession(ctx, ex);
       if (!session) return;
-      const outcome = await rooms.owner.update(ex.params[0], session.record.userKey, ex.body);
+      const outcome = await rooms.owner.update(ex.params[0], session.record.userKey, request);
       if (isLoopError(outcome)) return ex.fail(outcome);
       ex.json(200, outcome);
     },

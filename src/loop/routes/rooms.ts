@@ -6,6 +6,7 @@ import { isLoopError, loopErrors } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
 import type { Rooms } from '../rooms/index.ts';
 import { hawkSession, negotiated } from './guards.ts';
+import { bulkDelete, roomInput, roomsSince } from './room-bodies.ts';
 import { registerRoomActionRoutes } from './rooms-actions.ts';
 import { alertOnRoomName, registerRoomTokenRoutes } from './rooms-token.ts';
 
@@ -21,14 +22,15 @@ function registerRoomCollectionRoutes(router: LoopRouter, ctx: RoomRoutesContext
   router.add('POST', '/rooms', {
     body: true,
     async handler(ex) {
-      alertOnRoomName(ex);
+      const request = roomInput(ex.body);
+      alertOnRoomName(ex, request);
       const session = await hawkSession(ctx, ex);
       if (!session || !negotiated(ex)) return;
       if (ctx.limits.rooms) {
         const waitSec = await ctx.limits.rooms.take(ex.req.client);
         if (waitSec > 0) return ex.fail(loopErrors.rateLimited(waitSec));
       }
-      const created = await rooms.owner.create(session.record.userKey, ex.body);
+      const created = await rooms.owner.create(session.record.userKey, request);
       if (isLoopError(created)) return ex.fail(created);
       ex.json(201, created);
     },
@@ -38,7 +40,7 @@ function registerRoomCollectionRoutes(router: LoopRouter, ctx: RoomRoutesContext
     async handler(ex) {
       const session = await hawkSession(ctx, ex);
       if (!session) return;
-      ex.json(200, await rooms.owner.list(session.record.userKey, ex.query.get('version')));
+      ex.json(200, await rooms.owner.list(session.record.userKey, roomsSince(ex.query.get('version'))));
     },
   });
 
@@ -47,7 +49,7 @@ function registerRoomCollectionRoutes(router: LoopRouter, ctx: RoomRoutesContext
     async handler(ex) {
       const session = await hawkSession(ctx, ex);
       if (!session || !negotiated(ex)) return;
-      const outcome = await rooms.owner.removeMany(session.record.userKey, ex.body);
+      const outcome = await rooms.owner.removeMany(session.record.userKey, bulkDelete(ex.body));
       if (isLoopError(outcome)) return ex.fail(outcome);
       ex.json(outcome.status, { responses: outcome.responses });
     },

@@ -149,13 +149,6 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return { joined: true, room: this.#update(roomToken, entry, { ctime: join.ctime, expiresAt: join.expiresAt }, join.roomTtlMs) };
   }
 
-  async putParticipant(roomToken: string, participant: ParticipantRecord, ttlMs: number): Promise<boolean> {
-    const entry = this.#rooms.get(roomToken);
-    if (!entry) return false;
-    this.#put(roomToken, entry, participant, ttlMs);
-    return true;
-  }
-
   #put(roomToken: string, entry: RoomEntry, participant: ParticipantRecord, ttlMs: number): void {
     const expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
     const previous = entry.participants.get(participant.key);

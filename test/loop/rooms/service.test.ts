@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { isLoopError, type LoopError } from '../../../src/loop/errors.ts';
+import { WRONG_TYPE } from '../../../src/loop/input.ts';
 import type { MediaProvider } from '../../../src/loop/external/types.ts';
 import { createRooms, type RoomCaller } from '../../../src/loop/rooms/index.ts';
 import type { RoomSettings } from '../../../src/loop/rooms/validation.ts';
@@ -132,4 +133,70 @@ test('§8.12 the expiry timer removes a silent participant, touches the room and
   assert.equal((await rooms.participants.refresh(room, hawk('a')) as LoopError).status, 410);
   rooms.expiry.stop();
   assert.equal(time.pendingCount, 0, 'stop clears its timer');
+});
+
+const failure = (v: unknown): [number, number, unknown] => {
+  assert.ok(isLoopError(v), `expected an error, got ${JSON.stringify(v)}`);
+  return [v.status, v.errno, v.error];
+};
+
+test('create refuses bad typed inputs before any provider session, store write or push', async () => {
+  const { rooms, provider, store, pushes } = setup();
+  assert.deepEqual(failure(await rooms.owner.create('owner', { expiresIn: NaN })), [400, 108, 'Missing: context,roomName, roomOwner, maxSize']);
+  assert.deepEqual(failure(await rooms.owner.create('owner', { roomName: 'R', roomOwner: WRONG_TYPE, maxSize: NaN })), [400, 107, 'roomOwner should be a string']);
+  assert.deepEqual(failure(await rooms.owner.create('owner', { roomName: 'R', roomOwner: 'O', maxSize: 6 })), [400, 107, 'maxSize cannot be greater than 5']);
+  assert.deepEqual([provider.sessions, (await store.listRooms('owner')).length, pushes.length], [0, 0, 0]);
+});
+
+test('update: 404 before validation, validation before ownership; given fields replaced, {} resets the lifetime', async () => {
+  const { rooms, store, time, nowSec } = setup();
+  const { roomToken } = ok(await rooms.owner.create('owner', { roomName: 'R', roomOwner: 'O', maxSize: 2, expiresIn: 3 }));
+  assert.deepEqual(failure(await rooms.owner.update('nope', 'owner', { maxSize: NaN })), [404, 105, 'Token not found.']);
+  assert.deepEqual(failure(await rooms.owner.update(roomToken, 'mallory', { maxSize: NaN })), [400, 107, 'maxSize should be a positive number']);
+  assert.deepEqual(failure(await rooms.owner.update(roomToken, 'mallory', { maxSize: 3 })), [403, 999, 'Authenticated user is not the owner of this room.']);
+  time.advance(5000);
+  assert.deepEqual(ok(await rooms.owner.update(roomToken, 'owner', { roomOwner: 'New', maxSize: 4, channel: 'ignored' })), { expiresAt: nowSec() + 1344 * 3600 });
+  const room = (await store.getRoom(roomToken))!;
+  assert.deepEqual([room.roomName, room.roomOwner, room.maxSize, room.expiresIn, room.ctime, room.channel], ['R', 'New', 4, 1344, nowSec(), 'default']);
+});
+
+test('removeMany: deleteRoomTokens required, an array of strings, not empty; per-token answers, 404 when none went', async () => {
+  const { rooms, store } = setup();
+  assert.deepEqual(failure(await rooms.owner.removeMany('owner', {})), [400, 108, 'Missing: deleteRoomTokens']);
+  assert.deepEqual(failure(await rooms.owner.removeMany('owner', { deleteRoomTokens: WRONG_TYPE })), [400, 107, 'deleteRoomTokens should be an array of strings']);
+  assert.deepEqual(failure(await rooms.owner.removeMany('owner', { deleteRoomTokens: [] })), [400, 107, 'deleteRoomTokens should not be empty.']);
+  const mine = ok(await rooms.owner.create('owner', { roomName: 'R', roomOwner: 'O', maxSize: 2 })).roomToken;
+  const theirs = ok(await rooms.owner.create('other', { roomName: 'R', roomOwner: 'O', maxSize: 2 })).roomToken;
+  const gone = { code: 404, errno: 105, error: 'Room not found.' };
+  assert.deepEqual(ok(await rooms.owner.removeMany('owner', { deleteRoomTokens: [theirs, 'nope'] })), { status: 404, responses: { [theirs]: gone, nope: gone } });
+  assert.deepEqual(ok(await rooms.owner.removeMany('owner', { deleteRoomTokens: [mine, mine, theirs] })), { status: 207, responses: { [mine]: { code: 200 }, [theirs]: gone } });
+  assert.deepEqual([await store.getRoom(mine), (await store.getRoom(theirs))?.roomToken], [undefined, theirs]);
+});
+
+test('list: rooms with ctime ≥ since; deleted notices only when since > 0', async () => {
+  const { rooms, time, nowSec } = setup();
+  const first = ok(await rooms.owner.create('owner', { roomName: 'A', roomOwner: 'O', maxSize: 2 })).roomToken;
+  time.advance(10_000);
+  const since = nowSec();
+  const second = ok(await rooms.owner.create('owner', { roomName: 'B', roomOwner: 'O', maxSize: 2 })).roomToken;
+  assert.equal(await rooms.owner.remove(first, 'owner'), null);
+  const tokens = (list: unknown[]) => (list as { roomToken: string; deleted?: true }[]).map((r) => (r.deleted ? `-${r.roomToken}` : r.roomToken));
+  assert.deepEqual(tokens(await rooms.owner.list('owner', 0)), [second]);
+  assert.deepEqual(tokens(await rooms.owner.list('owner', since)), [second, `-${first}`]);
+  assert.deepEqual(tokens(await rooms.owner.list('owner', since + 1)), []);
+});
+
+test('join refuses bad typed inputs in order: missing fields, displayName, clientMaxSize; nobody joins', async () => {
+  const { rooms, store } = setup();
+  const { roomToken } = ok(await rooms.owner.create('owner', { roomName: 'R', roomOwner: 'O', maxSize: 2 }));
+  const room = (await store.getRoom(roomToken))!;
+  const join = (request: Parameters<typeof rooms.participants.join>[2]) => rooms.participants.join(room, hawk('a'), request);
+  assert.deepEqual(failure(await join({})), [400, 108, 'Missing: displayName, clientMaxSize']);
+  assert.deepEqual(failure(await join({ displayName: WRONG_TYPE })), [400, 108, 'Missing: clientMaxSize']);
+  assert.deepEqual(failure(await join({ clientMaxSize: 2 })), [400, 108, 'Missing: displayName']);
+  assert.deepEqual(failure(await join({ displayName: WRONG_TYPE, clientMaxSize: NaN })), [400, 107, 'displayName should be a string']);
+  assert.deepEqual(failure(await join({ displayName: 'x'.repeat(256), clientMaxSize: NaN })), [400, 107, 'displayName should be shorter than 255 characters']);
+  assert.deepEqual(failure(await join({ displayName: 'A', clientMaxSize: NaN })), [400, 107, 'clientMaxSize should be a number.']);
+  assert.deepEqual(await store.listParticipants(roomToken), []);
+  ok(await join({ displayName: 'x'.repeat(255), clientMaxSize: 2 }));
 });
