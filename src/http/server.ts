@@ -49,6 +49,9 @@ const BODY_HEADERS = ['content-length', 'transfer-encoding'];
 /** uWS ListenOptions (a const enum in its typings). */
 const LIBUS_LISTEN_DEFAULT = 0;
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+const METHOD_NAMES: Record<Exclude<Method, 'get' | 'any'>, string> = {
+  post: 'POST', put: 'PUT', patch: 'PATCH', del: 'DELETE', options: 'OPTIONS', head: 'HEAD',
+};
 /** Shared by the routes without `:param` segments (most): no array per request. */
 const NO_PARAMS: readonly string[] = Object.freeze([]);
 
@@ -87,11 +90,15 @@ export class HttpServer {
     // Asked for as bytes: uWS reads byte arrays in place, but converts each string argument in a fresh allocation.
     const keys = names.map((name) => Buffer.from(name, 'latin1'));
     const paramCount = options.params ?? 0;
+    // What needs no call into uWS: a pattern without ':' or '*' is the path itself (uWS does not decode
+    // paths), and only 'get' (which also serves HEAD) and 'any' routes can see more than one method.
+    const fixedPath = /[:*]/.test(pattern) ? null : pattern;
+    const fixedMethod = method === 'get' || method === 'any' ? null : METHOD_NAMES[method];
     const common = options.common;
     const refuse = options.refuse ?? ((_req: RequestInfo, reply: Reply, err: AppError) => void reply.error(err));
     this.app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
       const started = performance.now();
-      const info = readRequest(req, res, gate, names, keys, paramCount);
+      const info = readRequest(req, res, gate, names, keys, paramCount, fixedPath, fixedMethod);
       const hasBody = (info.contentLength ?? 0) > 0 || info.headers['transfer-encoding'] !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
       info.reply = reply;
@@ -241,6 +248,7 @@ class Incoming implements RequestInfo, GatedRequest {
 
 function readRequest(
   req: HttpRequest, res: HttpResponse, gate: ClientGate | null, names: readonly string[], keys: readonly Uint8Array[], paramCount: number,
+  fixedPath: string | null, fixedMethod: string | null,
 ): Incoming {
   const headers: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) headers[names[i]] = req.getHeader(keys[i]);
@@ -253,7 +261,7 @@ function readRequest(
   const cl = headers['content-length'];
   const contentLength = cl === '' ? undefined : /^\d+$/.test(cl) ? Number(cl) : NaN;
   return new Incoming(
-    req.getCaseSensitiveMethod().toUpperCase(), req.getUrl(), req.getQuery() ?? '', headers, params, contentLength, res, gate,
+    fixedMethod ?? req.getCaseSensitiveMethod().toUpperCase(), fixedPath ?? req.getUrl(), req.getQuery() ?? '', headers, params, contentLength, res, gate,
   );
 }
 

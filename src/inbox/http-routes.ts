@@ -1,5 +1,4 @@
 import { AppError, errors, isError } from '../errors.ts';
-import { parseBasicAuth } from '../http/basic-auth.ts';
 import { Cors } from '../http/cors.ts';
 import type { HeaderList } from '../http/reply.ts';
 import type { Reply } from '../http/reply.ts';
@@ -39,9 +38,7 @@ function headerText(raw: string): string {
 
 /** Reads the Basic credentials of a request into a validated Owner. */
 function ownerOf(req: RequestInfo, hasher: CredentialHasher): Owner | AppError {
-  const creds = parseBasicAuth(req.headers.authorization);
-  if (typeof creds === 'string') return errors.missingCredentials(creds);
-  return hasher.owner(creds.username, creds.password, creds.joined);
+  return hasher.ownerOfBasic(req.headers.authorization);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { isError } from '../../src/errors.ts';
 import { CredentialHasher, MAX_PASSWORD_BYTES, MAX_USERNAME, passwordProblem, usernameProblem } from '../../src/inbox/identity.ts';
@@ -68,15 +68,45 @@ test('the hash is keyed: another key gives another secret; the name is bound in'
   assert.notEqual(r1.secret, r2.secret);
 });
 
-test('the secret is HMAC-SHA-256(key, "name:password"), with a short key and one longer than a block', () => {
+test('the secret is SHA-256(key ‖ "name:password"), whether read from a Basic header or given apart, for any key length', () => {
   for (const key of [Buffer.alloc(32, 9), Buffer.alloc(100, 3)]) {
     const h = new CredentialHasher(key);
-    for (const [name, password] of [['alice', 'hunter2'], ['b', 'ü'.repeat(300)]]) {
-      const o = h.owner(name, Buffer.from(password));
-      assert.ok(!isError(o));
-      assert.equal(o.secret, createHmac('sha256', key).update(`${name}:${password}`).digest('binary'));
+    for (const [name, password] of [['alice', 'hunter2'], ['b', 'ü'.repeat(300)], ['c', 'a:b:c']]) {
+      const expected = createHash('sha256').update(key).update(`${name}:${password}`).digest('binary');
+      const apart = h.owner(name, Buffer.from(password));
+      const header = h.ownerOfBasic(`Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`);
+      assert.deepEqual(apart, { name, secret: expected });
+      assert.deepEqual(header, { name, secret: expected });
     }
   }
+});
+
+test('ownerOfBasic answers what parsing and validating apart answer: 401 for a bad header, 400 for a bad name or password, also past its scratch room', () => {
+  const h = new CredentialHasher();
+  const b64 = (v: string | Buffer) => Buffer.from(v).toString('base64');
+  const cases: [string, number, string][] = [
+    ['', 401, 'no Authorization header'],
+    ['Bearer x', 401, 'not Basic'],
+    ['Basic !!', 401, 'base64'],
+    [`Basic ${b64('nocolon')}`, 401, '":"'],
+    [`Basic ${b64('a b:pw')}`, 400, 'character 2 (code 32)'],
+    [`Basic ${b64(':pw')}`, 400, 'Invalid username: it is empty'],
+    [`Basic ${b64('a:')}`, 400, 'Invalid password: it is empty'],
+    [`Basic ${b64(Buffer.concat([Buffer.from('a:'), Buffer.from([0xff])]))}`, 400, 'not valid UTF-8'],
+    [`Basic ${b64(`a:${'p'.repeat(MAX_PASSWORD_BYTES + 1)}`)}`, 400, `longer than ${MAX_PASSWORD_BYTES} bytes`],
+    [`Basic ${b64(`a:${'p'.repeat(5000)}`)}`, 400, `longer than ${MAX_PASSWORD_BYTES} bytes`],
+    [`Basic ${b64(`${'n'.repeat(MAX_USERNAME + 1)}:pw`)}`, 400, `longer than ${MAX_USERNAME}`],
+  ];
+  for (const [header, status, message] of cases) {
+    const o = h.ownerOfBasic(header);
+    assert.ok(isError(o), header.slice(0, 40));
+    assert.equal(o.status, status, header.slice(0, 40));
+    assert.ok(o.message.includes(message), `${o.message} should say ${message}`);
+  }
+  // a pair longer than the scratch room that is otherwise valid: 1024-byte password, 256-char name, both fine
+  const long = h.ownerOfBasic(`Basic ${b64(`${'n'.repeat(MAX_USERNAME)}:${'p'.repeat(MAX_PASSWORD_BYTES)}`)}`);
+  assert.ok(!isError(long));
+  assert.deepEqual(long, h.owner('n'.repeat(MAX_USERNAME), Buffer.from('p'.repeat(MAX_PASSWORD_BYTES))));
 });
 
 test('the hasher answers 400 errors with stable codes for bad names and passwords', () => {
