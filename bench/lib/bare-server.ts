@@ -8,9 +8,20 @@ if (!core.native) {
   process.exit(1);
 }
 const port = Number(process.env.PORT ?? '0');
-const app = core.uws.App().any('/*', (res) => {
-  res.writeStatus('204 No Content').endWithoutBody();
-});
+const app = core.uws.App()
+  .any('/*', (res) => {
+    res.writeStatus('204 No Content').endWithoutBody();
+  })
+  // The POST ceiling: what taking a body costs in uWS (the chunks copied, as any server must keep them), then 204.
+  .post('/*', (res) => {
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    const chunks: Buffer[] = [];
+    res.onData((chunk, isLast) => {
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast && !aborted) res.writeStatus('204 No Content').endWithoutBody();
+    });
+  });
 app.listen('127.0.0.1', port, (socket) => {
   if (!socket) {
     console.error(`bare-server: cannot listen on 127.0.0.1:${port}`);

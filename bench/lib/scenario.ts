@@ -63,10 +63,17 @@ export interface ScenarioResult {
   readonly targets: TargetCheck[];
 }
 
+/** One bare-route ceiling: its max rate, its rate estimated from server CPU, and why it is doubtful (null: it is not). */
+export interface Ceiling {
+  readonly reqPerSec: number;
+  readonly capacityEstimate?: number;
+  readonly doubt: string | null;
+}
+
 export interface ScenarioContext {
   readonly options: BenchOptions;
-  /** Requests/s of the bare-route ceiling, once the ceiling scenario ran in this process. */
-  readonly ceiling: { readonly reqPerSec: number; readonly capacityEstimate?: number; readonly doubt: string | null } | undefined;
+  /** The bare-route ceilings (GET, and POST with a body), once the ceiling scenario ran in this process. */
+  readonly ceiling: { readonly get: Ceiling; readonly post?: Ceiling } | undefined;
   /** Progress line on stderr. */
   log(message: string): void;
 }

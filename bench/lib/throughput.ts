@@ -1,6 +1,6 @@
 import { runLoad } from './load.ts';
 import type { PlanRef } from './plan.ts';
-import { atLeast, below, doubt, rowOf, type ScenarioContext, type ScenarioResult, type TargetCheck } from './scenario.ts';
+import { atLeast, below, doubt, rowOf, type Ceiling, type ScenarioContext, type ScenarioResult, type TargetCheck } from './scenario.ts';
 import type { ServerProcess } from './servers.ts';
 
 /** One run of a throughput measurement, for plans that size themselves by it (once-only request pools). */
@@ -22,6 +22,12 @@ export interface ThroughputSpec {
   /** In flight per connection during the max run (requests for autocannon, cycles for the raw loop). */
   readonly pipelining: number;
   readonly connections?: number;
+  /**
+   * Which bare-route ceiling the ratio is to: 'get' (default), 'post', or
+   * 'both' for a cycle of one POST and one GET (the ratio is then per request,
+   * to the rate of such a mix on the bare routes).
+   */
+  readonly ceiling?: 'get' | 'post' | 'both';
   /** Targets from the issue; omitted ones are not checked. */
   readonly targets?: {
     readonly reqPerSec?: number;
@@ -29,6 +35,25 @@ export interface ThroughputSpec {
     readonly cyclesPerSec?: { readonly value: number; readonly unit: string; readonly per: string };
     readonly ratio?: number;
     readonly halfLoadP99Ms?: number;
+  };
+}
+
+/**
+ * The ceiling a scenario compares with; 'both' is one GET and one POST per
+ * cycle on the bare routes: its rate per request is the harmonic mean of the
+ * two (each request takes its own route's time).
+ */
+function ceilingFor(ctx: ScenarioContext, which: 'get' | 'post' | 'both'): Ceiling | undefined {
+  const c = ctx.ceiling;
+  if (!c) return undefined;
+  if (which === 'get') return c.get;
+  if (!c.post) return undefined;
+  if (which === 'post') return c.post;
+  const mix = (a: number | undefined, b: number | undefined) => (a && b ? 2 / (1 / a + 1 / b) : undefined);
+  return {
+    reqPerSec: mix(c.get.reqPerSec, c.post.reqPerSec)!,
+    capacityEstimate: mix(c.get.capacityEstimate, c.post.capacityEstimate),
+    doubt: c.get.doubt ?? c.post.doubt,
   };
 }
 
@@ -51,10 +76,12 @@ export async function measureThroughput(ctx: ScenarioContext, spec: ThroughputSp
     o,
   );
   const perCycle = max.result.latencyOf === 'cycle';
-  const ratio = ctx.ceiling && !perCycle ? max.result.requestsPerSec / ctx.ceiling.reqPerSec : null;
-  const ceilingNote = ctx.ceiling?.doubt ? [`ratio doubtful, the ceiling run was disturbed (${ctx.ceiling.doubt})`] : [];
+  // A cycle of several requests has a ratio only when the scenario says which ceiling it compares with.
+  const ceiling = perCycle && !spec.ceiling ? undefined : ceilingFor(ctx, spec.ceiling ?? 'get');
+  const ratio = ceiling ? max.result.requestsPerSec / ceiling.reqPerSec : null;
+  const ceilingNote = ceiling?.doubt ? [`ratio doubtful, the ceiling run was disturbed (${ceiling.doubt})`] : [];
   const row = rowOf(spec.scenario, 'max', max, { ratioToCeiling: ratio === null ? null : Math.round(ratio * 1000) / 1000, warnings: ratio === null ? [] : ceilingNote });
-  const estimated = !perCycle && row.capacityEstimate && ctx.ceiling?.capacityEstimate ? row.capacityEstimate / ctx.ceiling.capacityEstimate : null;
+  const estimated = row.capacityEstimate && ceiling?.capacityEstimate ? row.capacityEstimate / ceiling.capacityEstimate : null;
   const maxRow = { ...row, estimatedRatioToCeiling: estimated === null ? null : Math.round(estimated * 1000) / 1000 };
 
   const halfRate = Math.max(1, Math.round((perCycle ? max.result.cyclesPerSec : max.result.requestsPerSec) / 2));
@@ -91,7 +118,7 @@ export async function measureThroughput(ctx: ScenarioContext, spec: ThroughputSp
   if (t.ratio !== undefined) {
     // A ratio is only as good as both of its runs; a doubtful one on either side can go either way.
     const check = atLeast(spec.scenario, 'ratio to bare-route ceiling', maxRow.ratioToCeiling ?? null, t.ratio, `≥ ${t.ratio}`, null);
-    const doubtful = doubt(maxRow) ?? (ctx.ceiling?.doubt ? `ceiling: ${ctx.ceiling.doubt}` : null);
+    const doubtful = doubt(maxRow) ?? (ceiling?.doubt ? `ceiling: ${ceiling.doubt}` : null);
     const estimate = maxRow.estimatedRatioToCeiling ? `; estimate from server CPU per request: ${maxRow.estimatedRatioToCeiling}` : '';
     targets.push(doubtful && check.value !== null ? { ...check, met: null, note: `cannot tell: ${doubtful}${estimate}` } : check);
   }

@@ -39,7 +39,7 @@ export const scenario: Scenario = {
         plan: readEmptyPlan({ prefix: 'g', count }),
         maxMode: ctx.options.generator === 'raw' ? 'closed' : 'autocannon',
         pipelining: ctx.options.pipelining,
-        targets: { reqPerSec: 3 * REFERENCE_GET_PER_SEC, ratio: 0.7, halfLoadP99Ms: 5 },
+        targets: { reqPerSec: 3 * REFERENCE_GET_PER_SEC, ratio: 0.6, halfLoadP99Ms: 5 },
       });
     } finally {
       await server.stop();

@@ -51,7 +51,8 @@ export const scenario: Scenario = {
         plan: { module: MODULE, fn: 'sendAndReceive', args: { pairs } satisfies PairArgs },
         maxMode: 'closed',
         pipelining: IN_FLIGHT,
-        targets: { halfLoadP99Ms: 5 },
+        ceiling: 'both',
+        targets: { ratio: 0.5, halfLoadP99Ms: 5 },
       });
     } finally {
       await server.stop();
