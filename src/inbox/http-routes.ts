@@ -72,7 +72,7 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
   const common = (req: RequestInfo): HeaderList => cors.headers(req.headers.origin);
   const { service, hasher } = o;
 
-  http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', 'origin'], common }, (req, reply) => {
+  http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', 'origin'], noBody: true, common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
     const asked = requestedWaitMs(req.query, req.headers.prefer);
@@ -98,13 +98,13 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     });
   });
 
-  http.route('del', '/inbox', 'DELETE /inbox', { headers: ['authorization', 'origin'], common }, (req, reply) => {
+  http.route('del', '/inbox', 'DELETE /inbox', { headers: ['authorization', 'origin'], noBody: true, common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
     return answer(reply, service.remove(owner), noContent);
   });
 
-  http.route('options', '/inbox', 'OPTIONS /inbox', { headers: ['origin'] }, (req, reply) => {
+  http.route('options', '/inbox', 'OPTIONS /inbox', { headers: ['origin'], noBody: true }, (req, reply) => {
     reply.send(204, cors.preflight(req.headers.origin));
   });
 

@@ -68,16 +68,17 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   open(name: string, secret: string, touch: boolean, takeOver = false): OpenOutcome {
-    const inbox = this.#live(name);
+    const now = this.#o.clock.now();
+    const inbox = this.#live(name, now);
     if (!inbox) {
       if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
         return 'full';
       }
-      this.#inboxes.set(name, new Inbox(secret, this.#o.clock.now() + this.#o.inboxTtlMs));
+      this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs));
       return 'created';
     }
     if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
-    if (touch) this.#touch(name, inbox);
+    if (touch) this.#touch(name, inbox, 0, now);
     if (takeOver && this.#claims.delete(name)) this.#emit({ type: 'replaced', name, epoch: ++this.#lastEpoch });
     return 'ok';
   }
@@ -183,9 +184,9 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   /** The inbox if it exists and has not expired; an expired one is dropped here (read-time expiry). */
-  #live(name: string): Inbox | undefined {
+  #live(name: string, now = this.#o.clock.now()): Inbox | undefined {
     const inbox = this.#inboxes.get(name);
-    if (inbox && inbox.expiresAt <= this.#o.clock.now() && !this.#leased(name)) {
+    if (inbox && inbox.expiresAt <= now && !this.#leased(name)) {
       this.#drop(name, inbox, 'expired');
       return undefined;
     }
@@ -199,8 +200,8 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   /** Restarts the idle TTL (from the end of a lease, when given) and moves the inbox to the back of the expiry order. */
-  #touch(name: string, inbox: Inbox, leaseMs = 0): void {
-    inbox.expiresAt = this.#o.clock.now() + leaseMs + this.#o.inboxTtlMs;
+  #touch(name: string, inbox: Inbox, leaseMs = 0, now = this.#o.clock.now()): void {
+    inbox.expiresAt = now + leaseMs + this.#o.inboxTtlMs;
     this.#inboxes.delete(name);
     this.#inboxes.set(name, inbox);
   }
