@@ -50,6 +50,7 @@ export class CredentialHasher {
   /** [key | username:password]: the hash input, built in place on each request (synchronous, never held across an await). */
   readonly #scratch: Buffer;
   readonly #keyLength: number;
+  readonly #views: Buffer[] = [];
 
   constructor(key: Uint8Array = randomBytes(32)) {
     this.#keyLength = key.length;
@@ -112,6 +113,8 @@ export class CredentialHasher {
 
   /** The digest of scratch[0, end) as a latin1 string (one char per byte: compact in memory). */
   #digest(end: number): string {
-    return hash('sha256', this.#scratch.subarray(0, end), 'binary');
+    // One view per length, made once: subarray() allocates a Buffer each time.
+    const view = (this.#views[end] ??= this.#scratch.subarray(0, end));
+    return hash('sha256', view, 'binary');
   }
 }

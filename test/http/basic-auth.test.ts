@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseBasicAuth } from '../../src/http/basic-auth.ts';
+import fc from 'fast-check';
+import { decodeBasicAuthInto, NO_COLON, parseBasicAuth } from '../../src/http/basic-auth.ts';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
@@ -80,4 +81,33 @@ test('the scheme must be exactly "Basic" in any case: longer, shorter or other s
   for (const h of [`Basics ${b64('a:b')}`, `Basi ${b64('a:b')}`, `Bearer ${b64('a:b')}`, `Basic`, ` Basic ${b64('a:b')}`, `Basic:${b64('a:b')}`]) {
     assert.equal(parseBasicAuth(h), 'the Authorization scheme is not Basic', h);
   }
+});
+
+test('decodeBasicAuthInto accepts what parseBasicAuth accepts and writes the same bytes (fast-check, including junk and padding)', () => {
+  const alphabet = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', '=', '-', '_', ' ', '\t', '!', 'é', ':'];
+  const text = fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((cs) => cs.join(''));
+  const encoded = fc.uint8Array({ maxLength: 40 }).chain((bytes) =>
+    fc.constantFrom(0, 1, 2).map((drop) => {
+      const full = Buffer.from(bytes).toString('base64');
+      return drop === 0 ? full : full.replace(new RegExp(`={0,${drop}}$`), '');
+    }),
+  );
+  const scheme = fc.constantFrom('Basic ', 'basic ', 'BASIC  ', 'Basic\t', 'Bearer ', '');
+  fc.assert(
+    fc.property(scheme, fc.oneof(text, encoded), fc.constantFrom('', ' ', '\t'), (s, body, tail) => {
+      const header = s + body + tail;
+      const into = Buffer.alloc(200);
+      const fast = decodeBasicAuthInto(header, into, 7);
+      const slow = parseBasicAuth(header);
+      if (typeof slow === 'string') {
+        // the ':' is the caller's to find: the fast path reports only the header and base64 reasons
+        if (slow === NO_COLON) assert.equal(typeof fast, 'number', header);
+        else assert.equal(fast, slow, header);
+        return;
+      }
+      assert.equal(typeof fast, 'number', header);
+      assert.deepEqual(into.subarray(7, fast as number), Buffer.from(slow.joined), header);
+    }),
+    { numRuns: 3000, seed: Number(process.env.FUZZ_SEED ?? 7) },
+  );
 });
