@@ -55,8 +55,8 @@ const BODY_HEADERS = ['content-length', 'transfer-encoding'];
 /** uWS ListenOptions (a const enum in its typings). */
 const LIBUS_LISTEN_DEFAULT = 0;
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
-const METHOD_NAMES: Record<Exclude<Method, 'get' | 'any'>, string> = {
-  post: 'POST', put: 'PUT', patch: 'PATCH', del: 'DELETE', options: 'OPTIONS', head: 'HEAD',
+const METHOD_NAMES: Record<Exclude<Method, 'any'>, string> = {
+  get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', del: 'DELETE', options: 'OPTIONS', head: 'HEAD',
 };
 /** Shared by the routes without `:param` segments (most): no array per request. */
 const NO_PARAMS: readonly string[] = Object.freeze([]);
@@ -97,11 +97,11 @@ export class HttpServer {
     const keys = names.map((name) => Buffer.from(name, 'latin1'));
     const paramCount = options.params ?? 0;
     // What needs no call into uWS: a pattern without ':' or '*' is the path itself (uWS does not decode
-    // paths), and only 'get' (which also serves HEAD) and 'any' routes can see more than one method.
+    // paths), and only an 'any' route sees more than one method (uWS never hands HEAD to a 'get' route).
     const fixedPath = /[:*]/.test(pattern) ? null : pattern;
-    const fixedMethod = method === 'get' || method === 'any' ? null : METHOD_NAMES[method];
     const common = options.common;
     const refuse = options.refuse ?? ((_req: RequestInfo, reply: Reply, err: AppError) => void reply.error(err));
+    const fixedMethod = method === 'any' ? null : METHOD_NAMES[method];
     this.app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
       const started = performance.now();
       const info = readRequest(req, res, gate, names, keys, paramCount, fixedPath, fixedMethod);

@@ -123,7 +123,9 @@ export class InboxService {
   #opened(name: string, reader: Reader, waitMs: number, oneShot: boolean): MaybeAsync<undefined> {
     if (!reader.isOpen()) return undefined;
     if (oneShot) {
-      this.#attach(name, { reader, waits: false, epoch: 0, timer: null, watched: false });
+      const entry: Attached = { reader, waits: false, epoch: 0, timer: null, watched: false };
+      if (this.#readers.has(name) || this.#pumping.has(name)) this.#attach(name, entry);
+      else this.#readOnce(name, entry);
       return undefined;
     }
     // Watch before claiming, so that a newer claim made anywhere meanwhile is seen.
@@ -165,6 +167,27 @@ export class InboxService {
     }
     this.#attach(name, entry);
     return undefined;
+  }
+
+  /**
+   * A one-shot read while no other read of the inbox is under way on this
+   * node: the pump's first turn without registering the reader, since a store
+   * that answers at once leaves nothing to wait for. A store that waits after
+   * all gets the pump's own path: registered, so reads of the inbox keep
+   * their turn.
+   */
+  #readOnce(name: string, entry: Attached): void {
+    const taken = this.#o.store.take(name);
+    if (isAsync(taken)) {
+      this.#readers.set(name, entry);
+      this.#pumping.add(name);
+      taken.then((message) => this.#pumpAfter(name, () => this.#handOver(name, message)), (err: unknown) => this.#pumpFailed(name, err));
+      return;
+    }
+    if (taken === undefined) return entry.reader.finish('empty');
+    if (entry.reader.deliver(taken)) return;
+    const back = this.#o.store.giveBack(name, taken); // the client went away: the message stays first in line
+    if (isAsync(back)) back.catch((err: unknown) => this.#o.onBackgroundError?.(err));
   }
 
   /** Makes `entry` the inbox's reader on this node (ending an older one here) and starts delivery. */
