@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import Hawk from 'hawk';
 import type { Logger } from 'pino';
 import { isStoreError, storeFailureFields, type StoreError } from '../store/errors.ts';
-import type { LoopStore, SessionRecord } from '../store/loop.ts';
+import type { LoopStore, NonceClaim, SessionRecord } from '../store/loop.ts';
+import { isAsync } from '../store/maybe-async.ts';
 import { loopErrors, type LoopError } from './errors.ts';
 import type { AuthedSession, HawkPass } from './exchange.ts';
 import { hawkMac, parseHawkHeader, sameMac } from './hawk-mac.ts';
@@ -146,7 +147,12 @@ export class HawkAuth {
   /** Success: the session's lifetime restarts; the caller signs its response with what this returns. */
   #pass(session: AuthedSession, key: string, artifacts: Artifacts): HawkVerified {
     const hawk = { credentials: { id: session.id, key, algorithm: 'sha256' } as unknown as Hawk.server.Credentials, artifacts };
-    this.#o.store.touchSession(session.id, this.#o.sessionTtlMs).catch(this.#touchFailed);
+    try {
+      const touched = this.#o.store.touchSession(session.id, this.#o.sessionTtlMs);
+      if (isAsync(touched)) touched.catch(this.#touchFailed);
+    } catch (err) {
+      this.#touchFailed(err);
+    }
     return { session, hawk };
   }
 
@@ -173,10 +179,13 @@ export class HawkAuth {
           nonceFunc: async (key: string, nonce: string, ts: string) => {
             // A stale request must get "Stale timestamp", not use up a nonce.
             if (Math.abs(Number(ts) * 1000 - now()) > SKEW_MS) return;
-            const claim = await store.claimNonce(nonceKey(key, ts, nonce), NONCE_TTL_MS).catch((err: unknown) => {
+            let claim: NonceClaim;
+            try {
+              claim = await store.claimNonce(nonceKey(key, ts, nonce), NONCE_TTL_MS);
+            } catch (err) {
               if (isStoreError(err)) storeFailed = err; // hawk would report it as "Invalid nonce"
               throw err;
-            });
+            }
             if (claim === 'full') noncesFull = true;
             if (claim !== 'claimed') throw new Error(claim);
           },

@@ -69,7 +69,7 @@ export class MemoryCallStateStore implements CallStateStore {
     this.#stopSweeping = startSweeping(options.sweep, () => this.sweep());
   }
 
-  async create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser = Infinity): Promise<string[]> {
+  create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser = Infinity): string[] {
     this.sweep();
     this.#drop(call.callId); // a reused id starts afresh, at the back: keeps the Map in expiry order
     if (this.#calls.size >= (this.#o.maxCalls ?? Infinity)) return [];
@@ -80,11 +80,11 @@ export class MemoryCallStateStore implements CallStateStore {
     return users;
   }
 
-  async countCalls(userKey: string): Promise<number> {
+  countCalls(userKey: string): number {
     return this.#countLive(userKey);
   }
 
-  async listCalls(userKey: string): Promise<PlacedCall[]> {
+  listCalls(userKey: string): PlacedCall[] {
     const out: PlacedCall[] = [];
     for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) {
       const call = this.#live(callId);
@@ -93,12 +93,12 @@ export class MemoryCallStateStore implements CallStateStore {
     return out;
   }
 
-  async deleteUserCalls(userKey: string): Promise<void> {
+  deleteUserCalls(userKey: string): void {
     for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) this.#drop(callId);
     this.#userCalls.delete(userKey);
   }
 
-  async get(callId: string): Promise<CallRecord | undefined> {
+  get(callId: string): CallRecord | undefined {
     const call = this.#live(callId);
     if (!call) return undefined;
     const now = this.#now();
@@ -111,7 +111,7 @@ export class MemoryCallStateStore implements CallStateStore {
     };
   }
 
-  async addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): Promise<MarkerOutcome | undefined> {
+  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): MarkerOutcome | undefined {
     const call = this.#live(callId);
     if (!call) return undefined;
     const before = call.state;
@@ -120,12 +120,12 @@ export class MemoryCallStateStore implements CallStateStore {
     return { before, after: call.state, added, ...(call.reason !== undefined && { reason: call.reason }) };
   }
 
-  async terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): Promise<boolean> {
+  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): boolean {
     const call = this.#live(callId);
     return call !== undefined && this.#terminate(call, reason, onlyFrom, false);
   }
 
-  async join(device: DeviceRef, role: Role, leaseMs: number): Promise<number | undefined> {
+  join(device: DeviceRef, role: Role, leaseMs: number): number | undefined {
     const call = this.#live(device.callId);
     if (!call) return undefined;
     call.devices.set(device.deviceId, new Device(role, this.#now() + leaseMs));
@@ -133,7 +133,7 @@ export class MemoryCallStateStore implements CallStateStore {
     return call.live(role, this.#now());
   }
 
-  async renew(devices: readonly DeviceRef[], leaseMs: number): Promise<DeviceRef[]> {
+  renew(devices: readonly DeviceRef[], leaseMs: number): DeviceRef[] {
     const now = this.#now();
     const lost: DeviceRef[] = [];
     for (const ref of devices) {
@@ -145,21 +145,21 @@ export class MemoryCallStateStore implements CallStateStore {
     return lost;
   }
 
-  async leave(ref: DeviceRef): Promise<LeaveOutcome | undefined> {
+  leave(ref: DeviceRef): LeaveOutcome | undefined {
     const call = this.#live(ref.callId);
     const device = call?.devices.get(ref.deviceId);
     if (!call || !device) return undefined;
     return this.#remove(call, ref, device);
   }
 
-  async setDeadline(ref: DeviceRef, kind: DeadlineKind, inMs: number): Promise<boolean> {
+  setDeadline(ref: DeviceRef, kind: DeadlineKind, inMs: number): boolean {
     const device = this.#live(ref.callId)?.devices.get(ref.deviceId);
     if (!device) return false;
     device.deadlines.set(kind, this.#now() + inMs);
     return true;
   }
 
-  async fireDeadline(ref: DeviceRef, kind: DeadlineKind): Promise<Firing | undefined> {
+  fireDeadline(ref: DeviceRef, kind: DeadlineKind): Firing | undefined {
     const call = this.#live(ref.callId);
     const device = call?.devices.get(ref.deviceId);
     if (!call || !device?.deadlines.delete(kind)) return undefined;
@@ -167,7 +167,7 @@ export class MemoryCallStateStore implements CallStateStore {
     return { callId, deviceId, kind, terminated: this.#terminate(call, TIMEOUT_REASON, DEADLINE_ENDS_FROM[kind]) };
   }
 
-  async fireDue(max = DEFAULT_FIRE_MAX): Promise<Firing[]> {
+  fireDue(max = DEFAULT_FIRE_MAX): Firing[] {
     const now = this.#now();
     const fired: Firing[] = [];
     for (const callId of [...this.#active]) {
@@ -195,11 +195,11 @@ export class MemoryCallStateStore implements CallStateStore {
     return fired;
   }
 
-  async publish(change: StateChange): Promise<void> {
+  publish(change: StateChange): void {
     this.#deliver(change);
   }
 
-  async subscribe(callId: string, listener: StateListener): Promise<() => void> {
+  subscribe(callId: string, listener: StateListener): () => void {
     let set = this.#listeners.get(callId);
     if (!set) this.#listeners.set(callId, (set = new Set()));
     const entry: StateListener = (change) => listener(change); // distinct per call, so one function may subscribe twice
