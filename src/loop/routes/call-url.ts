@@ -71,7 +71,6 @@ export function registerCallUrlRoutes(
       const fields = optionalStrings(ex, ['callerId', 'issuer', 'subject'], callUrlTextSize);
       if (isLoopError(fields)) return ex.fail(fields);
       const user = session.record.userKey;
-      if ((await store.countCallUrls(user)) >= callUrlsPerUser) return ex.fail(tooMany());
       const now = ex.nowSec();
       const token = newUrlToken(tokenSize);
       const record: CallUrlRecord = {

@@ -167,7 +167,7 @@ export class MemoryLoopStore implements LoopStore {
   putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser = Infinity): boolean {
     const current = this.#callUrls.get(record.token);
     const replaces = current?.userKey === record.userKey; // a live URL of this user: not a new one
-    if (!replaces && this.#countLive(this.#userCallUrls, record.userKey, this.#callUrls, maxPerUser) >= maxPerUser) return false;
+    if (!replaces && this.#atCap(record.userKey, maxPerUser)) return false;
     if (current && !replaces) unindex(this.#userCallUrls, current.userKey, record.token); // moves to another user
     this.#callUrls.set(record.token, frozenCopy(record), this.#ttl(ttlMs));
     index(this.#userCallUrls, record.userKey, record.token);
@@ -239,6 +239,15 @@ export class MemoryLoopStore implements LoopStore {
       this.#sessions.purgeStale();
     }
     return this.#sessions.size < this.#maxUsed;
+  }
+
+  /**
+   * Whether the user has `cap` live call URLs. The index may still hold
+   * expired tokens: a size below the cap answers at once (no scan per
+   * request); only near the cap are the live ones counted.
+   */
+  #atCap(userKey: string, cap: number): boolean {
+    return (this.#userCallUrls.get(userKey)?.size ?? 0) >= cap && this.#countLive(this.#userCallUrls, userKey, this.#callUrls, cap) >= cap;
   }
 
   /** Live entries of a user's index, counted up to `upTo` (the index may still hold expired keys until a sweep). */
