@@ -91,7 +91,8 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   createSession(id: string, record: SessionRecord, ttlMs: number): void {
-    this.#fresh.set(id, { record: frozenCopy(record) }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
+    // frozenCopy written out on the hot paths: a copy site of its own stays monomorphic (one shared site sees every record kind).
+    this.#fresh.set(id, { record: Object.freeze({ ...record }) }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
   }
 
   getSession(id: string): SessionRecord | undefined {
@@ -169,7 +170,7 @@ export class MemoryLoopStore implements LoopStore {
     const replaces = current?.userKey === record.userKey; // a live URL of this user: not a new one
     if (!replaces && this.#atCap(record.userKey, maxPerUser)) return false;
     if (current && !replaces) unindex(this.#userCallUrls, current.userKey, record.token); // moves to another user
-    this.#callUrls.set(record.token, frozenCopy(record), this.#ttl(ttlMs));
+    this.#callUrls.set(record.token, Object.freeze({ ...record }), this.#ttl(ttlMs)); // frozenCopy, at a site of its own
     index(this.#userCallUrls, record.userKey, record.token);
     return true;
   }
