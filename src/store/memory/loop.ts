@@ -91,8 +91,7 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   createSession(id: string, record: SessionRecord, ttlMs: number): void {
-    // frozenCopy written out on the hot paths: a copy site of its own stays monomorphic (one shared site sees every record kind).
-    this.#fresh.set(id, { record: Object.freeze({ ...record }) }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
+    this.#fresh.set(id, { record: frozenCopy(record) }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
   }
 
   getSession(id: string): SessionRecord | undefined {
@@ -123,7 +122,7 @@ export class MemoryLoopStore implements LoopStore {
   updateSession(id: string, patch: SessionPatch): boolean {
     const entry = this.#sessions.get(id) ?? this.#fresh.get(id);
     if (!entry) return false;
-    entry.record = frozenCopy({ ...entry.record, ...patch });
+    entry.record = frozenCopy(entry.record, patch);
     return true;
   }
 
@@ -170,7 +169,7 @@ export class MemoryLoopStore implements LoopStore {
     const replaces = current?.userKey === record.userKey; // a live URL of this user: not a new one
     if (!replaces && this.#atCap(record.userKey, maxPerUser)) return false;
     if (current && !replaces) unindex(this.#userCallUrls, current.userKey, record.token); // moves to another user
-    this.#callUrls.set(record.token, Object.freeze({ ...record }), this.#ttl(ttlMs)); // frozenCopy, at a site of its own
+    this.#callUrls.set(record.token, frozenCopy(record), this.#ttl(ttlMs));
     index(this.#userCallUrls, record.userKey, record.token);
     return true;
   }

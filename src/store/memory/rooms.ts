@@ -119,7 +119,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   }
 
   #update(roomToken: string, entry: RoomEntry, patch: RoomPatch, ttlMs: number): RoomRecord {
-    entry.room = Object.freeze({ ...entry.room, ...deepFrozen(patch) });
+    entry.room = frozenCopy(entry.room, deepFrozen(patch)); // a patch of flat fields, or a context frozen in place
     this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
   }
