@@ -73,7 +73,7 @@ export class MemoryCallStateStore implements CallStateStore {
     this.sweep();
     this.#drop(call.callId); // a reused id starts afresh, at the back: keeps the Map in expiry order
     if (this.#calls.size >= (this.#o.maxCalls ?? Infinity)) return [];
-    const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u, maxPerUser) < maxPerUser);
+    const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u) < maxPerUser);
     if (users.length === 0) return users;
     this.#calls.set(call.callId, new Call(frozenCopy(call), users, this.#now() + this.#o.callDurationMs));
     for (const user of users) index(this.#userCalls, user, call.callId);
@@ -232,13 +232,23 @@ export class MemoryCallStateStore implements CallStateStore {
     return this.#calls.size;
   }
 
-  /** Live calls in the user's list, counted up to `upTo`; expired ids are dropped on the way. */
-  #countLive(userKey: string, upTo = Infinity): number {
-    let n = 0;
-    for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) {
-      if (this.#live(callId) && ++n >= upTo) break;
+  /**
+   * Live calls in the user's list. Every call lives the same time from its
+   * creation and a list is filled in creation order (a reused id leaves and
+   * joins at the back), so its expired calls are at its front: they are
+   * dropped, and the rest are live. O(expired), not O(calls) per request.
+   */
+  #countLive(userKey: string): number {
+    const ids = this.#userCalls.get(userKey);
+    if (!ids) return 0;
+    const now = this.#now();
+    for (const callId of ids) {
+      const call = this.#calls.get(callId);
+      if (call && call.expiresAt > now) break;
+      this.#drop(callId); // unindexes it (deleting the current entry of a Set being iterated is safe)
+      if (!call) unindex(this.#userCalls, userKey, callId);
     }
-    return n;
+    return this.#userCalls.get(userKey)?.size ?? 0;
   }
 
   /** Removes a device (a leave or a lapsed lease): §12.9 when it was its role's last live one. */
