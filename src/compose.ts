@@ -77,7 +77,13 @@ export function composeLoop(d: LoopPartsDeps): LoopParts {
     config, urls, store, roomStore, callState, sessions, hawk, services, outbound, health: d.health, log, limits: d.limits,
   };
   const notifyOwner = async (ownerKey: string, version: number) => {
-    const pushUrls = await store.pushUrls(ownerKey, 'rooms').catch((err) => (log.warn({ err }, 'rooms push lookup failed'), []));
+    let pushUrls: string[];
+    try {
+      pushUrls = await store.pushUrls(ownerKey, 'rooms');
+    } catch (err) {
+      log.warn({ err }, 'rooms push lookup failed');
+      return;
+    }
     if (pushUrls.length > 0) services.push.notify(pushUrls, version);
   };
   const rooms = createRooms({

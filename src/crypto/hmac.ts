@@ -19,6 +19,18 @@ const inner = Buffer.alloc(BLOCK + ROOM);
 const outer = Buffer.alloc(BLOCK + 32);
 /** The same memory, sized for SHA-1's 20-byte inner digest. */
 const outerSha1 = outer.subarray(0, BLOCK + 20);
+/** Views of `inner` by length, made once each: no Buffer object per HMAC. */
+const innerViews: (Buffer | undefined)[] = [];
+/**
+ * The string key whose pads are in the scratch buffers (a Hawk request's
+ * verify and its response signature use the same key): they are not
+ * rewritten. Only strings, which cannot change; a Buffer key is padded every time.
+ */
+let paddedKey: string | undefined;
+
+function innerView(length: number): Buffer {
+  return (innerViews[length] ??= inner.subarray(0, length));
+}
 
 type Algorithm = 'sha256' | 'sha1';
 
@@ -28,6 +40,8 @@ export type HmacOutput = 'hex' | 'base64' | 'binary';
 
 /** Writes the two pads of `key` (its UTF-8 bytes when a string, like createHmac). */
 function pads(algorithm: Algorithm, key: HmacKey): void {
+  if (key === paddedKey) return;
+  paddedKey = undefined;
   let bytes: Buffer | undefined = typeof key === 'string' ? undefined : key;
   if (typeof key === 'string') {
     // ASCII keys (Hawk's hex keys) are used as they are, without a Buffer.
@@ -39,6 +53,7 @@ function pads(algorithm: Algorithm, key: HmacKey): void {
         inner[i] = k ^ 0x36;
         outer[i] = k ^ 0x5c;
       }
+      paddedKey = key;
       return;
     }
     bytes = Buffer.from(key, 'utf8');
@@ -70,10 +85,10 @@ function outerInput(algorithm: Algorithm, key: HmacKey, message: string | Uint8A
   pads(algorithm, key);
   let input: Buffer;
   if (typeof message === 'string' && message.length * 3 <= ROOM) {
-    input = inner.subarray(0, BLOCK + inner.write(message, BLOCK, 'utf8'));
+    input = innerView(BLOCK + inner.write(message, BLOCK, 'utf8'));
   } else if (typeof message !== 'string' && message.length <= ROOM) {
     inner.set(message, BLOCK);
-    input = inner.subarray(0, BLOCK + message.length);
+    input = innerView(BLOCK + message.length);
   } else {
     input = Buffer.concat([inner.subarray(0, BLOCK), typeof message === 'string' ? Buffer.from(message, 'utf8') : message]);
   }

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import Hawk from 'hawk';
 import type { Logger } from 'pino';
 import { isStoreError, storeFailureFields, type StoreError } from '../store/errors.ts';
-import type { LoopStore, SessionRecord } from '../store/loop.ts';
+import type { LoopStore, NonceClaim, SessionRecord } from '../store/loop.ts';
+import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
 import { loopErrors, type LoopError } from './errors.ts';
 import type { AuthedSession, HawkPass } from './exchange.ts';
-import { hawkMac, parseHawkHeader, sameMac } from './hawk-mac.ts';
+import { hawkMac, parseHawkHeader, sameMac, type HawkHeader } from './hawk-mac.ts';
 
 export interface HawkAuthOptions {
   readonly store: LoopStore;
@@ -26,6 +27,22 @@ type Host = { readonly name: string; readonly port: number } | null;
 const DIGITS = /^\d{1,15}$/;
 
 class StoreFailure extends Error {}
+
+/** The request as the hawk package reads it. */
+interface CopiedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly authorization: string;
+  readonly contentType: string;
+}
+
+/** The fast path's answer: verified; nothing (take the slow path); no room for the nonce; the store failed. */
+type FastOutcome = HawkVerified | 'full' | StoreError | undefined;
+
+/** A store failure is reported as one (503); anything else thrown sends the request down the slow path. */
+const storeFailureOrNothing = (err: unknown): StoreError | undefined => (isStoreError(err) ? err : undefined);
 /** A nonce longer than this is stored as its hash: the nonce store's memory per entry stays small. */
 const MAX_STORED_NONCE = 64;
 
@@ -82,15 +99,19 @@ export class HawkAuth {
     this.#o = o;
   }
 
-  /** Verifies the request; on success the caller runs as the session and signs its response with `hawk`. */
-  async verify(req: HawkRequest): Promise<HawkVerified | LoopError> {
+  /**
+   * Verifies the request; on success the caller runs as the session and
+   * signs its response with `hawk`. The answer comes at once when the store
+   * answers at once (the memory store: a clean request makes no promise hop).
+   */
+  verify(req: HawkRequest): MaybeAsync<HawkVerified | LoopError> {
     const { authorization } = req;
     if (authScheme(authorization) !== 'hawk') return loopErrors.hawkMissing();
     const host = this.#host(req.host);
     if (host === null) {
       return loopErrors.hawkFailure(400, { statusCode: 400, error: 'Bad Request', message: 'Invalid Host header' }, undefined);
     }
-    const request = {
+    const request: CopiedRequest = {
       method: req.method === 'HEAD' ? 'HEAD' : req.method,
       url: req.query === '' ? req.path : `${req.path}?${req.query}`,
       host: host.name,
@@ -98,11 +119,15 @@ export class HawkAuth {
       authorization,
       contentType: req.contentType,
     };
-    const fast = await this.#fastPath(request);
+    const fast = this.#fastPath(request);
+    return isAsync(fast) ? fast.then((f) => this.#afterFast(f, request)) : this.#afterFast(fast, request);
+  }
+
+  #afterFast(fast: FastOutcome, request: CopiedRequest): MaybeAsync<HawkVerified | LoopError> {
+    if (fast === undefined) return this.#slowPath(request);
     if (fast === 'full') return this.#noncesFull();
     if (isStoreError(fast)) return this.#unavailable(fast);
-    if (fast) return this.#pass(fast.session, fast.key, fast.artifacts);
-    return this.#slowPath(request);
+    return fast;
   }
 
   /**
@@ -113,19 +138,23 @@ export class HawkAuth {
    * the request is sound but the nonce store has no room (503). A StoreError:
    * the store failed (503 too, without a second try down the slow path).
    */
-  async #fastPath(request: { method: string; url: string; host: string; port: number; authorization: string }): Promise<{ session: AuthedSession; key: string; artifacts: Artifacts } | 'full' | StoreError | undefined> {
+  #fastPath(request: CopiedRequest): MaybeAsync<FastOutcome> {
     const nowMs = Date.now(); // hawk's own staleness clock, read before any other work as it does
     const h = parseHawkHeader(request.authorization);
     if (h === null || !DIGITS.test(h.ts)) return undefined;
     const tsMs = Number(h.ts) * 1000;
     // hawk's staleness check, and our nonceFunc's (which skips the claim when stale by the injected clock).
     if (Math.abs(tsMs - nowMs) > SKEW_MS || Math.abs(tsMs - this.#o.nowMs()) > SKEW_MS) return undefined;
-    let record: SessionRecord | undefined;
+    let record: MaybeAsync<SessionRecord | undefined>;
     try {
-      record = await this.#o.store.getSession(h.id);
+      record = this.#o.store.getSession(h.id);
     } catch (err) {
-      return isStoreError(err) ? err : undefined;
+      return storeFailureOrNothing(err);
     }
+    return isAsync(record) ? record.then((r) => this.#checkMac(request, h, r), storeFailureOrNothing) : this.#checkMac(request, h, record);
+  }
+
+  #checkMac(request: CopiedRequest, h: HawkHeader, record: SessionRecord | undefined): MaybeAsync<FastOutcome> {
     if (!record) return undefined;
     const artifacts: Artifacts = {
       method: request.method, host: request.host, port: request.port, resource: request.url,
@@ -133,24 +162,36 @@ export class HawkAuth {
     } as unknown as Artifacts;
     const mac = hawkMac('header', record.key, artifacts as unknown as Parameters<typeof hawkMac>[2]);
     if (mac === null || !sameMac(mac, h.mac)) return undefined;
+    let claim: MaybeAsync<NonceClaim>;
     try {
-      const claim = await this.#o.store.claimNonce(nonceKey(record.key, h.ts, h.nonce), NONCE_TTL_MS);
-      if (claim === 'full') return 'full';
-      if (claim !== 'claimed') return undefined;
+      claim = this.#o.store.claimNonce(nonceKey(record.key, h.ts, h.nonce), NONCE_TTL_MS);
     } catch (err) {
-      return isStoreError(err) ? err : undefined;
+      return storeFailureOrNothing(err);
     }
-    return { session: { id: h.id, record }, key: record.key, artifacts };
+    return isAsync(claim)
+      ? claim.then((c) => this.#claimed(c, h.id, record, artifacts), storeFailureOrNothing)
+      : this.#claimed(claim, h.id, record, artifacts);
+  }
+
+  #claimed(claim: NonceClaim, id: string, record: SessionRecord, artifacts: Artifacts): FastOutcome {
+    if (claim === 'full') return 'full';
+    if (claim !== 'claimed') return undefined;
+    return this.#pass({ id, record }, record.key, artifacts);
   }
 
   /** Success: the session's lifetime restarts; the caller signs its response with what this returns. */
   #pass(session: AuthedSession, key: string, artifacts: Artifacts): HawkVerified {
     const hawk = { credentials: { id: session.id, key, algorithm: 'sha256' } as unknown as Hawk.server.Credentials, artifacts };
-    this.#o.store.touchSession(session.id, this.#o.sessionTtlMs).catch(this.#touchFailed);
+    try {
+      const touched = this.#o.store.touchSession(session.id, this.#o.sessionTtlMs);
+      if (isAsync(touched)) touched.catch(this.#touchFailed);
+    } catch (err) {
+      this.#touchFailed(err);
+    }
     return { session, hawk };
   }
 
-  async #slowPath(request: { method: string; url: string; host: string; port: number; authorization: string; contentType: string }): Promise<HawkVerified | LoopError> {
+  async #slowPath(request: CopiedRequest): Promise<HawkVerified | LoopError> {
     let record: SessionRecord | undefined;
     let id = '';
     const store = this.#o.store;
@@ -173,10 +214,13 @@ export class HawkAuth {
           nonceFunc: async (key: string, nonce: string, ts: string) => {
             // A stale request must get "Stale timestamp", not use up a nonce.
             if (Math.abs(Number(ts) * 1000 - now()) > SKEW_MS) return;
-            const claim = await store.claimNonce(nonceKey(key, ts, nonce), NONCE_TTL_MS).catch((err: unknown) => {
+            let claim: NonceClaim;
+            try {
+              claim = await store.claimNonce(nonceKey(key, ts, nonce), NONCE_TTL_MS);
+            } catch (err) {
               if (isStoreError(err)) storeFailed = err; // hawk would report it as "Invalid nonce"
               throw err;
-            });
+            }
             if (claim === 'full') noncesFull = true;
             if (claim !== 'claimed') throw new Error(claim);
           },

@@ -1,4 +1,5 @@
 import type { LoopStore, SessionRecord } from '../store/loop.ts';
+import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
 import { deriveCredentials, hmacHex, newSessionToken } from './credentials.ts';
 import type { AuthedSession } from './exchange.ts';
 
@@ -46,7 +47,7 @@ export class Sessions {
   }
 
   /** Mints a session (anonymous, or linked to `identity`) and stores it. */
-  async mint(extra: { identity?: string; oauthState?: string } = {}): Promise<MintedSession> {
+  mint(extra: { identity?: string; oauthState?: string } = {}): MaybeAsync<MintedSession> {
     const token = newSessionToken();
     const { id, key } = deriveCredentials(token);
     const idHmac = this.idHmac(id);
@@ -57,8 +58,9 @@ export class Sessions {
       ...(extra.identity !== undefined ? { identity: extra.identity } : {}),
       ...(extra.oauthState !== undefined ? { oauthState: extra.oauthState } : {}),
     };
-    await this.#store.createSession(id, record, this.ttlMs);
-    return { token, session: { id, record } };
+    const minted: MintedSession = { token, session: { id, record } };
+    const stored = this.#store.createSession(id, record, this.ttlMs);
+    return isAsync(stored) ? stored.then(() => minted) : minted;
   }
 
   /** Links the session to an identity: it becomes that registered user (§3.8). */

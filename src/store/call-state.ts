@@ -1,3 +1,5 @@
+import type { MaybeAsync } from './maybe-async.ts';
+
 /** The §12.4 value types that cross the seam: a socket's role, the markers of a call, its derived states. */
 export type Role = 'caller' | 'callee';
 
@@ -21,7 +23,8 @@ export type PublishedState = Exclude<CallState, 'init' | 'half-initiated'>;
  * the call-progress state of the WebSocket (§12). One store owns both, so a
  * call is created in one step and never exists in one and not the other.
  *
- * Like the inbox store it is async and passes plain data only, so Redis can
+ * Like the inbox store it may answer asynchronously (MaybeAsync: the memory
+ * backend answers at once) and passes plain data only, so Redis can
  * satisfy it as well as the in-process map. Every operation is one atomic
  * step (one Lua script in Redis); state changes travel as pub/sub messages on
  * a per-call channel.
@@ -163,54 +166,54 @@ export interface CallStateStore {
    * from now. Returns those users; when there are none (or the store's
    * capacity for calls is used up) nothing is stored.
    */
-  create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser?: number): Promise<string[]>;
+  create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser?: number): MaybeAsync<string[]>;
   /** How many live calls the user's call list holds (terminated ones included). */
-  countCalls(userKey: string): Promise<number>;
+  countCalls(userKey: string): MaybeAsync<number>;
   /** The user's live calls that are not terminated (§7.4), any order. */
-  listCalls(userKey: string): Promise<PlacedCall[]>;
+  listCalls(userKey: string): MaybeAsync<PlacedCall[]>;
   /** Deletes every call in the user's call list, progress state included (a later hello gets `bad callId`). */
-  deleteUserCalls(userKey: string): Promise<void>;
+  deleteUserCalls(userKey: string): MaybeAsync<void>;
 
   /** The live call, or undefined when it never existed or has expired. */
-  get(callId: string): Promise<CallRecord | undefined>;
+  get(callId: string): MaybeAsync<CallRecord | undefined>;
   /**
    * Adds `marker` if the call's current state is one of `allowedFrom`, in one
    * atomic step (a concurrent terminate cannot slip between the check and the
    * write). Adding a marker already set changes nothing. Undefined: call gone.
    */
-  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): Promise<MarkerOutcome | undefined>;
+  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): MaybeAsync<MarkerOutcome | undefined>;
   /**
    * Clears every marker and stores `reason` when one is given (without one an
    * earlier reason stays). With `onlyFrom`, does so only when the current
    * state is one of them (atomically). Resolves true when it terminated the
    * call, false when the call is gone or its state was not in `onlyFrom`.
    */
-  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): Promise<boolean>;
+  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): MaybeAsync<boolean>;
 
   /**
    * Adds a device of `role` whose lease ends `leaseMs` from now; resolves the
    * role's live devices, this one included, or undefined when the call is gone.
    */
-  join(device: DeviceRef, role: Role, leaseMs: number): Promise<number | undefined>;
+  join(device: DeviceRef, role: Role, leaseMs: number): MaybeAsync<number | undefined>;
   /**
    * Extends the leases of these devices to `leaseMs` from now (the node that
    * holds their sockets calls it periodically). Resolves the ones it could not
    * extend: their call is gone or their lease lapsed and was reaped.
    */
-  renew(devices: readonly DeviceRef[], leaseMs: number): Promise<DeviceRef[]>;
+  renew(devices: readonly DeviceRef[], leaseMs: number): MaybeAsync<DeviceRef[]>;
   /**
    * Removes a device and its deadlines (§12.9). If it was its role's last live
    * device and the call is not terminated, terminates the call with `closed`
    * and publishes that, in the same step. Undefined: the call or the device
    * is gone (nothing to do).
    */
-  leave(device: DeviceRef): Promise<LeaveOutcome | undefined>;
+  leave(device: DeviceRef): MaybeAsync<LeaveOutcome | undefined>;
 
   /**
    * Arms (or re-arms) the device's `kind` deadline `inMs` from now. False
    * when the call or the device is gone (a lapsed lease counts as gone).
    */
-  setDeadline(device: DeviceRef, kind: DeadlineKind, inMs: number): Promise<boolean>;
+  setDeadline(device: DeviceRef, kind: DeadlineKind, inMs: number): MaybeAsync<boolean>;
   /**
    * The device's own node fires its deadline (at its time, by its timer):
    * if the deadline is still armed, removes it and, when the call's state is
@@ -221,20 +224,20 @@ export interface CallStateStore {
    * in `fireDue`, the lease is reaped (closed) and takes the deadline along,
    * whichever node gets there first.
    */
-  fireDeadline(device: DeviceRef, kind: DeadlineKind): Promise<Firing | undefined>;
+  fireDeadline(device: DeviceRef, kind: DeadlineKind): MaybeAsync<Firing | undefined>;
   /**
    * Every node polls this: claims up to `max` due items on the store's clock
    * (deadlines past their time, devices past their lease), and fires each as
    * `fireDeadline` and `leave` would. Each is claimed by one caller only.
    */
-  fireDue(max?: number): Promise<Firing[]>;
+  fireDue(max?: number): MaybeAsync<Firing[]>;
 
   /** Delivers `change` to every subscriber of its call (on every node), in publish order. Listeners must not throw. */
-  publish(change: StateChange): Promise<void>;
+  publish(change: StateChange): MaybeAsync<void>;
   /**
    * Subscribes to the broadcasts of one call. Resolves, once changes
    * published from then on will be delivered, to the unsubscribe function.
    */
-  subscribe(callId: string, listener: StateListener): Promise<() => void>;
+  subscribe(callId: string, listener: StateListener): MaybeAsync<() => void>;
   close(): Promise<void>;
 }

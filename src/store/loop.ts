@@ -1,6 +1,7 @@
 /**
  * The storage contract behind the Loop layer (loop-v1.md §1). Like the inbox
- * contract: every operation is async and only plain data crosses it, so a
+ * contract: every operation may complete asynchronously (MaybeAsync: the
+ * memory backend answers at once) and only plain data crosses it, so a
  * Redis backend can implement it with keys, hashes, sets and TTLs. Lifetimes
  * are given by the caller in milliseconds: what is written at t for `ttlMs`
  * is live until t + ttlMs - 1 and gone at t + ttlMs; reads never return
@@ -8,6 +9,7 @@
  * Calls and the callees' call lists live in the call-state store
  * (src/store/call-state.ts), with their progress state.
  */
+import type { MaybeAsync } from './maybe-async.ts';
 
 /** A Hawk session (§3.2, §3.3, §3.8, §3.11). */
 export interface SessionRecord {
@@ -59,28 +61,28 @@ export interface LoopStore {
    * session is evicted; a used session never is (so a registration flood
    * only pushes out other never-used sessions).
    */
-  createSession(id: string, record: SessionRecord, ttlMs: number): Promise<void>;
+  createSession(id: string, record: SessionRecord, ttlMs: number): MaybeAsync<void>;
   /** The live session, without extending it. */
-  getSession(id: string): Promise<SessionRecord | undefined>;
+  getSession(id: string): MaybeAsync<SessionRecord | undefined>;
   /**
    * The session authenticated a request: it becomes *used* (when the used
    * budget has room; otherwise it stays never-used for now) and its
    * lifetime (and its push registration's) restarts at `ttlMs`.
    */
-  touchSession(id: string, ttlMs: number): Promise<void>;
+  touchSession(id: string, ttlMs: number): MaybeAsync<void>;
   /** Changes fields of a live session, keeping its lifetime; false when it is gone. */
-  updateSession(id: string, patch: SessionPatch): Promise<boolean>;
+  updateSession(id: string, patch: SessionPatch): MaybeAsync<boolean>;
   /** Deletes the session and its push registration. */
-  deleteSession(id: string): Promise<void>;
+  deleteSession(id: string): MaybeAsync<void>;
 
   /** Merges URLs into the registration of (user, session); it lives as long as the session. */
-  setPushUrls(userKey: string, sessionId: string, urls: PushUrls): Promise<void>;
+  setPushUrls(userKey: string, sessionId: string, urls: PushUrls): MaybeAsync<void>;
   /** Removes the registration of (user, session). */
-  deletePushUrls(userKey: string, sessionId: string): Promise<void>;
+  deletePushUrls(userKey: string, sessionId: string): MaybeAsync<void>;
   /** Removes every registration of the user (all its sessions). */
-  deleteUserPushUrls(userKey: string): Promise<void>;
+  deleteUserPushUrls(userKey: string): MaybeAsync<void>;
   /** The user's URLs for a topic over all its live sessions, duplicates removed. */
-  pushUrls(userKey: string, topic: PushTopic): Promise<string[]>;
+  pushUrls(userKey: string, topic: PushTopic): MaybeAsync<string[]>;
 
   /**
    * Stores (or replaces) a call URL until `record.expires`; `ttlMs` is that
@@ -89,14 +91,14 @@ export interface LoopStore {
    * token that is not a live URL of this user is new (an expired one too);
    * one of another user moves to this user.
    */
-  putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser?: number): Promise<boolean>;
+  putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser?: number): MaybeAsync<boolean>;
   /** How many live call URLs the user has. */
-  countCallUrls(userKey: string): Promise<number>;
-  getCallUrl(token: string): Promise<CallUrlRecord | undefined>;
-  deleteCallUrl(token: string): Promise<void>;
+  countCallUrls(userKey: string): MaybeAsync<number>;
+  getCallUrl(token: string): MaybeAsync<CallUrlRecord | undefined>;
+  deleteCallUrl(token: string): MaybeAsync<void>;
   /** The user's live call URLs, any order. */
-  listCallUrls(userKey: string): Promise<CallUrlRecord[]>;
-  deleteUserCallUrls(userKey: string): Promise<void>;
+  listCallUrls(userKey: string): MaybeAsync<CallUrlRecord[]>;
+  deleteUserCallUrls(userKey: string): MaybeAsync<void>;
 
   /**
    * Replay protection (SET NX PX): records `nonceKey` for `ttlMs`.
@@ -104,12 +106,12 @@ export interface LoopStore {
    * used up by live nonces (none is ever forgotten before its `ttlMs` ends,
    * so the caller must refuse the request rather than risk a replay).
    */
-  claimNonce(nonceKey: string, ttlMs: number): Promise<NonceClaim>;
+  claimNonce(nonceKey: string, ttlMs: number): MaybeAsync<NonceClaim>;
 
   /** Frees memory of expired entries (reads already ignore them). */
-  sweep(): Promise<void>;
-  stats(): Promise<LoopStoreStats>;
-  ping(): Promise<boolean>;
+  sweep(): MaybeAsync<void>;
+  stats(): MaybeAsync<LoopStoreStats>;
+  ping(): MaybeAsync<boolean>;
   /** Stops the backend's timers and connections; a second call is harmless. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
  * The storage contract behind Loop rooms (loop-v1.md §8). Like the other
- * stores: async, plain data only, shaped for Redis (a room hash with a TTL,
+ * stores: MaybeAsync (the memory backend answers at once), plain data only, shaped for Redis (a room hash with a TTL,
  * a participants hash per room plus a sorted set of participant expiries,
  * an owner set, deleted-room notices with their own TTL). Lifetimes are
  * given in milliseconds by the caller: what is written at t for `ttlMs` is
@@ -8,6 +8,7 @@
  * on its own clock, and reads never return expired data.
  * test/store/room-store-contract.ts is the behaviour in full.
  */
+import type { MaybeAsync } from './maybe-async.ts';
 import type { CapacityRefusal } from './room-capacity.ts';
 
 /** §8.1 `context`: stored and returned verbatim. */
@@ -103,19 +104,19 @@ export interface LoopRoomStore {
    * Stores a new room for `ttlMs` and indexes it under its owner; false (and
    * nothing stored) when the owner already has `maxPerOwner` live rooms.
    */
-  createRoom(room: RoomRecord, ttlMs: number, maxPerOwner?: number): Promise<boolean>;
+  createRoom(room: RoomRecord, ttlMs: number, maxPerOwner?: number): MaybeAsync<boolean>;
   /** How many live rooms the owner has. */
-  countRooms(ownerKey: string): Promise<number>;
+  countRooms(ownerKey: string): MaybeAsync<number>;
   /** Whether the owner has fewer than `cap` live rooms (cheaper than a count: a backend may answer from an upper bound). */
-  hasRoomBelow(ownerKey: string, cap: number): Promise<boolean>;
+  hasRoomBelow(ownerKey: string, cap: number): MaybeAsync<boolean>;
   /** The live room. */
-  getRoom(roomToken: string): Promise<RoomRecord | undefined>;
+  getRoom(roomToken: string): MaybeAsync<RoomRecord | undefined>;
   /** Applies `patch` to a live room and restarts its lifetime at `ttlMs`; the new record, or undefined when it is gone. */
-  updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): Promise<RoomRecord | undefined>;
+  updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): MaybeAsync<RoomRecord | undefined>;
   /** Deletes the room with its participants (and so their Basic credentials); false when it was not live. */
-  deleteRoom(roomToken: string): Promise<boolean>;
+  deleteRoom(roomToken: string): MaybeAsync<boolean>;
   /** The live rooms of an owner, any order. */
-  listRooms(ownerKey: string): Promise<RoomRecord[]>;
+  listRooms(ownerKey: string): MaybeAsync<RoomRecord[]>;
 
   /**
    * §8.10 join steps 5–7 as one atomic step across every node sharing the
@@ -124,34 +125,34 @@ export interface LoopRoomStore {
    * participants and the joiner, then writes the participant and touches the
    * room. Returns the touched room, or the refusal (and nothing written).
    */
-  joinRoom(roomToken: string, join: RoomJoin): Promise<RoomJoinResult>;
-  getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined>;
+  joinRoom(roomToken: string, join: RoomJoin): MaybeAsync<RoomJoinResult>;
+  getParticipant(roomToken: string, key: string): MaybeAsync<ParticipantRecord | undefined>;
   /** Restarts a live participant's lifetime at `ttlMs`; false when it is gone. */
-  touchParticipant(roomToken: string, key: string, ttlMs: number): Promise<boolean>;
+  touchParticipant(roomToken: string, key: string, ttlMs: number): MaybeAsync<boolean>;
   /**
    * Removes a live participant. False when it was not live: an expired one
    * is left for `expireParticipants` to report.
    */
-  deleteParticipant(roomToken: string, key: string): Promise<boolean>;
+  deleteParticipant(roomToken: string, key: string): MaybeAsync<boolean>;
   /** The live participants of a room, any order. */
-  listParticipants(roomToken: string): Promise<ParticipantRecord[]>;
+  listParticipants(roomToken: string): MaybeAsync<ParticipantRecord[]>;
   /**
    * Removes the participants of live rooms whose lifetime has ended and
    * returns them (ZRANGEBYSCORE + ZREM on a shared store): each one once,
    * never before its lifetime ends, at most a second after. Participants of
    * rooms that expired or were deleted vanish silently and are not returned.
    */
-  expireParticipants(): Promise<ExpiredParticipants[]>;
+  expireParticipants(): MaybeAsync<ExpiredParticipants[]>;
 
   /** Records that the owner deleted a room, for `ttlMs`. */
-  addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): Promise<void>;
+  addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): MaybeAsync<void>;
   /** The owner's live notices, any order. */
-  listDeletedNotices(ownerKey: string): Promise<DeletedRoomNotice[]>;
+  listDeletedNotices(ownerKey: string): MaybeAsync<DeletedRoomNotice[]>;
 
   /** Frees memory of expired entries (reads already ignore them). */
-  sweep(): Promise<void>;
-  stats(): Promise<LoopRoomStoreStats>;
-  ping(): Promise<boolean>;
+  sweep(): MaybeAsync<void>;
+  stats(): MaybeAsync<LoopRoomStoreStats>;
+  ping(): MaybeAsync<boolean>;
   /** Stops the backend's timers and connections; a second call is harmless. */
   close(): Promise<void>;
 }

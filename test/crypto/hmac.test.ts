@@ -48,3 +48,13 @@ test('hmacSha256 and hmacSha1 equal createHmac for keys and messages of every sh
     }
   }
 });
+
+test('a string key used again keeps its pads; any other key (string, Buffer, SHA-1 or SHA-256) replaces them', () => {
+  const keys = ['k'.repeat(64), 'k'.repeat(64), Buffer.from('k'.repeat(64)), 'other', 'ü-not-ascii', 'x'.repeat(100), 'other', Buffer.alloc(3, 1), 'k'.repeat(64)];
+  for (const [i, key] of keys.entries()) {
+    for (const message of ['m', 'x'.repeat(500)]) {
+      assert.equal(hmacSha256(key, message, 'hex'), createHmac('sha256', key).update(message).digest('hex'), `sha256 key ${i}`);
+      assert.equal(hmacSha1(key, message, 'hex'), createHmac('sha1', key).update(message).digest('hex'), `sha1 key ${i}`);
+    }
+  }
+});

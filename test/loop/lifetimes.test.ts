@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
 import type { PlacedCall } from '../../src/store/call-state.ts';
+import type { LoopStore } from '../../src/store/loop.ts';
 import { MemoryCallStateStore } from '../../src/store/memory/call-state.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { hawkFetch, register, startLoopServer } from '../helpers/loop.ts';
@@ -47,14 +48,15 @@ test('§6.1 a call URL disappears at its expiry', async () => {
   }
 });
 
-test('§3.7 a store failure during the Hawk lookup is 503 errno 201 with Retry-After', async () => {
-  class Broken extends MemoryLoopStore {
-    override async getSession(): Promise<never> {
-      throw new Error('store down');
-    }
-  }
+// A store answers at once or with a promise (MaybeAsync): it may fail either way.
+for (const [how, fail] of [
+  ['at once', () => { throw new Error('store down'); }],
+  ['with a rejected promise', () => Promise.reject(new Error('store down'))],
+] as const) test(`§3.7 a store failure during the Hawk lookup (${how}) is 503 errno 201 with Retry-After`, async () => {
   const time = new FakeTime();
-  const server = await startLoopServer({}, { stores: { loop: new Broken({ clock: time, limits }) } });
+  const broken: LoopStore = new MemoryLoopStore({ clock: time, limits });
+  broken.getSession = fail as unknown as LoopStore['getSession'];
+  const server = await startLoopServer({}, { stores: { loop: broken } });
   try {
     const { creds } = await register(server);
     const r = await hawkFetch(server, creds, 'GET', '/v1/call-url');

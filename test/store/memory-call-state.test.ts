@@ -52,3 +52,26 @@ test('memory: past maxCalls live calls, create stores nothing until calls expire
   time.advance(durationMs);
   assert.deepEqual(await store.create(placed('c'), ['w']), ['w']);
 });
+
+test('memory: a user\'s call count follows creations, expiries, a reused id and deletions exactly (the list stays in expiry order)', async () => {
+  const time = new FakeTime();
+  const store = new MemoryCallStateStore({ clock: time, callDurationMs: durationMs });
+  for (let i = 0; i < 50; i++) {
+    await store.create(placed(`c${i}`), ['u', i % 2 === 0 ? 'even' : 'odd']);
+    time.advance(1000);
+  }
+  assert.equal(await store.countCalls('u'), 50);
+  await store.create(placed('c0'), ['u']); // c0 placed again: it now expires last
+  time.advance(20_000); // 60 s or more after c1..c10 were placed, before the new c0 ends
+  assert.equal(await store.countCalls('u'), 40);
+  assert.equal(await store.countCalls('even'), 19, 'c2..c10 expired, c0 left the list when it was placed again');
+  assert.equal(await store.countCalls('odd'), 20);
+  await store.terminate('c20');
+  assert.equal(await store.countCalls('u'), 40, 'terminated calls still count');
+  assert.deepEqual(await store.create(placed('x'), ['u', 'odd'], 40), ['odd'], 'u is at the cap, odd is not');
+  time.advance(38_500);
+  assert.equal(await store.countCalls('u'), 2, 'c49 and the new c0 are left');
+  time.advance(10_000);
+  assert.equal(await store.countCalls('u'), 0);
+  assert.equal(await store.countCalls('nobody'), 0);
+});

@@ -10,7 +10,7 @@ export type { CallUrlListing } from './views.ts';
 
 /** What the call-URL rules use: the Loop store's call-URL operations, the settings and a wall clock. */
 export interface CallUrlDeps {
-  readonly store: Pick<LoopStore, 'countCallUrls' | 'putCallUrl' | 'getCallUrl' | 'listCallUrls' | 'deleteCallUrl'>;
+  readonly store: Pick<LoopStore, 'putCallUrl' | 'getCallUrl' | 'listCallUrls' | 'deleteCallUrl'>;
   /** The `callUrls` section: lifetimes in hours, token size in bytes, whether POST /call-url still works. */
   readonly settings: Pick<LoopConfig['callUrls'], 'timeout' | 'maxTimeout' | 'tokenSize' | 'allowCreate'>;
   readonly limits: Pick<LoopConfig['limits'], 'callUrlsPerUser' | 'callUrlTextSize'>;
@@ -48,8 +48,9 @@ export class CallUrls {
   }
 
   /**
-   * §6.2: expiresIn (§6.1), then the text fields, then the per-user cap (checked
-   * again by the store atomically). The issuer defaults to the owner's identity.
+   * §6.2: expiresIn (§6.1), then the text fields, then the per-user cap, which
+   * the store checks atomically as it saves (no count first: one store call).
+   * The issuer defaults to the owner's identity.
    */
   async create(owner: CallUrlOwner, request: CallUrlRequest): Promise<CreatedCallUrl | LoopError> {
     const refusal = this.creationRefusal();
@@ -60,7 +61,6 @@ export class CallUrls {
     const text = callUrlText(request, limits.callUrlTextSize);
     if (isLoopError(text)) return text;
     const cap = limits.callUrlsPerUser;
-    if ((await store.countCallUrls(owner.userKey)) >= cap) return this.#tooMany();
     const record = this.#record(this.#newToken(settings.tokenSize), owner.userKey, text, text.issuer || owner.identity || '', hours);
     if (!(await store.putCallUrl(record, this.#ttlMs(record.expires), cap))) return this.#tooMany();
     return { callToken: record.token, expiresAt: record.expires };

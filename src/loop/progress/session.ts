@@ -160,7 +160,7 @@ export class ProgressSession {
     const callId = m.callId;
     const device = { callId, deviceId: this.#d.newDeviceId?.() ?? randomHex(8) };
     const presence = this.#d.presence;
-    const counted = store.join(device, role, presence?.leaseMs ?? UNRENEWED_LEASE_MS);
+    const counted = Promise.resolve(store.join(device, role, presence?.leaseMs ?? UNRENEWED_LEASE_MS));
     this.#joined = { callId, role, device, counted };
     if ((await counted) === undefined) return this.#error(errorReasons.badCallId);
     if (this.#closed) return;
@@ -228,12 +228,12 @@ export class ProgressSession {
   #startTimer(kind: DeadlineKind, ms: number): void {
     const { device } = this.#joined!;
     const store = this.#d.store;
-    const armed = store.setDeadline(device, kind, ms).catch((err: unknown) => {
+    const armed = (async () => store.setDeadline(device, kind, ms))().catch((err: unknown) => {
       this.#fail(err);
       return false;
     });
     this.#timers.start(ms, () => {
-      armed.then((ok) => (ok ? store.fireDeadline(device, kind) : undefined)).catch((err) => this.#fail(err));
+      armed.then((ok) => (ok ? store.fireDeadline(device, kind) : undefined)).catch((err: unknown) => this.#fail(err));
     });
   }
 

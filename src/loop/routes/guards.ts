@@ -1,13 +1,19 @@
 import { acceptsJson, missingFields } from '../body.ts';
 import type { LoopAuth } from '../context.ts';
 import { LoopError, loopErrors } from '../errors.ts';
-import type { Sessions } from '../sessions.ts';
+import type { MintedSession, Sessions } from '../sessions.ts';
 import type { AuthedSession, Exchange } from '../exchange.ts';
 import type { LoopFailure } from '../external/types.ts';
+import type { HawkVerified } from '../hawk-auth.ts';
+import { isAsync, type MaybeAsync } from '../../store/maybe-async.ts';
 
-/** Hawk-only endpoints: the session, or null once the failure was written. */
-export async function hawkSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | null> {
-  const outcome = await hawkVerify(ctx, ex);
+/** Hawk-only endpoints: the session, or null once the failure was written (at once when the store answers at once). */
+export function hawkSession(ctx: LoopAuth, ex: Exchange): MaybeAsync<AuthedSession | null> {
+  const outcome = hawkVerify(ctx, ex);
+  return isAsync(outcome) ? outcome.then((o) => sessionOrFailure(ex, o)) : sessionOrFailure(ex, outcome);
+}
+
+function sessionOrFailure(ex: Exchange, outcome: AuthedSession | LoopError): AuthedSession | null {
   if (outcome instanceof LoopError) {
     ex.fail(outcome);
     return null;
@@ -16,12 +22,16 @@ export async function hawkSession(ctx: LoopAuth, ex: Exchange): Promise<AuthedSe
 }
 
 /** Hawk verification of the exchange's request; on success the exchange runs as the session and its response is signed. */
-export async function hawkVerify(ctx: LoopAuth, ex: Exchange): Promise<AuthedSession | LoopError> {
+export function hawkVerify(ctx: LoopAuth, ex: Exchange): MaybeAsync<AuthedSession | LoopError> {
   const { req } = ex;
-  const outcome = await ctx.hawk.verify({
+  const outcome = ctx.hawk.verify({
     method: req.method, path: req.path, query: req.query,
     authorization: ex.header('authorization'), host: ex.header('host'), contentType: ex.header('content-type'),
   });
+  return isAsync(outcome) ? outcome.then((o) => adopt(ex, o)) : adopt(ex, outcome);
+}
+
+function adopt(ex: Exchange, outcome: HawkVerified | LoopError): AuthedSession | LoopError {
   if (outcome instanceof LoopError) return outcome;
   ex.hawk = outcome.hawk;
   ex.session = outcome.session;
@@ -29,8 +39,12 @@ export async function hawkVerify(ctx: LoopAuth, ex: Exchange): Promise<AuthedSes
 }
 
 /** Mints a session (§3.2) and makes the exchange run as it; its token goes out in `Hawk-Session-Token`. */
-export async function mintSession(sessions: Sessions, ex: Exchange, extra: { identity?: string; oauthState?: string } = {}): Promise<AuthedSession> {
-  const { token, session } = await sessions.mint(extra);
+export function mintSession(sessions: Sessions, ex: Exchange, extra: { identity?: string; oauthState?: string } = {}): MaybeAsync<AuthedSession> {
+  const minted = sessions.mint(extra);
+  return isAsync(minted) ? minted.then((m) => adoptMinted(ex, m)) : adoptMinted(ex, minted);
+}
+
+function adoptMinted(ex: Exchange, { token, session }: MintedSession): AuthedSession {
   ex.mintedToken = token;
   ex.session = session;
   return session;

@@ -67,7 +67,7 @@ export function registerServiceRoutes(router: LoopRouter, ctx: ServiceRoutesCont
       let providerError = '';
       const [inbox, loop, provider, push, fxaVerifier] = await Promise.all([
         within(ms, () => health.inboxStorePing()),
-        within(ms, () => store.ping()),
+        within(ms, async () => store.ping()),
         services.provider.fake
           ? true
           : within(ms, () => services.provider.ping().catch((err: Error) => {

@@ -69,22 +69,22 @@ export class MemoryCallStateStore implements CallStateStore {
     this.#stopSweeping = startSweeping(options.sweep, () => this.sweep());
   }
 
-  async create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser = Infinity): Promise<string[]> {
+  create(call: PlacedCall, calleeUserKeys: readonly string[], maxPerUser = Infinity): string[] {
     this.sweep();
     this.#drop(call.callId); // a reused id starts afresh, at the back: keeps the Map in expiry order
     if (this.#calls.size >= (this.#o.maxCalls ?? Infinity)) return [];
-    const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u, maxPerUser) < maxPerUser);
+    const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u) < maxPerUser);
     if (users.length === 0) return users;
     this.#calls.set(call.callId, new Call(frozenCopy(call), users, this.#now() + this.#o.callDurationMs));
     for (const user of users) index(this.#userCalls, user, call.callId);
     return users;
   }
 
-  async countCalls(userKey: string): Promise<number> {
+  countCalls(userKey: string): number {
     return this.#countLive(userKey);
   }
 
-  async listCalls(userKey: string): Promise<PlacedCall[]> {
+  listCalls(userKey: string): PlacedCall[] {
     const out: PlacedCall[] = [];
     for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) {
       const call = this.#live(callId);
@@ -93,12 +93,12 @@ export class MemoryCallStateStore implements CallStateStore {
     return out;
   }
 
-  async deleteUserCalls(userKey: string): Promise<void> {
+  deleteUserCalls(userKey: string): void {
     for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) this.#drop(callId);
     this.#userCalls.delete(userKey);
   }
 
-  async get(callId: string): Promise<CallRecord | undefined> {
+  get(callId: string): CallRecord | undefined {
     const call = this.#live(callId);
     if (!call) return undefined;
     const now = this.#now();
@@ -111,7 +111,7 @@ export class MemoryCallStateStore implements CallStateStore {
     };
   }
 
-  async addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): Promise<MarkerOutcome | undefined> {
+  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): MarkerOutcome | undefined {
     const call = this.#live(callId);
     if (!call) return undefined;
     const before = call.state;
@@ -120,12 +120,12 @@ export class MemoryCallStateStore implements CallStateStore {
     return { before, after: call.state, added, ...(call.reason !== undefined && { reason: call.reason }) };
   }
 
-  async terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): Promise<boolean> {
+  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): boolean {
     const call = this.#live(callId);
     return call !== undefined && this.#terminate(call, reason, onlyFrom, false);
   }
 
-  async join(device: DeviceRef, role: Role, leaseMs: number): Promise<number | undefined> {
+  join(device: DeviceRef, role: Role, leaseMs: number): number | undefined {
     const call = this.#live(device.callId);
     if (!call) return undefined;
     call.devices.set(device.deviceId, new Device(role, this.#now() + leaseMs));
@@ -133,7 +133,7 @@ export class MemoryCallStateStore implements CallStateStore {
     return call.live(role, this.#now());
   }
 
-  async renew(devices: readonly DeviceRef[], leaseMs: number): Promise<DeviceRef[]> {
+  renew(devices: readonly DeviceRef[], leaseMs: number): DeviceRef[] {
     const now = this.#now();
     const lost: DeviceRef[] = [];
     for (const ref of devices) {
@@ -145,21 +145,21 @@ export class MemoryCallStateStore implements CallStateStore {
     return lost;
   }
 
-  async leave(ref: DeviceRef): Promise<LeaveOutcome | undefined> {
+  leave(ref: DeviceRef): LeaveOutcome | undefined {
     const call = this.#live(ref.callId);
     const device = call?.devices.get(ref.deviceId);
     if (!call || !device) return undefined;
     return this.#remove(call, ref, device);
   }
 
-  async setDeadline(ref: DeviceRef, kind: DeadlineKind, inMs: number): Promise<boolean> {
+  setDeadline(ref: DeviceRef, kind: DeadlineKind, inMs: number): boolean {
     const device = this.#live(ref.callId)?.devices.get(ref.deviceId);
     if (!device || device.leaseUntil <= this.#now()) return false; // a lapsed lease is a closed socket: no timer
     device.deadlines.set(kind, this.#now() + inMs);
     return true;
   }
 
-  async fireDeadline(ref: DeviceRef, kind: DeadlineKind): Promise<Firing | undefined> {
+  fireDeadline(ref: DeviceRef, kind: DeadlineKind): Firing | undefined {
     const call = this.#live(ref.callId);
     const device = call?.devices.get(ref.deviceId);
     const at = device?.deadlines.get(kind);
@@ -171,7 +171,7 @@ export class MemoryCallStateStore implements CallStateStore {
     return { callId, deviceId, kind, terminated: this.#terminate(call, TIMEOUT_REASON, DEADLINE_ENDS_FROM[kind]) };
   }
 
-  async fireDue(max = DEFAULT_FIRE_MAX): Promise<Firing[]> {
+  fireDue(max = DEFAULT_FIRE_MAX): Firing[] {
     const now = this.#now();
     const fired: Firing[] = [];
     for (const callId of [...this.#active]) {
@@ -199,11 +199,11 @@ export class MemoryCallStateStore implements CallStateStore {
     return fired;
   }
 
-  async publish(change: StateChange): Promise<void> {
+  publish(change: StateChange): void {
     this.#deliver(change);
   }
 
-  async subscribe(callId: string, listener: StateListener): Promise<() => void> {
+  subscribe(callId: string, listener: StateListener): () => void {
     let set = this.#listeners.get(callId);
     if (!set) this.#listeners.set(callId, (set = new Set()));
     const entry: StateListener = (change) => listener(change); // distinct per call, so one function may subscribe twice
@@ -236,13 +236,23 @@ export class MemoryCallStateStore implements CallStateStore {
     return this.#calls.size;
   }
 
-  /** Live calls in the user's list, counted up to `upTo`; expired ids are dropped on the way. */
-  #countLive(userKey: string, upTo = Infinity): number {
-    let n = 0;
-    for (const callId of [...(this.#userCalls.get(userKey) ?? [])]) {
-      if (this.#live(callId) && ++n >= upTo) break;
+  /**
+   * Live calls in the user's list. Every call lives the same time from its
+   * creation and a list is filled in creation order (a reused id leaves and
+   * joins at the back), so its expired calls are at its front: they are
+   * dropped, and the rest are live. O(expired), not O(calls) per request.
+   */
+  #countLive(userKey: string): number {
+    const ids = this.#userCalls.get(userKey);
+    if (!ids) return 0;
+    const now = this.#now();
+    for (const callId of ids) {
+      const call = this.#calls.get(callId);
+      if (call && call.expiresAt > now) break;
+      this.#drop(callId); // unindexes it (deleting the current entry of a Set being iterated is safe)
+      if (!call) unindex(this.#userCalls, userKey, callId);
     }
-    return n;
+    return this.#userCalls.get(userKey)?.size ?? 0;
   }
 
   /** Removes a device (a leave or a lapsed lease): §12.9 when it was its role's last live one. */

@@ -90,15 +90,15 @@ export class MemoryLoopStore implements LoopStore {
     this.#stopSweeping = startSweeping(o.sweep, () => this.sweep());
   }
 
-  async createSession(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
+  createSession(id: string, record: SessionRecord, ttlMs: number): void {
     this.#fresh.set(id, { record: frozenCopy(record) }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
   }
 
-  async getSession(id: string): Promise<SessionRecord | undefined> {
+  getSession(id: string): SessionRecord | undefined {
     return (this.#sessions.get(id) ?? this.#fresh.get(id))?.record;
   }
 
-  async touchSession(id: string, ttlMs: number): Promise<void> {
+  touchSession(id: string, ttlMs: number): void {
     const used = this.#sessions.get(id);
     if (used) {
       this.#sessions.set(id, used, this.#ttl(ttlMs)); // an existing key: never an eviction
@@ -119,20 +119,20 @@ export class MemoryLoopStore implements LoopStore {
     this.#sessions.set(id, fresh, this.#ttl(ttlMs));
   }
 
-  async updateSession(id: string, patch: SessionPatch): Promise<boolean> {
+  updateSession(id: string, patch: SessionPatch): boolean {
     const entry = this.#sessions.get(id) ?? this.#fresh.get(id);
     if (!entry) return false;
-    entry.record = frozenCopy({ ...entry.record, ...patch });
+    entry.record = frozenCopy(entry.record, patch);
     return true;
   }
 
-  async deleteSession(id: string): Promise<void> {
+  deleteSession(id: string): void {
     // dispose drops its push registrations
     this.#sessions.delete(id);
     this.#fresh.delete(id);
   }
 
-  async setPushUrls(userKey: string, sessionId: string, urls: PushUrls): Promise<void> {
+  setPushUrls(userKey: string, sessionId: string, urls: PushUrls): void {
     if (!this.#isSession(sessionId)) return;
     let byUser = this.#push.get(userKey);
     if (!byUser) this.#push.set(userKey, (byUser = new Map()));
@@ -140,20 +140,20 @@ export class MemoryLoopStore implements LoopStore {
     index(this.#pushOwners, sessionId, userKey);
   }
 
-  async deletePushUrls(userKey: string, sessionId: string): Promise<void> {
+  deletePushUrls(userKey: string, sessionId: string): void {
     const byUser = this.#push.get(userKey);
     if (byUser?.delete(sessionId) && byUser.size === 0) this.#push.delete(userKey);
     unindex(this.#pushOwners, sessionId, userKey);
   }
 
-  async deleteUserPushUrls(userKey: string): Promise<void> {
+  deleteUserPushUrls(userKey: string): void {
     const byUser = this.#push.get(userKey);
     if (!byUser) return;
     this.#push.delete(userKey);
     for (const sessionId of byUser.keys()) unindex(this.#pushOwners, sessionId, userKey);
   }
 
-  async pushUrls(userKey: string, topic: PushTopic): Promise<string[]> {
+  pushUrls(userKey: string, topic: PushTopic): string[] {
     const byUser = this.#push.get(userKey);
     if (!byUser) return [];
     const out = new Set<string>();
@@ -164,49 +164,49 @@ export class MemoryLoopStore implements LoopStore {
     return [...out];
   }
 
-  async putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser = Infinity): Promise<boolean> {
+  putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser = Infinity): boolean {
     const current = this.#callUrls.get(record.token);
     const replaces = current?.userKey === record.userKey; // a live URL of this user: not a new one
-    if (!replaces && this.#countLive(this.#userCallUrls, record.userKey, this.#callUrls, maxPerUser) >= maxPerUser) return false;
+    if (!replaces && this.#atCap(record.userKey, maxPerUser)) return false;
     if (current && !replaces) unindex(this.#userCallUrls, current.userKey, record.token); // moves to another user
     this.#callUrls.set(record.token, frozenCopy(record), this.#ttl(ttlMs));
     index(this.#userCallUrls, record.userKey, record.token);
     return true;
   }
 
-  async countCallUrls(userKey: string): Promise<number> {
+  countCallUrls(userKey: string): number {
     return this.#countLive(this.#userCallUrls, userKey, this.#callUrls);
   }
 
-  async getCallUrl(token: string): Promise<CallUrlRecord | undefined> {
+  getCallUrl(token: string): CallUrlRecord | undefined {
     return this.#callUrls.get(token);
   }
 
-  async deleteCallUrl(token: string): Promise<void> {
+  deleteCallUrl(token: string): void {
     this.#callUrls.delete(token);
   }
 
-  async listCallUrls(userKey: string): Promise<CallUrlRecord[]> {
+  listCallUrls(userKey: string): CallUrlRecord[] {
     return this.#live(this.#userCallUrls, userKey, (t) => this.#callUrls.get(t));
   }
 
-  async deleteUserCallUrls(userKey: string): Promise<void> {
+  deleteUserCallUrls(userKey: string): void {
     for (const token of [...(this.#userCallUrls.get(userKey) ?? [])]) this.#callUrls.delete(token);
     this.#userCallUrls.delete(userKey);
   }
 
-  async claimNonce(nonceKey: string, ttlMs: number): Promise<NonceClaim> {
+  claimNonce(nonceKey: string, ttlMs: number): NonceClaim {
     return this.#nonces.claim(nonceKey, ttlMs);
   }
 
-  async sweep(): Promise<void> {
+  sweep(): void {
     this.#nonces.sweep();
     this.#callUrls.purgeStale();
     this.#sessions.purgeStale();
     this.#fresh.purgeStale();
   }
 
-  async stats(): Promise<LoopStoreStats> {
+  stats(): LoopStoreStats {
     return {
       sessions: this.#sessions.size + this.#fresh.size,
       unusedSessions: this.#fresh.size,
@@ -214,7 +214,7 @@ export class MemoryLoopStore implements LoopStore {
     };
   }
 
-  async ping(): Promise<boolean> {
+  ping(): boolean {
     return true;
   }
 
@@ -239,6 +239,15 @@ export class MemoryLoopStore implements LoopStore {
       this.#sessions.purgeStale();
     }
     return this.#sessions.size < this.#maxUsed;
+  }
+
+  /**
+   * Whether the user has `cap` live call URLs. The index may still hold
+   * expired tokens: a size below the cap answers at once (no scan per
+   * request); only near the cap are the live ones counted.
+   */
+  #atCap(userKey: string, cap: number): boolean {
+    return (this.#userCallUrls.get(userKey)?.size ?? 0) >= cap && this.#countLive(this.#userCallUrls, userKey, this.#callUrls, cap) >= cap;
   }
 
   /** Live entries of a user's index, counted up to `upTo` (the index may still hold expired keys until a sweep). */

@@ -84,7 +84,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     this.#stopSweeping = startSweeping(o.sweep, () => this.sweep());
   }
 
-  async createRoom(room: RoomRecord, ttlMs: number, maxPerOwner = Infinity): Promise<boolean> {
+  createRoom(room: RoomRecord, ttlMs: number, maxPerOwner = Infinity): boolean {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
@@ -93,11 +93,11 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return true;
   }
 
-  async countRooms(ownerKey: string): Promise<number> {
+  countRooms(ownerKey: string): number {
     return this.#countLive(ownerKey);
   }
 
-  async hasRoomBelow(ownerKey: string, cap: number): Promise<boolean> {
+  hasRoomBelow(ownerKey: string, cap: number): boolean {
     // The index may still hold expired rooms: a size below the cap answers at once; only near it are they counted.
     return (this.#ownerRooms.get(ownerKey)?.size ?? 0) < cap || this.#countLive(ownerKey) < cap;
   }
@@ -109,28 +109,28 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return n;
   }
 
-  async getRoom(roomToken: string): Promise<RoomRecord | undefined> {
+  getRoom(roomToken: string): RoomRecord | undefined {
     return this.#rooms.get(roomToken)?.room;
   }
 
-  async updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): Promise<RoomRecord | undefined> {
+  updateRoom(roomToken: string, patch: RoomPatch, ttlMs: number): RoomRecord | undefined {
     const entry = this.#rooms.get(roomToken);
     return entry && this.#update(roomToken, entry, patch, ttlMs);
   }
 
   #update(roomToken: string, entry: RoomEntry, patch: RoomPatch, ttlMs: number): RoomRecord {
-    entry.room = Object.freeze({ ...entry.room, ...deepFrozen(patch) });
+    entry.room = frozenCopy(entry.room, deepFrozen(patch)); // a patch of flat fields, or a context frozen in place
     this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
   }
 
-  async deleteRoom(roomToken: string): Promise<boolean> {
+  deleteRoom(roomToken: string): boolean {
     const live = this.#rooms.peek(roomToken) !== undefined;
     this.#rooms.delete(roomToken); // dispose unindexes it; its participants go with the entry
     return live;
   }
 
-  async listRooms(ownerKey: string): Promise<RoomRecord[]> {
+  listRooms(ownerKey: string): RoomRecord[] {
     const out: RoomRecord[] = [];
     for (const token of this.#ownerRooms.get(ownerKey) ?? []) {
       const entry = this.#rooms.get(token);
@@ -140,7 +140,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   }
 
   /** Synchronous from lookup to write, so no other call can come between the check and the write. */
-  async joinRoom(roomToken: string, join: RoomJoin): Promise<RoomJoinResult> {
+  joinRoom(roomToken: string, join: RoomJoin): RoomJoinResult {
     const entry = this.#rooms.get(roomToken);
     if (!entry) return { joined: false, refusal: 'no-room' };
     const refusal = capacityRefusal(entry.room, this.#live(entry), join.participant);
@@ -156,11 +156,11 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     entry.participants.set(participant.key, { record: deepFrozen(participant), expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
   }
 
-  async getParticipant(roomToken: string, key: string): Promise<ParticipantRecord | undefined> {
+  getParticipant(roomToken: string, key: string): ParticipantRecord | undefined {
     return this.#liveParticipant(roomToken, key)?.record;
   }
 
-  async touchParticipant(roomToken: string, key: string, ttlMs: number): Promise<boolean> {
+  touchParticipant(roomToken: string, key: string, ttlMs: number): boolean {
     const p = this.#liveParticipant(roomToken, key);
     if (!p) return false;
     p.expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
@@ -169,7 +169,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return true;
   }
 
-  async deleteParticipant(roomToken: string, key: string): Promise<boolean> {
+  deleteParticipant(roomToken: string, key: string): boolean {
     const p = this.#liveParticipant(roomToken, key);
     // An expired one stays for expireParticipants, which reports it (its room is touched then).
     if (!p) return false;
@@ -178,7 +178,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return true;
   }
 
-  async listParticipants(roomToken: string): Promise<ParticipantRecord[]> {
+  listParticipants(roomToken: string): ParticipantRecord[] {
     const entry = this.#rooms.get(roomToken);
     return entry ? this.#live(entry) : [];
   }
@@ -190,7 +190,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return out;
   }
 
-  async expireParticipants(): Promise<ExpiredParticipants[]> {
+  expireParticipants(): ExpiredParticipants[] {
     const now = this.#clock.now();
     const byRoom = new Map<string, ParticipantRecord[]>();
     for (const item of this.#expiries.due(now)) {
@@ -206,13 +206,13 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return [...byRoom].map(([roomToken, participants]) => ({ roomToken, participants }));
   }
 
-  async addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): Promise<void> {
+  addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): void {
     const key = ownerKey + SEP + notice.roomToken;
     this.#notices.set(key, { ownerKey, notice: frozenCopy(notice) }, this.#ttl(ttlMs));
     index(this.#ownerNotices, ownerKey, key);
   }
 
-  async listDeletedNotices(ownerKey: string): Promise<DeletedRoomNotice[]> {
+  listDeletedNotices(ownerKey: string): DeletedRoomNotice[] {
     const out: DeletedRoomNotice[] = [];
     for (const key of this.#ownerNotices.get(ownerKey) ?? []) {
       const entry = this.#notices.get(key);
@@ -221,19 +221,19 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return out;
   }
 
-  async sweep(): Promise<void> {
+  sweep(): void {
     this.#rooms.purgeStale();
     this.#notices.purgeStale();
   }
 
-  async stats(): Promise<LoopRoomStoreStats> {
+  stats(): LoopRoomStoreStats {
     const now = this.#clock.now();
     let participants = 0;
     for (const entry of this.#rooms.values()) for (const p of entry.participants.values()) if (p.expiresAtMs > now) participants++;
     return { rooms: this.#rooms.size, participants, deletedNotices: this.#notices.size };
   }
 
-  async ping(): Promise<boolean> {
+  ping(): boolean {
     return true;
   }
 
