@@ -249,6 +249,20 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
   });
 
+  test(`${backend}: an inbox claimed before others were made, its lease lapsed but its TTL not, does not keep them from the sweep`, async () => {
+    const { store, time } = setup();
+    await store.open('held', 's', true); // t=0
+    assert.notEqual(await store.claim('held', TTL / 2), undefined); // expires TTL after the lease: 1.5 TTL
+    await store.open('later', 's', true); // t=0: expires at TTL
+    time.advance(TTL); // the lease has lapsed (its holder died); 'held' lives on, 'later' is expired
+    assert.equal(await store.sweep(), 1);
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 0 });
+    assert.equal(await store.exists('held'), true);
+    time.advance(TTL / 2);
+    assert.equal(await store.sweep(), 1);
+    assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
+  });
+
   test(`${backend}: sweep over many inboxes drops only the expired prefix`, async () => {
     const { store, time } = setup({ maxInboxes: 20_000 });
     for (let i = 0; i < 10; i++) await store.open(`old${i}`, 's', true);

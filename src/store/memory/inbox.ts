@@ -45,13 +45,17 @@ function sameSecret(a: string, b: string): boolean {
  * share one TTL, the idle ones stay sorted by expiry. A sweep therefore walks
  * from the front and stops at the first live idle inbox: O(expired), not
  * O(inboxes). An inbox whose reader's claim is within its lease does not
- * expire; the sweep moves the ones it meets to the back, and they are
- * re-touched (re-sorted) when the claim ends.
+ * expire, and a claim's touch sets its expiry past the lease: such an inbox
+ * is out of that order (`#unordered`) until a plain touch re-sorts it (the
+ * claim ends), so the sweep looks at it on its own terms and moves it to the
+ * back while it lives, instead of stopping there.
  * lru-cache was the first choice but its purgeStale() visits every entry.
  */
 export class MemoryInboxStore implements InboxStore {
   readonly #inboxes = new Map<string, Inbox>();
   readonly #claims = new Map<string, Claim>();
+  /** Inboxes whose expiry (touched with a lease) does not follow their place in #inboxes. */
+  readonly #unordered = new Set<string>();
   readonly #watchers = new Map<string, Set<(event: InboxEvent) => void>>();
   /** Epochs are unique store-wide, so they only ever grow for every inbox. */
   #lastEpoch = 0;
@@ -204,6 +208,8 @@ export class MemoryInboxStore implements InboxStore {
     inbox.expiresAt = now + leaseMs + this.#o.inboxTtlMs;
     this.#inboxes.delete(name);
     this.#inboxes.set(name, inbox);
+    if (leaseMs > 0) this.#unordered.add(name);
+    else if (this.#unordered.size > 0) this.#unordered.delete(name);
   }
 
   #sweep(): number {
@@ -212,10 +218,11 @@ export class MemoryInboxStore implements InboxStore {
     let budget = this.#inboxes.size; // each inbox is visited at most once per sweep
     for (const [name, inbox] of this.#inboxes) {
       if (budget-- <= 0) break;
-      if (this.#leased(name)) {
+      const expired = inbox.expiresAt <= now;
+      if (this.#leased(name) || (!expired && this.#unordered.has(name))) {
         this.#inboxes.delete(name);
         this.#inboxes.set(name, inbox);
-      } else if (inbox.expiresAt <= now) {
+      } else if (expired) {
         this.#drop(name, inbox, 'expired');
         dropped++;
       } else {
@@ -228,6 +235,7 @@ export class MemoryInboxStore implements InboxStore {
   #drop(name: string, inbox: Inbox, reason: 'deleted' | 'expired'): void {
     this.#inboxes.delete(name);
     this.#claims.delete(name);
+    this.#unordered.delete(name);
     const queue = inbox.queue;
     if (queue) {
       this.#messages -= queue.length;
