@@ -291,7 +291,11 @@ export class Reply {
         settled = true;
         return this.#inCallback(done, errors.messageTooLarge(limit));
       }
-      if (chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk))); // copy: uWS reuses the memory
+      if (chunk.byteLength > 0) {
+        const copy = Buffer.allocUnsafe(chunk.byteLength); // copy: uWS reuses the memory
+        copy.set(new Uint8Array(chunk));
+        chunks.push(copy);
+      }
       if (isLast) {
         settled = true;
         this.#bodyPending = false;

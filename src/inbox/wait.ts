@@ -21,16 +21,24 @@ export function requestedWaitMs(query: string, prefer: string): number | undefin
  * in a name anyway). null when absent; false for a malformed escape.
  */
 export function nameParam(query: string, key: string): string | null | false {
-  for (const part of query.split('&')) {
-    const eq = part.indexOf('=');
-    const k = eq < 0 ? part : part.slice(0, eq);
-    if (k !== key) continue;
-    const v = eq < 0 ? '' : part.slice(eq + 1);
-    try {
-      return decodeURIComponent(v);
-    } catch {
-      return false;
+  // Scanned in place (no split): the first `key` or `key=…` among the &-separated parts.
+  for (let start = 0; start <= query.length; ) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = query.length;
+    if (query.startsWith(key, start)) {
+      const after = start + key.length;
+      if (after === end) return '';
+      if (query.charCodeAt(after) === 0x3d /* = */) {
+        const v = query.slice(after + 1, end);
+        if (v.indexOf('%') < 0) return v; // nothing to decode
+        try {
+          return decodeURIComponent(v);
+        } catch {
+          return false;
+        }
+      }
     }
+    start = end + 1;
   }
   return null;
 }

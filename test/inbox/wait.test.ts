@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { nameParam, requestedWaitMs } from '../../src/inbox/wait.ts';
 
 test('?wait=N gives N seconds in ms', () => {
@@ -52,4 +53,26 @@ test('nameParam: absent is null, empty is "", bad escapes are false', () => {
   assert.equal(nameParam('to=', 'to'), '');
   assert.equal(nameParam('to=%ZZ', 'to'), false);
   assert.equal(nameParam('to=%E9', 'to'), false); // not UTF-8
+});
+
+test('nameParam agrees with splitting on "&" and decoding each value (fast-check over queries of names, escapes and junk)', () => {
+  const reference = (query: string, key: string): string | null | false => {
+    for (const part of query.split('&')) {
+      const eq = part.indexOf('=');
+      if ((eq < 0 ? part : part.slice(0, eq)) !== key) continue;
+      try {
+        return decodeURIComponent(eq < 0 ? '' : part.slice(eq + 1));
+      } catch {
+        return false;
+      }
+    }
+    return null;
+  };
+  const piece = fc.constantFrom('to', 'to=', 'tox', 'xto', '=', '&', 'a', '%', '%4', '%41', '%zz', '+', 'bob', '%C3%A9', 'wait=5');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 8 }).map((p) => p.join('')), (query) => {
+      assert.deepEqual(nameParam(query, 'to'), reference(query, 'to'), query);
+    }),
+    { numRuns: 5000, seed: Number(process.env.FUZZ_SEED ?? 11) },
+  );
 });
