@@ -2,14 +2,14 @@ import { errors, type AppError } from '../errors.ts';
 import type { InboxStore, SendOutcome } from '../store/inbox.ts';
 import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
 
-export interface SendLimits {
+export interface SendOptions {
   readonly store: Pick<InboxStore, 'exists' | 'send'>;
   readonly inboxCapacity: number;
   readonly maxMessageBytes: number;
 }
 
 /** Queues a message for `to` from a sender already admitted, or says why it cannot be. */
-export function queueMessage(o: SendLimits, from: string, to: string, contentType: string, body: Uint8Array): MaybeAsync<AppError | undefined> {
+export function queueMessage(o: SendOptions, from: string, to: string, contentType: string, body: Uint8Array): MaybeAsync<AppError | undefined> {
   if (body.length > o.maxMessageBytes) return errors.messageTooLarge(o.maxMessageBytes);
   if (body.length === 0) {
     // The table answers a missing recipient before an empty body.
