@@ -1,6 +1,6 @@
 import type { Reply } from '../http/reply.ts';
 import type { StoredMessage } from '../store/inbox.ts';
-import type { EndReason, Reader } from './service.ts';
+import type { EndReason, Reader } from './reader.ts';
 
 /** A GET /inbox as a Reader: one message (200) or none (204), then done. */
 export class LongPollReader implements Reader {

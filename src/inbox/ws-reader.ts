@@ -1,10 +1,10 @@
 import type { StoredMessage } from '../store/inbox.ts';
-import type { EndReason, Reader } from './service.ts';
+import type { EndReason, Reader } from './reader.ts';
 import { messageFrame, readyFrame } from './ws-frames.ts';
 import { CLOSE, wsErrors } from './ws-errors.ts';
 import type { WsSession } from './ws-session.ts';
 
-/** The socket as the owner's reader (src/inbox/service.ts): every message, for as long as it lives. */
+/** The socket as the owner's reader (src/inbox/reader.ts): every message, for as long as it lives. */
 export class SocketReader implements Reader {
   readonly single = false;
   #readySent = false;

@@ -3,7 +3,8 @@ import { AppError, errors, isError } from '../errors.ts';
 import { isStoreError } from '../store/errors.ts';
 import type { ClientRef } from '../limits/index.ts';
 import type { CredentialHasher, Owner } from './identity.ts';
-import type { EndReason, InboxService } from './service.ts';
+import type { EndReason } from './reader.ts';
+import type { InboxService } from './service.ts';
 import {
   contentTypeOk, errorFrame, isMalformed, parseClientFrame, sendBody, sentFrame,
   type AuthFrame, type ClientFrame, type SendFrame,
