@@ -133,7 +133,19 @@ export function registerWebSocket<S>(
     },
   };
   const drain = h.drain;
-  if (drain) behavior.drain = (ws) => drain.call(h, ws.getUserData().session!);
+  if (drain) {
+    // The handler runs after uWS's writable dispatch, never inside it. A frame of 16 KiB or more goes out
+    // with one writev; when the kernel takes only part of it, uSockets arms the writable poll but does not
+    // flag the failed write, so the dispatch disarms the poll as it returns: the rest of the frame stayed
+    // in the socket's buffer until the next ping (the same bug: oven-sh/bun#38177). Sent from outside the
+    // dispatch, the armed poll stays armed.
+    behavior.drain = (ws) => {
+      const data = ws.getUserData();
+      setImmediate(() => {
+        if (!data.peer!.closed) drain.call(h, data.session!);
+      });
+    };
+  }
   app.ws<SocketData<S>>(pattern, behavior);
 
   return {
