@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import * as hdr from 'hdr-histogram-js';
-import WebSocket from 'ws';
+import { MiniWebSocket } from './mini-ws.ts';
 import type { LoadMessage, LoadResult, Percentiles } from './load-types.ts';
 import { credentialsOfToken, hawkAuthorization } from './hawk-sign.ts';
 import type { HawkCredentials } from '../../src/loop/credentials.ts';
@@ -115,15 +115,15 @@ class Driver {
 
   /** §12.13 success sequence on two sockets; resolves once both saw progress/connected. */
   #progress(callId: string, callerAuth: string, calleeAuth: string): Promise<void> {
-    const target = `ws://127.0.0.1:${this.spec.port}${this.spec.wsPath}`;
+    const { port, wsPath } = this.spec;
     return new Promise((resolve, reject) => {
-      const caller = new WebSocket(target, { perMessageDeflate: false });
-      const callee = new WebSocket(target, { perMessageDeflate: false });
+      const caller = new MiniWebSocket(port, wsPath);
+      const callee = new MiniWebSocket(port, wsPath);
       const hello = (auth: string) => JSON.stringify({ messageType: 'hello', callId, auth });
       let callerReady = false;
       let calleeOpen = false;
       let calleeHello = false;
-      const connected = new Set<WebSocket>();
+      const connected = new Set<MiniWebSocket>();
       let done = false;
       const finish = (err?: Error): void => {
         if (done) return;
@@ -142,10 +142,10 @@ class Driver {
           callee.send(hello(calleeAuth));
         }
       };
-      const onMessage = (ws: WebSocket, role: 'caller' | 'callee') => (data: WebSocket.RawData): void => {
+      const onMessage = (ws: MiniWebSocket, role: 'caller' | 'callee') => (data: string): void => {
         let m: { messageType?: string; state?: string; reason?: string };
         try {
-          m = JSON.parse(String(data)) as typeof m;
+          m = JSON.parse(data) as typeof m;
         } catch {
           return finish(new Error(`${role}: malformed frame`));
         }
