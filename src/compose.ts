@@ -16,6 +16,7 @@ import type { LoopConfig } from './loop/settings.ts';
 import { OutboundClient } from './net/outbound-http.ts';
 import { OutboundPolicy } from './net/outbound-policy.ts';
 import type { StoreSettings, Stores } from './store/index.ts';
+import { isAsync, type MaybeAsync } from './store/maybe-async.ts';
 
 export interface LoopPartsDeps {
   readonly config: LoopConfig;
@@ -76,15 +77,20 @@ export function composeLoop(d: LoopPartsDeps): LoopParts {
   const context: LoopContext = {
     config, urls, store, roomStore, callState, sessions, hawk, services, outbound, health: d.health, log, limits: d.limits,
   };
-  const notifyOwner = async (ownerKey: string, version: number) => {
-    let pushUrls: string[];
-    try {
-      pushUrls = await store.pushUrls(ownerKey, 'rooms');
-    } catch (err) {
-      log.warn({ err }, 'rooms push lookup failed');
-      return;
-    }
+  // At once when the store answers at once: a join or leave waits for no promise here.
+  const pushRooms = (pushUrls: string[], version: number): void => {
     if (pushUrls.length > 0) services.push.notify(pushUrls, version);
+  };
+  const pushLookupFailed = (err: unknown): void => log.warn({ err }, 'rooms push lookup failed');
+  const notifyOwner = (ownerKey: string, version: number): MaybeAsync<void> => {
+    let pushUrls: MaybeAsync<string[]>;
+    try {
+      pushUrls = store.pushUrls(ownerKey, 'rooms');
+    } catch (err) {
+      return pushLookupFailed(err);
+    }
+    if (isAsync(pushUrls)) return pushUrls.then((urls) => pushRooms(urls, version), pushLookupFailed);
+    pushRooms(pushUrls, version);
   };
   const rooms = createRooms({
     store: roomStore, settings: config.rooms, durations: d.durations.rooms, provider: services.provider, tokenDurationSec: config.external.tokBox.tokenDurationSec,

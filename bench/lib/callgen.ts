@@ -5,10 +5,10 @@
 //   GET  /v1/calls?version=… (Hawk, callee) → the callee's websocketToken
 //   two WebSockets: caller hello, callee hello, callee accept, caller media-up,
 //   callee media-up → both see progress/connected (the server then closes both).
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import * as hdr from 'hdr-histogram-js';
-import WebSocket from 'ws';
+import { MiniHttpPool, type MiniResponse } from './mini-http.ts';
+import { MiniWebSocket } from './mini-ws.ts';
 import type { LoadMessage, LoadResult, Percentiles } from './load-types.ts';
 import { credentialsOfToken, hawkAuthorization } from './hawk-sign.ts';
 import type { HawkCredentials } from '../../src/loop/credentials.ts';
@@ -57,29 +57,19 @@ class Stats {
 }
 
 class Driver {
-  readonly #agent: http.Agent;
+  readonly #http: MiniHttpPool;
   readonly #creds = new Map<string, HawkCredentials>();
   #nonce = 0;
   constructor(private readonly spec: CallSetupSpec) {
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(8, spec.concurrency) });
+    this.#http = new MiniHttpPool(spec.port, Math.max(8, spec.concurrency));
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#http.close();
   }
 
-  #request(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.spec.port, method, path, headers, agent: this.#agent }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  #request(method: string, path: string, headers: Record<string, string>, body?: string): Promise<MiniResponse> {
+    return this.#http.request(method, path, headers, body);
   }
 
   /** One call from creation to connected; resolves to the WebSocket part's µs (hello … connected). */
@@ -115,15 +105,15 @@ class Driver {
 
   /** §12.13 success sequence on two sockets; resolves once both saw progress/connected. */
   #progress(callId: string, callerAuth: string, calleeAuth: string): Promise<void> {
-    const target = `ws://127.0.0.1:${this.spec.port}${this.spec.wsPath}`;
+    const { port, wsPath } = this.spec;
     return new Promise((resolve, reject) => {
-      const caller = new WebSocket(target, { perMessageDeflate: false });
-      const callee = new WebSocket(target, { perMessageDeflate: false });
+      const caller = new MiniWebSocket(port, wsPath);
+      const callee = new MiniWebSocket(port, wsPath);
       const hello = (auth: string) => JSON.stringify({ messageType: 'hello', callId, auth });
       let callerReady = false;
       let calleeOpen = false;
       let calleeHello = false;
-      const connected = new Set<WebSocket>();
+      const connected = new Set<MiniWebSocket>();
       let done = false;
       const finish = (err?: Error): void => {
         if (done) return;
@@ -142,10 +132,10 @@ class Driver {
           callee.send(hello(calleeAuth));
         }
       };
-      const onMessage = (ws: WebSocket, role: 'caller' | 'callee') => (data: WebSocket.RawData): void => {
+      const onMessage = (ws: MiniWebSocket, role: 'caller' | 'callee') => (data: string): void => {
         let m: { messageType?: string; state?: string; reason?: string };
         try {
-          m = JSON.parse(String(data)) as typeof m;
+          m = JSON.parse(data) as typeof m;
         } catch {
           return finish(new Error(`${role}: malformed frame`));
         }

@@ -55,28 +55,42 @@ export function loopDispatcher(o: DispatchOptions): Handler {
     const route = found.endpoint;
     reply.route = route.label;
     ex.params = found.params;
-    // uWS: the body must be subscribed to in this synchronous part of the handler.
+    // uWS: the body must be subscribed to in this synchronous part of the handler. It is read with a
+    // callback: an endpoint that answers at once (the memory stores) writes inside uWS's callback, uncorked.
     const contentType = req.headers['content-type'] ?? '';
-    const body = route.body && isParsedType(contentType) ? reply.readBody(MAX_BODY_BYTES, req.contentLength) : null;
-    // The one place an endpoint's exception becomes a Loop response: a store failure is §13's
-    // 503 errno 201 (with Retry-After), anything else a bug (500 errno 999, logged with its stack).
-    run(ex, route, body, contentType, maxDepth).catch((err) => {
-      if (isStoreError(err)) log.warn({ ...storeFailureFields(err), method: req.method, path: req.path }, 'Loop storage unavailable');
-      else log.error({ err, method: req.method, path: req.path }, 'Loop handler failed');
-      if (!reply.finished) ex.fail(isStoreError(err) ? loopErrors.backend() : loopErrors.internal());
-    });
+    if (route.body && isParsedType(contentType)) {
+      reply.receiveBody(MAX_BODY_BYTES, req.contentLength, (bytes) => {
+        if (bytes === null) return; // the client went away
+        if (isError(bytes)) return ex.fail(bytes.status === 413 ? loopErrors.tooLarge() : loopErrors.badJson());
+        const parsed = parseBody(contentType, bytes, maxDepth);
+        if (isLoopError(parsed)) return ex.fail(parsed);
+        ex.body = parsed;
+        run(ex, route, log);
+      });
+    } else {
+      run(ex, route, log);
+    }
   };
 }
 
-async function run(ex: Exchange, route: Route, body: ReturnType<Reply['readBody']> | null, contentType: string, maxDepth: number): Promise<void> {
-  if (body !== null) {
-    const bytes = await body;
-    if (bytes === null) return; // the client went away
-    if (isError(bytes)) return ex.fail(bytes.status === 413 ? loopErrors.tooLarge() : loopErrors.badJson());
-    const parsed = parseBody(contentType, bytes, maxDepth);
-    if (isLoopError(parsed)) return ex.fail(parsed);
-    ex.body = parsed;
+/**
+ * Runs the endpoint: the one place an endpoint's exception becomes a Loop
+ * response: a store failure is §13's 503 errno 201 (with Retry-After),
+ * anything else a bug (500 errno 999, logged with its stack).
+ */
+function run(ex: Exchange, route: Route, log: Logger): void {
+  let result: void | Promise<void>;
+  try {
+    result = route.handler(ex);
+  } catch (err) {
+    return failed(ex, log, err);
   }
-  const result = route.handler(ex);
-  if (result) await result;
+  if (result) result.catch((err) => failed(ex, log, err));
+}
+
+function failed(ex: Exchange, log: Logger, err: unknown): void {
+  const { req, reply } = ex;
+  if (isStoreError(err)) log.warn({ ...storeFailureFields(err), method: req.method, path: req.path }, 'Loop storage unavailable');
+  else log.error({ err, method: req.method, path: req.path }, 'Loop handler failed');
+  if (!reply.finished) ex.fail(isStoreError(err) ? loopErrors.backend() : loopErrors.internal());
 }

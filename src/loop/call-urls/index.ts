@@ -1,4 +1,5 @@
 import type { CallUrlRecord, LoopStore } from '../../store/loop.ts';
+import { then, type MaybeAsync } from '../../store/maybe-async.ts';
 import { newUrlToken } from '../credentials.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import type { LoopConfig } from '../settings.ts';
@@ -52,7 +53,7 @@ export class CallUrls {
    * the store checks atomically as it saves (no count first: one store call).
    * The issuer defaults to the owner's identity.
    */
-  async create(owner: CallUrlOwner, request: CallUrlRequest): Promise<CreatedCallUrl | LoopError> {
+  create(owner: CallUrlOwner, request: CallUrlRequest): MaybeAsync<CreatedCallUrl | LoopError> {
     const refusal = this.creationRefusal();
     if (refusal) return refusal;
     const { store, settings, limits } = this.deps;
@@ -62,8 +63,9 @@ export class CallUrls {
     if (isLoopError(text)) return text;
     const cap = limits.callUrlsPerUser;
     const record = this.#record(this.#newToken(settings.tokenSize), owner.userKey, text, text.issuer || owner.identity || '', hours);
-    if (!(await store.putCallUrl(record, this.#ttlMs(record.expires), cap))) return this.#tooMany();
-    return { callToken: record.token, expiresAt: record.expires };
+    // At once when the store answers at once.
+    return then(store.putCallUrl(record, this.#ttlMs(record.expires), cap), (stored) =>
+      stored ? { callToken: record.token, expiresAt: record.expires } : this.#tooMany());
   }
 
   /** GET /call-url (§6): the user's live call URLs, oldest first, without their owner key. */

@@ -6,6 +6,8 @@
  * into its `{code, errno, error}` bodies.
  */
 
+import type { MaybeAsync } from '../../store/maybe-async.ts';
+
 /** A failure in the Loop error vocabulary (§13). */
 export interface LoopFailure {
   readonly ok: false;
@@ -21,8 +23,11 @@ export interface LoopFailure {
 export interface MediaProvider {
   /** Drives `GET /` "fakeTokBox". */
   readonly fake: boolean;
-  /** Rejects (any error) when the provider could not create a session after its retries: the caller answers 503 errno 201. */
-  createSession(channel: string): Promise<{ apiKey: string; sessionId: string }>;
+  /**
+   * Rejects (any error) when the provider could not create a session after its retries: the caller answers 503 errno 201.
+   * A provider that needs no network (the fake) answers at once.
+   */
+  createSession(channel: string): MaybeAsync<{ apiKey: string; sessionId: string }>;
   /**
    * `expireTime` is absolute, in unix seconds (now + `tokBox.tokenDurationSec`).
    * Throws only when the session is not one this provider can sign for.

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LoopRoomStore, RoomRecord } from '../../store/rooms.ts';
 import type { MediaProvider } from '../external/types.ts';
+import { isAsync, then, type MaybeAsync } from '../../store/maybe-async.ts';
 import type { RoomDurations } from '../durations.ts';
 import type { RoomSettings } from './validation.ts';
 
@@ -22,7 +23,7 @@ export interface RoomDeps {
   /** `tokBox.tokenDurationSec`: lifetime of the provider tokens handed out at join. */
   readonly tokenDurationSec: number;
   /** Sends the owner's `rooms` push wake-up (§11) with this version; never rejects. */
-  notifyOwner(ownerKey: string, version: number): Promise<void>;
+  notifyOwner(ownerKey: string, version: number): MaybeAsync<void>;
   /** HMAC(userMacSecret, value): the participant key of a provider token (§3.10). */
   userMac(value: string): string;
   /** §8.1 roomUrl of a token (the `rooms.webAppUrl` template, or this server's address). */
@@ -108,15 +109,17 @@ export class RoomCore {
   }
 
   /** Applies the activity of now to a room (leave, participant expiry), then pushes its owner. */
-  async touch(roomToken: string): Promise<RoomRecord | undefined> {
+  touch(roomToken: string): MaybeAsync<RoomRecord | undefined> {
     const { ctime, expiresAt, roomTtlMs } = this.activity();
-    const room = await this.store.updateRoom(roomToken, { ctime, expiresAt }, roomTtlMs);
-    if (room) await this.touched(room);
-    return room;
+    return then(this.store.updateRoom(roomToken, { ctime, expiresAt }, roomTtlMs), (room) => {
+      if (!room) return room;
+      const pushed = this.touched(room);
+      return isAsync(pushed) ? pushed.then(() => room) : room;
+    });
   }
 
   /** The owner's `rooms` push (§11) for a room just touched, with its new ctime as version. */
-  touched(room: RoomRecord): Promise<void> {
+  touched(room: RoomRecord): MaybeAsync<void> {
     return this.deps.notifyOwner(room.ownerKey, room.ctime);
   }
 }

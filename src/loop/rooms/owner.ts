@@ -1,10 +1,11 @@
 import type { RoomRecord } from '../../store/rooms.ts';
+import { isAsync, then, type MaybeAsync } from '../../store/maybe-async.ts';
 import { newUrlToken } from '../credentials.ts';
 import { isLoopError, loopErrors, type LoopError } from '../errors.ts';
 import { WRONG_TYPE, type Given } from '../input.ts';
 import type { RoomCaller, RoomCore } from './core.ts';
 import { ROOM_NOT_FOUND_ENTRY, roomErrors } from './errors.ts';
-import { missingForCreate, validateRoomFields, type RoomCreate, type RoomUpdate } from './validation.ts';
+import { missingForCreate, validateRoomFields, type RoomCreate, type RoomFields, type RoomUpdate } from './validation.ts';
 import { fullView, publicView } from './views.ts';
 
 export interface Created {
@@ -25,6 +26,8 @@ export interface BulkOutcome {
   readonly responses: Record<string, unknown>;
 }
 
+type ProviderSession = { readonly apiKey: string; readonly sessionId: string };
+
 /** Ours (`limits.roomsPerOwner`): no room is evicted to make space. */
 const tooManyRooms = (cap: number) => loopErrors.quota(`Too many rooms: an owner may have at most ${cap}.`);
 
@@ -32,8 +35,12 @@ const tooManyRooms = (cap: number) => loopErrors.quota(`Too many rooms: an owner
 export class RoomOwnerOps {
   constructor(private readonly core: RoomCore) {}
 
-  /** §8.3: required parameters, §8.2 validation, a provider session, the stored room, the owner's push. */
-  async create(ownerKey: string, request: RoomCreate): Promise<Created | LoopError> {
+  /**
+   * §8.3: required parameters, §8.2 validation, a provider session, the
+   * stored room, the owner's push. At once when the store and the provider
+   * answer at once.
+   */
+  create(ownerKey: string, request: RoomCreate): MaybeAsync<Created | LoopError> {
     const { core } = this;
     const missing = missingForCreate(request);
     if (missing.length > 0) return loopErrors.missing(missing);
@@ -41,15 +48,28 @@ export class RoomOwnerOps {
     if (isLoopError(fields)) return fields;
     // Checked before the provider session is made; the store checks again atomically.
     const cap = core.limits.roomsPerOwner;
-    if (!(await core.store.hasRoomBelow(ownerKey, cap))) return tooManyRooms(cap);
-    const channel = fields.channel ?? 'default';
-    let session: { apiKey: string; sessionId: string };
-    try {
-      session = await core.deps.provider.createSession(channel);
-    } catch (err) {
-      core.deps.log.warn({ err }, 'media provider failed to create a room session');
-      return loopErrors.backend();
-    }
+    return then<boolean, Created | LoopError>(core.store.hasRoomBelow(ownerKey, cap), (below) => {
+      if (!below) return tooManyRooms(cap);
+      const channel = fields.channel ?? 'default';
+      let session: MaybeAsync<ProviderSession>;
+      try {
+        session = core.deps.provider.createSession(channel);
+      } catch (err) {
+        return this.#providerFailed(err);
+      }
+      if (isAsync(session)) return session.then((s) => this.#store(ownerKey, fields, channel, s, cap), (err) => this.#providerFailed(err));
+      return this.#store(ownerKey, fields, channel, session, cap);
+    });
+  }
+
+  #providerFailed(err: unknown): LoopError {
+    this.core.deps.log.warn({ err }, 'media provider failed to create a room session');
+    return loopErrors.backend();
+  }
+
+  /** create, once the provider session is made. */
+  #store(ownerKey: string, fields: RoomFields, channel: string, session: ProviderSession, cap: number): MaybeAsync<Created | LoopError> {
+    const { core } = this;
     const now = core.nowSec();
     const room: RoomRecord = {
       roomToken: newUrlToken(core.settings.tokenSize),
@@ -66,9 +86,12 @@ export class RoomOwnerOps {
       apiKey: session.apiKey,
       sessionId: session.sessionId,
     };
-    if (!(await core.store.createRoom(room, core.ttlUntil(room.expiresAt), cap))) return tooManyRooms(cap);
-    await core.deps.notifyOwner(ownerKey, room.ctime);
-    return { roomToken: room.roomToken, roomUrl: core.roomUrl(room.roomToken), expiresAt: room.expiresAt };
+    return then<boolean, Created | LoopError>(core.store.createRoom(room, core.ttlUntil(room.expiresAt), cap), (stored) => {
+      if (!stored) return tooManyRooms(cap);
+      const created: Created = { roomToken: room.roomToken, roomUrl: core.roomUrl(room.roomToken), expiresAt: room.expiresAt };
+      const pushed = core.deps.notifyOwner(ownerKey, room.ctime);
+      return isAsync(pushed) ? pushed.then(() => created) : created;
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ParticipantRecord, RoomRecord } from '../../store/rooms.ts';
+import type { ParticipantRecord, RoomJoinResult, RoomRecord } from '../../store/rooms.ts';
+import { isAsync, then, type MaybeAsync } from '../../store/maybe-async.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
 import { WRONG_TYPE, type Given } from '../input.ts';
 import { joinRefusalError } from './capacity.ts';
@@ -36,8 +37,11 @@ export class RoomParticipantOps {
     return p?.tokenCredential ? { kind: 'token', participantKey: key } : null;
   }
 
-  /** §8.10 join, steps 1–8; the request already passed negotiation. */
-  async join(room: RoomRecord, caller: RoomCaller, request: JoinRequest): Promise<JoinAnswer | LoopError> {
+  /**
+   * §8.10 join, steps 1–8; the request already passed negotiation. The
+   * answer comes at once when the store and provider answer at once.
+   */
+  join(room: RoomRecord, caller: RoomCaller, request: JoinRequest): MaybeAsync<JoinAnswer | LoopError> {
     const { displayName, clientMaxSize } = request;
     if (displayName === undefined || clientMaxSize === undefined) {
       const missing = [displayName === undefined && 'displayName', clientMaxSize === undefined && 'clientMaxSize'];
@@ -48,18 +52,26 @@ export class RoomParticipantOps {
     const maxName = this.core.limits.displayNameSize;
     if (displayName.length > maxName) return loopErrors.invalid(`displayName should be shorter than ${maxName} characters`);
     if (Number.isNaN(clientMaxSize)) return loopErrors.invalid('clientMaxSize should be a number.');
+    let rotated: Promise<RoomRecord> | undefined;
+    try {
+      if (this.core.deps.provider.currentApiKey(room.channel) !== room.apiKey) rotated = this.#rotate(room);
+    } catch (err) {
+      return this.#providerFailed(err);
+    }
+    if (rotated) return rotated.then((current) => this.#admit(room, current, caller, displayName, clientMaxSize), (err) => this.#providerFailed(err));
+    return this.#admit(room, room, caller, displayName, clientMaxSize);
+  }
+
+  /** join steps 3–8 in `current` (the room, its provider session rotated when it had to be). */
+  #admit(room: RoomRecord, current: RoomRecord, caller: RoomCaller, displayName: string, clientMaxSize: number): MaybeAsync<JoinAnswer | LoopError> {
     const { core } = this;
-    const { provider } = core.deps;
     const userKey = caller.kind === 'hawk' ? caller.userKey : undefined;
-    let current = room;
     let sessionToken: string;
     try {
-      if (provider.currentApiKey(room.channel) !== room.apiKey) current = await this.#rotate(room);
       const role = userKey === room.ownerKey ? 'moderator' : 'publisher';
-      sessionToken = provider.createToken(current.sessionId, current.channel, role, core.nowSec() + core.deps.tokenDurationSec);
+      sessionToken = core.deps.provider.createToken(current.sessionId, current.channel, role, core.nowSec() + core.deps.tokenDurationSec);
     } catch (err) {
-      core.deps.log.warn({ err }, 'media provider failed at a room join');
-      return loopErrors.backend();
+      return this.#providerFailed(err);
     }
     // A Basic joiner keeps the key (and credential) of its first join; an unauthenticated one gets this token's.
     const key = caller.kind === 'none' ? core.deps.userMac(sessionToken) : caller.participantKey;
@@ -74,25 +86,38 @@ export class RoomParticipantOps {
     if (caller.kind === 'hawk' && caller.identity !== undefined) participant.account = caller.identity;
     if (caller.kind !== 'hawk') participant.tokenCredential = true;
     // Steps 5–7 in one store step, atomic across every node sharing the store.
-    const joined = await core.store.joinRoom(room.roomToken, { participant, participantTtlMs: core.durations.participantTtlMs, ...core.activity() });
-    if (!joined.joined) return joinRefusalError(joined.refusal);
-    await core.touched(joined.room);
-    return { apiKey: current.apiKey, sessionId: current.sessionId, sessionToken, expires: core.durations.participantTtlSec };
+    const { ctime, expiresAt, roomTtlMs } = core.activity();
+    const joined = core.store.joinRoom(room.roomToken, { participant, participantTtlMs: core.durations.participantTtlMs, ctime, expiresAt, roomTtlMs });
+    return then<RoomJoinResult, JoinAnswer | LoopError>(joined, (j) => {
+      if (!j.joined) return joinRefusalError(j.refusal);
+      const answer: JoinAnswer = { apiKey: current.apiKey, sessionId: current.sessionId, sessionToken, expires: core.durations.participantTtlSec };
+      const pushed = core.touched(j.room);
+      return isAsync(pushed) ? pushed.then(() => answer) : answer;
+    });
+  }
+
+  #providerFailed(err: unknown): LoopError {
+    this.core.deps.log.warn({ err }, 'media provider failed at a room join');
+    return loopErrors.backend();
   }
 
   /** §8.10 refresh: the participant (and so its Basic credential) lives another participantTTL; no ctime change. */
-  async refresh(room: RoomRecord, caller: RoomCaller): Promise<{ expires: number } | LoopError> {
+  refresh(room: RoomRecord, caller: RoomCaller): MaybeAsync<{ expires: number } | LoopError> {
     if (caller.kind === 'none') return roomErrors.actionNeedsAuth();
-    const ok = await this.core.store.touchParticipant(room.roomToken, caller.participantKey, this.core.durations.participantTtlMs);
-    return ok ? { expires: this.core.durations.participantTtlSec } : roomErrors.participationExpired();
+    const { durations } = this.core;
+    const ok = this.core.store.touchParticipant(room.roomToken, caller.participantKey, durations.participantTtlMs);
+    return then(ok, (live) => (live ? { expires: durations.participantTtlSec } : roomErrors.participationExpired()));
   }
 
   /** §8.10 leave: the record and its Basic credential go; the room is touched and its owner woken. */
-  async leave(room: RoomRecord, caller: RoomCaller): Promise<LoopError | null> {
+  leave(room: RoomRecord, caller: RoomCaller): MaybeAsync<LoopError | null> {
     if (caller.kind === 'none') return roomErrors.actionNeedsAuth();
-    if (!(await this.core.store.deleteParticipant(room.roomToken, caller.participantKey))) return roomErrors.leaveNotJoined();
-    await this.core.touch(room.roomToken);
-    return null;
+    const deleted = this.core.store.deleteParticipant(room.roomToken, caller.participantKey);
+    return then<boolean, LoopError | null>(deleted, (gone) => {
+      if (!gone) return roomErrors.leaveNotJoined();
+      const touched = this.core.touch(room.roomToken);
+      return isAsync(touched) ? touched.then(() => null) : null;
+    });
   }
 
   /** Whether the caller is a current participant (status and logDomain). */

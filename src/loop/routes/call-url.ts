@@ -3,7 +3,8 @@ import type { LoopContext } from '../context.ts';
 import { isLoopError } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
 import { callUrlRequest } from './call-bodies.ts';
-import { hawkSession, negotiated } from './guards.ts';
+import { hawkSession, negotiated, settled } from './guards.ts';
+import { then } from '../../store/maybe-async.ts';
 
 /** §6: call URLs over HTTP; the rules are the call-URL domain's (src/loop/call-urls/). */
 export function registerCallUrlRoutes(router: LoopRouter, ctx: Pick<LoopContext, 'hawk' | 'urls'>, callUrls: CallUrls): void {
@@ -11,17 +12,20 @@ export function registerCallUrlRoutes(router: LoopRouter, ctx: Pick<LoopContext,
 
   router.add('POST', '/call-url', {
     body: true,
-    async handler(ex) {
+    handler(ex) {
       const refusal = callUrls.creationRefusal(); // §6.2: checked before anything else
       if (refusal) return ex.fail(refusal);
-      const session = await hawkSession(ctx, ex);
-      if (!session || !negotiated(ex, ['callerId'])) return;
-      const { userKey, identity } = session.record;
-      const owner = identity !== undefined ? { userKey, identity } : { userKey };
-      const created = await callUrls.create(owner, callUrlRequest(ex.body));
-      if (isLoopError(created)) return ex.fail(created);
-      const callUrl = urlOf(created.callToken);
-      ex.json(200, { callUrl, callToken: created.callToken, call_url: callUrl, expiresAt: created.expiresAt });
+      // At once when the store answers at once (no promise hop).
+      return settled(then(hawkSession(ctx, ex), (session) => {
+        if (!session || !negotiated(ex, ['callerId'])) return;
+        const { userKey, identity } = session.record;
+        const owner = identity !== undefined ? { userKey, identity } : { userKey };
+        return then(callUrls.create(owner, callUrlRequest(ex.body)), (created) => {
+          if (isLoopError(created)) return ex.fail(created);
+          const callUrl = urlOf(created.callToken);
+          ex.json(200, { callUrl, callToken: created.callToken, call_url: callUrl, expiresAt: created.expiresAt });
+        });
+      }));
     },
   });
 

@@ -1,12 +1,13 @@
 import type { PlacedCall } from '../../store/call-state.ts';
 import type { LoopContext } from '../context.ts';
 import { callFields } from '../calls/fields.ts';
-import type { CallPlacement } from '../calls/place.ts';
+import type { CallPlacement, CallSpec } from '../calls/place.ts';
+import { then } from '../../store/maybe-async.ts';
 import { isLoopError, loopErrors } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
 import { placeCall } from '../calls/place.ts';
 import { calleesOf, callRequest } from './call-bodies.ts';
-import { hawkSession, negotiated, registeredSession } from './guards.ts';
+import { hawkSession, negotiated, registeredSession, settled } from './guards.ts';
 
 /** §7.4 item view for the callee. */
 function calleeView(call: PlacedCall, progressURL: string, urlOf: (t: string) => string): Record<string, unknown> {
@@ -50,24 +51,29 @@ export function registerCallRoutes(router: LoopRouter, ctx: CallRoutesContext): 
 
   router.add('POST', '/calls/{token}', {
     body: true,
-    async handler(ex) {
-      const url = await store.getCallUrl(ex.params[0]);
-      if (!url) return ex.fail(loopErrors.tokenNotFound());
-      if (!negotiated(ex)) return;
-      const fields = callFields(callRequest(ex.body), maxSubject);
-      if (isLoopError(fields)) return ex.fail(fields);
-      // Ours (limits.callsPerUser): a full call list waits for its calls to end (callDuration); nothing is evicted.
-      if (!(await hasRoom(url.userKey))) return ex.fail(loopErrors.backend());
-      const spec = {
-        ...fields,
-        ...(url.callerId !== undefined ? { callerId: url.callerId } : {}),
-        calleeFriendlyName: url.issuer,
-        callToken: url.token,
-        urlCreationDate: url.timestamp,
-      };
-      const answer = await placeCall(ctx, spec, [url.userKey], ex.nowSec(), ctx.urls.progressUrl);
-      if (isLoopError(answer)) return ex.fail(answer);
-      ex.json(200, answer);
+    // At once when the stores answer at once (no promise hop).
+    handler(ex) {
+      return settled(then(store.getCallUrl(ex.params[0]), (url) => {
+        if (!url) return ex.fail(loopErrors.tokenNotFound());
+        if (!negotiated(ex)) return;
+        const fields = callFields(callRequest(ex.body), maxSubject);
+        if (isLoopError(fields)) return ex.fail(fields);
+        return then(ctx.callState.countCalls(url.userKey), (count) => {
+          // Ours (limits.callsPerUser): a full call list waits for its calls to end (callDuration); nothing is evicted.
+          if (count >= callsPerUser) return ex.fail(loopErrors.backend());
+          const spec: CallSpec = {
+            ...fields,
+            ...(url.callerId !== undefined ? { callerId: url.callerId } : {}),
+            calleeFriendlyName: url.issuer,
+            callToken: url.token,
+            urlCreationDate: url.timestamp,
+          };
+          return then(placeCall(ctx, spec, [url.userKey], ex.nowSec(), ctx.urls.progressUrl), (answer) => {
+            if (isLoopError(answer)) return ex.fail(answer);
+            ex.json(200, answer);
+          });
+        });
+      }));
     },
   });
 

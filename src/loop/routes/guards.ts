@@ -7,6 +7,13 @@ import type { LoopFailure } from '../external/types.ts';
 import type { HawkVerified } from '../hawk-auth.ts';
 import { isAsync, type MaybeAsync } from '../../store/maybe-async.ts';
 
+/** A handler's MaybeAsync outcome as the router wants it: nothing when it finished at once. */
+export function settled(outcome: MaybeAsync<unknown>): void | Promise<void> {
+  return isAsync(outcome) ? outcome.then(ignore) : undefined;
+}
+
+const ignore = (): void => {};
+
 /** Hawk-only endpoints: the session, or null once the failure was written (at once when the store answers at once). */
 export function hawkSession(ctx: LoopAuth, ex: Exchange): MaybeAsync<AuthedSession | null> {
   const outcome = hawkVerify(ctx, ex);

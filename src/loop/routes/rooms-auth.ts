@@ -1,6 +1,7 @@
 import type { LoopAuth } from '../context.ts';
 import { LoopError, loopErrors } from '../errors.ts';
-import type { Exchange } from '../exchange.ts';
+import type { AuthedSession, Exchange } from '../exchange.ts';
+import { isAsync, then, type MaybeAsync } from '../../store/maybe-async.ts';
 import { authScheme } from '../hawk-auth.ts';
 import type { RoomCaller, Rooms } from '../rooms/index.ts';
 import { roomErrors } from '../rooms/errors.ts';
@@ -11,25 +12,31 @@ import { hawkVerify } from './guards.ts';
  * room, or no credentials at all; any other scheme is 401 `Unsupported`.
  * Returns the caller, or null once a failure was written.
  */
-export async function roomCaller(ctx: LoopAuth, rooms: Rooms, ex: Exchange, roomToken: string): Promise<RoomCaller | null> {
+export function roomCaller(ctx: LoopAuth, rooms: Rooms, ex: Exchange, roomToken: string): MaybeAsync<RoomCaller | null> {
   const authorization = ex.header('authorization');
   const scheme = authScheme(authorization);
-  if (scheme === '') return { kind: 'none' };
+  if (scheme === '') return NO_CALLER;
   if (scheme === 'hawk') {
-    const outcome = await hawkVerify(ctx, ex);
-    if (outcome instanceof LoopError) return fail(ex, outcome);
-    const { record } = outcome;
-    // Two literals rather than a conditional spread (every Hawk room request makes one).
-    return record.identity !== undefined
-      ? { kind: 'hawk', participantKey: record.idHmac, userKey: record.userKey, identity: record.identity }
-      : { kind: 'hawk', participantKey: record.idHmac, userKey: record.userKey };
+    const outcome = hawkVerify(ctx, ex);
+    return isAsync(outcome) ? outcome.then((o) => hawkCaller(ex, o)) : hawkCaller(ex, outcome);
   }
   if (scheme === 'basic') {
     const token = basicToken(authorization);
     if (token === null) return fail(ex, roomErrors.basicMalformed());
-    return (await rooms.participants.tokenCaller(roomToken, token)) ?? fail(ex, roomErrors.basicInvalid());
+    return then(rooms.participants.tokenCaller(roomToken, token), (caller) => caller ?? fail(ex, roomErrors.basicInvalid()));
   }
   return fail(ex, loopErrors.unsupportedScheme('Basic,Hawk'));
+}
+
+const NO_CALLER: RoomCaller = Object.freeze({ kind: 'none' });
+
+function hawkCaller(ex: Exchange, outcome: AuthedSession | LoopError): RoomCaller | null {
+  if (outcome instanceof LoopError) return fail(ex, outcome);
+  const { record } = outcome;
+  // Two literals rather than a conditional spread (every Hawk room request makes one).
+  return record.identity !== undefined
+    ? { kind: 'hawk', participantKey: record.idHmac, userKey: record.userKey, identity: record.identity }
+    : { kind: 'hawk', participantKey: record.idHmac, userKey: record.userKey };
 }
 
 /**

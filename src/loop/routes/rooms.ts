@@ -5,7 +5,8 @@ export type RoomRoutesContext = Pick<LoopContext, 'hawk' | 'limits' | 'log'>;
 import { isLoopError, loopErrors } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
 import type { Rooms } from '../rooms/index.ts';
-import { hawkSession, negotiated } from './guards.ts';
+import { hawkSession, negotiated, settled } from './guards.ts';
+import { then, type MaybeAsync } from '../../store/maybe-async.ts';
 import { bulkDelete, roomInput, roomsSince } from './room-bodies.ts';
 import { registerRoomActionRoutes } from './rooms-actions.ts';
 import { alertOnRoomName, registerRoomTokenRoutes } from './rooms-token.ts';
@@ -21,18 +22,19 @@ export function registerRoomRoutes(router: LoopRouter, ctx: RoomRoutesContext, r
 function registerRoomCollectionRoutes(router: LoopRouter, ctx: RoomRoutesContext, rooms: Rooms): void {
   router.add('POST', '/rooms', {
     body: true,
-    async handler(ex) {
+    handler(ex) {
       const request = roomInput(ex.body);
       alertOnRoomName(ex, request);
-      const session = await hawkSession(ctx, ex);
-      if (!session || !negotiated(ex)) return;
-      if (ctx.limits.rooms) {
-        const waitSec = await ctx.limits.rooms.take(ex.req.client);
-        if (waitSec > 0) return ex.fail(loopErrors.rateLimited(waitSec));
-      }
-      const created = await rooms.owner.create(session.record.userKey, request);
-      if (isLoopError(created)) return ex.fail(created);
-      ex.json(201, created);
+      // At once when the store answers at once (no promise hop).
+      return settled(then(hawkSession(ctx, ex), (session) => {
+        if (!session || !negotiated(ex)) return;
+        const create = (): MaybeAsync<void> => then(rooms.owner.create(session.record.userKey, request), (created) => {
+          if (isLoopError(created)) return ex.fail(created);
+          ex.json(201, created);
+        });
+        if (!ctx.limits.rooms) return create();
+        return ctx.limits.rooms.take(ex.req.client).then((waitSec) => (waitSec > 0 ? ex.fail(loopErrors.rateLimited(waitSec)) : create()));
+      }));
     },
   });
 

@@ -80,8 +80,8 @@ test('fake flag, api key for every channel, ping, and simulated failures', async
   assert.equal(p.currentApiKey('no-such-channel'), '44669102');
   await p.ping();
   p.failNextSessions(2);
-  await assert.rejects(p.createSession('default'));
-  await assert.rejects(p.createSession('default'));
+  await assert.rejects(async () => p.createSession('default'));
+  await assert.rejects(async () => p.createSession('default'));
   assert.ok((await p.createSession('default')).sessionId.startsWith('1_'));
 });
 

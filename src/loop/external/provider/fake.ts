@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hmacSha1 } from '../../../crypto/hmac.ts';
 import { randomBase64, randomHex } from '../../credentials.ts';
 import type { MediaProvider } from '../types.ts';
+import type { MaybeAsync } from '../../../store/maybe-async.ts';
 
 /** Scratch for base64-encoding ids and tokens without a Buffer each (synchronous use only). */
 const scratch = Buffer.allocUnsafe(4096);
@@ -46,10 +47,11 @@ export class FakeMediaProvider implements MediaProvider {
     this.#failuresToSimulate = count;
   }
 
-  async createSession(_channel: string): Promise<{ apiKey: string; sessionId: string }> {
+  /** At once (no network): a room create or call placed on the fake provider makes no promise hop here. */
+  createSession(_channel: string): MaybeAsync<{ apiKey: string; sessionId: string }> {
     if (this.#failuresToSimulate > 0) {
       this.#failuresToSimulate--;
-      throw new Error('fake provider: simulated session-creation failure');
+      return Promise.reject(new Error('fake provider: simulated session-creation failure'));
     }
     // `1~<apiKey>~~<ms>~<24 random base64 chars>~`: field 1 is what the SDK reads as the api key.
     const raw = `1~${this.#apiKey}~~${this.#nowMs()}~${randomBase64(18)}~`;
