@@ -9,7 +9,7 @@ import { loadUwsCore } from '../src/http/uws.ts';
 import { loadBenchOptions } from './lib/options.ts';
 import { canPin } from './lib/procs.ts';
 import { renderReport } from './lib/report.ts';
-import { doubt, type Ceiling, type Row, type Scenario, type ScenarioContext, type TargetCheck } from './lib/scenario.ts';
+import { doubt, SINGLE_RUN, type Ceiling, type Row, type Scenario, type ScenarioContext, type TargetCheck } from './lib/scenario.ts';
 
 /** Run order; scenario files not listed here run after these, by name. The ceiling goes first: others compare to it. */
 const ORDER = ['ceiling', 'post-inbox', 'get-empty', 'round-trip', 'memory', 'loop-registration', 'loop-call-url', 'loop-call', 'loop-rooms', 'loop-call-setup'];
@@ -67,8 +67,11 @@ async function main(): Promise<number> {
       results.push({ name: scenario.name, description: scenario.description, seconds: (Date.now() - started) / 1000, ...result });
       if (scenario.name === 'ceiling' && result.rows[0]?.reqPerSec) {
         const of = (row: Row): Ceiling => ({ reqPerSec: row.reqPerSec!, capacityEstimate: row.capacityEstimate, doubt: doubt(row) });
-        const post = result.rows.find((r) => r.run === 'max POST' && r.reqPerSec);
-        ceiling = { get: of(result.rows[0]), post: post && of(post) };
+        const find = (run: string) => result.rows.find((r) => r.run === run && r.reqPerSec);
+        const post = find('max POST');
+        const get1 = find(SINGLE_RUN);
+        const post1 = find(`${SINGLE_RUN} POST`);
+        ceiling = { get: of(result.rows[0]), post: post && of(post), single: get1 && { get: of(get1), post: post1 && of(post1) } };
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

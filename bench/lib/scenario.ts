@@ -63,6 +63,9 @@ export interface ScenarioResult {
   readonly targets: TargetCheck[];
 }
 
+/** The run name of a max run with one request in flight per connection. */
+export const SINGLE_RUN = 'max, 1 in flight';
+
 /** One bare-route ceiling: its max rate, its rate estimated from server CPU, and why it is doubtful (null: it is not). */
 export interface Ceiling {
   readonly reqPerSec: number;
@@ -73,7 +76,7 @@ export interface Ceiling {
 export interface ScenarioContext {
   readonly options: BenchOptions;
   /** The bare-route ceilings (GET, and POST with a body), once the ceiling scenario ran in this process. */
-  readonly ceiling: { readonly get: Ceiling; readonly post?: Ceiling } | undefined;
+  readonly ceiling: { readonly get: Ceiling; readonly post?: Ceiling; readonly single?: { readonly get: Ceiling; readonly post?: Ceiling } } | undefined;
   /** Progress line on stderr. */
   log(message: string): void;
 }

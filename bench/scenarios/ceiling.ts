@@ -1,5 +1,5 @@
 import { runLoad } from '../lib/load.ts';
-import { rowOf, type Scenario } from '../lib/scenario.ts';
+import { rowOf, SINGLE_RUN, type Scenario } from '../lib/scenario.ts';
 import { startBare } from '../lib/servers.ts';
 import { readEmptyPlan } from './get-empty.ts';
 import { sendPlan } from './post-inbox.ts';
@@ -24,7 +24,20 @@ export const scenario: Scenario = {
       const get = await runLoad({ ...load, plan: readEmptyPlan({ prefix: 'g', count: 10_000 }) }, server.pid, o);
       ctx.log(`ceiling: POST, max rate (${mode}, ${o.connections} connections × ${o.pipelining} in flight, ${o.durationSec} s)`);
       const post = await runLoad({ ...load, plan: sendPlan({ prefix: 'p', count: 10_000 }) }, server.pid, o);
-      return { rows: [rowOf('ceiling', 'max', get, { ratioToCeiling: 1 }), rowOf('ceiling', 'max POST', post, { ratioToCeiling: 1 })], targets: [] };
+      // The same one request in flight per connection (as browsers send them): no batching to share the transport's cost.
+      const single = { ...load, mode: 'closed', pipelining: 1 } as const;
+      ctx.log(`ceiling: GET and POST, max rate (closed, ${o.connections} connections × 1 in flight, ${o.durationSec} s each)`);
+      const get1 = await runLoad({ ...single, plan: readEmptyPlan({ prefix: 'g', count: 10_000 }) }, server.pid, o);
+      const post1 = await runLoad({ ...single, plan: sendPlan({ prefix: 'p', count: 10_000 }) }, server.pid, o);
+      return {
+        rows: [
+          rowOf('ceiling', 'max', get, { ratioToCeiling: 1 }),
+          rowOf('ceiling', 'max POST', post, { ratioToCeiling: 1 }),
+          rowOf('ceiling', SINGLE_RUN, get1, { ratioToCeiling: 1 }),
+          rowOf('ceiling', `${SINGLE_RUN} POST`, post1, { ratioToCeiling: 1 }),
+        ],
+        targets: [],
+      };
     } finally {
       await server.stop();
     }
