@@ -114,8 +114,11 @@ export class HttpServer {
       reply.headOnly = info.method === 'HEAD';
       if (this.#accessLog) reply.access = { method: info.method, client: info.client || remoteAddress(res) };
       if (common) reply.common = common(info);
-      this.#handle(handler, refuse, info, reply);
-      reply.endTick();
+      try {
+        this.#handle(handler, refuse, info, reply);
+      } finally {
+        reply.endTick(); // uWS: an open response must have its onAborted before this callback returns
+      }
     });
     return this;
   }
