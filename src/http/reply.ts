@@ -48,10 +48,18 @@ function statusWith(status: number, list: HeaderList): Uint8Array | undefined {
 }
 
 function writeHeaders(res: HttpResponse, list: HeaderList): void {
-  if (list.length === 0) return;
+  const n = list.length;
+  if (n === 0) return;
   const bytes = ENCODED.get(list);
-  if (bytes) for (let i = 0; i < bytes.length; i += 2) res.writeHeader(bytes[i], bytes[i + 1]);
-  else for (const [k, v] of list) res.writeHeader(k, v);
+  if (bytes) {
+    for (let i = 0; i < bytes.length; i += 2) res.writeHeader(bytes[i], bytes[i + 1]);
+    return;
+  }
+  // uWS writes `key: value CRLF`: the other headers ride along in the first one's value,
+  // the same bytes in one crossing into uWS (each string argument is a fresh UTF-8 copy there).
+  let value = list[0][1];
+  for (let i = 1; i < n; i++) value += `\r\n${list[i][0]}: ${list[i][1]}`;
+  res.writeHeader(list[0][0], value);
 }
 
 const JSON_TYPE = constantHeaders([['Content-Type', 'application/json']]);
