@@ -137,7 +137,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     path: config.loop.progressURLEndpoint, store: stores.callState, timers, log, presence: loopParts.presence,
     timings: durations.progressTimings, helloTimeoutMs: durations.progressHelloTimeoutMs, maxJsonDepth: config.loop.limits.jsonDepth, ...wsLimits,
   });
-  http.route('any', '/*', 'Loop', { headers: loop.headers, refuse: loop.refuse }, loop.handler);
+  http.route('any', '/*', 'Loop', { headers: loop.headers, methodHeaders: loop.methodHeaders, refuse: loop.refuse }, loop.handler);
 
   return {
     core,

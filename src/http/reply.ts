@@ -1,6 +1,6 @@
 import { AppError, errors } from '../errors.ts';
 import type { ConnectionCounter } from '../limits/connections.ts';
-import { statusLineBytes } from './status.ts';
+import { statusLine, statusLineBytes } from './status.ts';
 import type { RequestInfo } from './server.ts';
 import type { HttpResponse } from './uws.ts';
 
@@ -48,10 +48,23 @@ function statusWith(status: number, list: HeaderList): Uint8Array | undefined {
 }
 
 function writeHeaders(res: HttpResponse, list: HeaderList): void {
-  if (list.length === 0) return;
+  const n = list.length;
+  if (n === 0) return;
   const bytes = ENCODED.get(list);
-  if (bytes) for (let i = 0; i < bytes.length; i += 2) res.writeHeader(bytes[i], bytes[i + 1]);
-  else for (const [k, v] of list) res.writeHeader(k, v);
+  if (bytes) {
+    for (let i = 0; i < bytes.length; i += 2) res.writeHeader(bytes[i], bytes[i + 1]);
+    return;
+  }
+  // uWS writes `key: value CRLF`: the other headers ride along in the first one's value,
+  // the same bytes in one crossing into uWS (each string argument is a fresh UTF-8 copy there).
+  res.writeHeader(list[0][0], list[0][1] + headerLines(list, 1));
+}
+
+/** `CRLF key: value` for each header of `list` from `from` on. */
+function headerLines(list: HeaderList, from: number): string {
+  let lines = '';
+  for (let i = from; i < list.length; i++) lines += `\r\n${list[i][0]}: ${list[i][1]}`;
+  return lines;
 }
 
 const JSON_TYPE = constantHeaders([['Content-Type', 'application/json']]);
@@ -217,7 +230,13 @@ export class Reply {
 
   #write(status: number, headers: HeaderList, sent: string | Uint8Array | undefined, close: boolean): void {
     const res = this.res;
-    const head = statusWith(status, this.common);
+    const common = this.common;
+    const head = statusWith(status, common);
+    if (head === undefined && common.length === 0 && headers.length > 0 && !ENCODED.has(headers)) {
+      // No common headers and none pre-encoded: the status line and every header in one call, as statusWith does.
+      res.writeStatus(statusLine(status) + headerLines(headers, 0));
+      return this.#end(sent, close);
+    }
     if (head !== undefined) {
       res.writeStatus(head);
     } else {
@@ -225,6 +244,11 @@ export class Reply {
       writeHeaders(res, this.common);
     }
     writeHeaders(res, headers);
+    this.#end(sent, close);
+  }
+
+  #end(sent: string | Uint8Array | undefined, close: boolean): void {
+    const res = this.res;
     // endWithoutBody() alone sends no Content-Length (right for 204); given
     // arguments it would announce a bogus length, so a closing 204 uses end().
     if (sent === undefined && !close) res.endWithoutBody();

@@ -34,6 +34,15 @@ export function isParsedType(contentType: string): boolean {
  * downstream (validation, storage, JSON.stringify of a view) then recurses
  * deeply on a client's data.
  */
+/**
+ * Whether secure-json-parse has anything to remove: its checks match only a
+ * key spelled `__proto__` or `constructor`, literally or with \u escapes
+ * (a backslash), or text after a BOM. Other bodies skip its two regex scans.
+ */
+function mayNameProtoKeys(text: string): boolean {
+  return text.includes('\\') || text.includes('__proto__') || text.includes('constructor') || text.charCodeAt(0) === 0xfeff;
+}
+
 export function parseBody(contentType: string, bytes: Uint8Array, maxDepth = DEFAULT_MAX_JSON_DEPTH): LoopBody | LoopError {
   const type = mediaType(contentType);
   if (bytes.byteLength === 0) return EMPTY;
@@ -42,7 +51,8 @@ export function parseBody(contentType: string, bytes: Uint8Array, maxDepth = DEF
     let value: unknown;
     try {
       // Prototype-poisoning keys are dropped rather than refused, like a lenient body-parser.
-      value = sjson.parse(decoder.decode(bytes), undefined, { protoAction: 'remove', constructorAction: 'remove' });
+      const text = decoder.decode(bytes);
+      value = mayNameProtoKeys(text) ? sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) : JSON.parse(text);
     } catch {
       return loopErrors.badJson();
     }

@@ -10,9 +10,14 @@ import { Exchange, type Responder } from './exchange.ts';
 import type { LoopRouter, Route } from './router.ts';
 
 /** Headers the Loop layer reads; uWS only hands out the ones asked for. */
-export const LOOP_HEADERS = [
-  'authorization', 'host', 'content-type', 'accept', 'accept-language', 'origin', 'access-control-request-headers',
-];
+export const LOOP_HEADERS = ['authorization', 'host', 'content-type', 'accept', 'origin'];
+
+/** Headers only some methods read: the preflight's, and GET /'s language (HEAD is served as GET). */
+export const LOOP_METHOD_HEADERS: Readonly<Record<string, readonly string[]>> = {
+  OPTIONS: ['access-control-request-headers'],
+  GET: ['accept-language'],
+  HEAD: ['accept-language'],
+};
 
 /**
  * Paths of signalbox's own surfaces: never redirected to /v1 (§2.1), so a

@@ -4,7 +4,7 @@ import type { Reply } from '../http/reply.ts';
 import type { Handler, RequestInfo } from '../http/server.ts';
 import type { LoopContext } from './context.ts';
 import { LoopCors } from './cors.ts';
-import { LOOP_HEADERS, loopDispatcher } from './dispatch.ts';
+import { LOOP_HEADERS, LOOP_METHOD_HEADERS, loopDispatcher } from './dispatch.ts';
 import { loopErrors } from './errors.ts';
 import { Exchange, Responder } from './exchange.ts';
 import { LoopRouter } from './router.ts';
@@ -34,6 +34,8 @@ export interface LoopLayer {
   /** Writes a refusal of the client gate (429, 503) as a Loop error. */
   readonly refuse: (req: RequestInfo, reply: Reply, err: AppError) => void;
   readonly headers: readonly string[];
+  /** Headers read only for some methods (RouteOptions.methodHeaders). */
+  readonly methodHeaders: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The Loop v1 REST surface (loop-v1.md §2–§11, §13–§15): registers its routes on collaborators built elsewhere. */
@@ -62,5 +64,6 @@ export function createLoopLayer(deps: LoopLayerDeps): LoopLayer {
       new Exchange(req, reply, responder, req.method === 'HEAD').fail(loopErrors.fromRefusal(err));
     },
     headers: LOOP_HEADERS,
+    methodHeaders: LOOP_METHOD_HEADERS,
   };
 }

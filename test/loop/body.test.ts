@@ -22,6 +22,16 @@ test('prototype poisoning keys are dropped', () => {
   assert.equal(({} as Record<string, unknown>).x, undefined);
 });
 
+test('poisoning keys spelled with \\u escapes, constructor keys, and a body after a BOM are handled as before', () => {
+  const escaped = parseBody('application/json', bytes('{"\\u005f_proto__":{"x":1},"a":2}')) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(escaped), ['a']);
+  const ctor = parseBody('application/json', bytes('{"constructor":{"prototype":{"x":1}},"a":2}')) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(ctor), ['a']);
+  // A key that only contains the words is kept.
+  assert.deepEqual(parseBody('application/json', bytes('{"my_constructor_x":1,"a__proto__b":2}')), { my_constructor_x: 1, a__proto__b: 2 });
+  assert.deepEqual(parseBody('application/json', bytes('\ufeff{"a":1}')), { a: 1 });
+});
+
 test('form bodies are flat string objects; other types are ignored', () => {
   assert.deepEqual({ ...parseBody('application/x-www-form-urlencoded', bytes('a=1&b=x%20y')) }, { a: '1', b: 'x y' });
   assert.deepEqual(parseBody('text/plain', bytes('{oops')), {});

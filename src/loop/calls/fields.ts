@@ -33,9 +33,6 @@ export function callFields(request: CallRequest, maxSubject: number): CallFields
     if (subject.length > maxSubject) return loopErrors.invalid(`Call subject should be shorter than ${maxSubject} characters`);
   }
   if (channel === WRONG_TYPE) return loopErrors.invalid('channel should be a string');
-  return {
-    callType,
-    ...(subject !== undefined ? { subject } : {}),
-    channel: channel !== undefined && channel !== '' ? channel : 'default',
-  };
+  const ch = channel !== undefined && channel !== '' ? channel : 'default';
+  return subject !== undefined ? { callType, subject, channel: ch } : { callType, channel: ch };
 }
