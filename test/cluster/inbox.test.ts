@@ -13,7 +13,8 @@ let A: string;
 let B: string;
 let C: string;
 before(async () => {
-  cluster = await startCluster(3, { MAX_INBOXES: '50' });
+  // inbox-waiting-store.test.ts runs these same tests on a store that answers after a delay.
+  cluster = await startCluster(3, { MAX_INBOXES: '50' }, {}, { storeLatencyMs: Number(process.env.CLUSTER_STORE_LATENCY_MS ?? 0) });
   [A, B, C] = cluster.apps.map((a) => a.url);
 });
 after(() => cluster.close());

@@ -102,7 +102,10 @@ function storeHandle(shared: Stores, latencyMs: number): { stores: Stores; cut()
           // A listener (watch, subscribe) stops hearing events once the handle is cut.
           const passed = args.map((a) => (typeof a === 'function' ? (...e: unknown[]) => (cut ? undefined : a(...e)) : a));
           const result = (value as (...a: unknown[]) => unknown).apply(target, passed);
-          return latencyMs > 0 && result instanceof Promise ? delayed(result, latencyMs) : result;
+          // With a latency every answer waits, as a networked store's would (the memory store answers at
+          // once); a function handed back (watch's unsubscribe) stays as it is.
+          if (latencyMs === 0 || typeof result === 'function') return result;
+          return delayed(Promise.resolve(result), latencyMs);
         };
       },
     });
