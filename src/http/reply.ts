@@ -40,7 +40,7 @@ function statusWith(status: number, list: HeaderList): Uint8Array | undefined {
   }
   let bytes = byStatus.get(status);
   if (bytes === undefined) {
-    const lines = list.map(([k, v]) => `\r\n${k}: ${v}`).join('');
+    const lines = headerLines(list, 0);
     bytes = Buffer.concat([statusLineBytes(status), Buffer.from(lines, 'utf8')]);
     byStatus.set(status, bytes);
   }
