@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createStores, closeStores, type Stores } from '../../src/store/index.ts';
+import { closeStores, type Stores } from '../../src/store/index.ts';
+import { smallStores } from './small-stores.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { scribble } from './scribble.ts';
 
@@ -9,10 +10,7 @@ import { scribble } from './scribble.ts';
 
 function stores(): { stores: Stores; time: FakeTime } {
   const time = new FakeTime();
-  const s = createStores({
-    inboxTtlMs: 60_000, inboxCapacity: 10, maxInboxes: 10, maxQueuedBytes: 1 << 20,
-    loopLimits: { sessions: 10, callUrls: 10, calls: 10, nonces: 10 }, callDurationMs: 60_000,
-  }, time, time);
+  const s = smallStores(time);
   return { stores: s, time };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createStores, closeStores } from '../../src/store/index.ts';
+import { closeStores } from '../../src/store/index.ts';
+import { smallStores } from './small-stores.ts';
 import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { runLoopStoreContract } from './loop-store-contract.ts';
@@ -17,10 +18,7 @@ runLoopStoreContract({
 
 test('memory loop store: createStores builds one that sweeps itself on its timers until closed', async () => {
   const time = new FakeTime();
-  const stores = createStores({
-    inboxTtlMs: 60_000, inboxCapacity: 10, maxInboxes: 10, maxQueuedBytes: 1 << 20,
-    loopLimits: { sessions: 100, callUrls: 10, calls: 10, nonces: 10 }, callDurationMs: 60_000,
-  }, time, time);
+  const stores = smallStores(time, 100);
   assert.ok(stores.loop instanceof MemoryLoopStore);
   await stores.loop.createSession('s1', session('s1'), 1000);
   await stores.loop.createSession('s2', session('s2'), 1000);

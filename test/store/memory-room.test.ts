@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createStores, closeStores } from '../../src/store/index.ts';
+import { closeStores } from '../../src/store/index.ts';
+import { smallStores } from './small-stores.ts';
 import { ExpiryBuckets } from '../../src/store/memory/expiry-buckets.ts';
 import { MemoryLoopRoomStore } from '../../src/store/memory/rooms.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
@@ -48,10 +49,7 @@ test('memory room store: the expiry index holds only live participants (refresh,
 
 test('memory room store: createStores builds one that sweeps itself until closed; close forgets everything', async () => {
   const time = new FakeTime();
-  const stores = createStores({
-    inboxTtlMs: 60_000, inboxCapacity: 10, maxInboxes: 10, maxQueuedBytes: 1 << 20,
-    loopLimits: { sessions: 10, callUrls: 10, calls: 10, nonces: 10 }, callDurationMs: 60_000,
-  }, time, time);
+  const stores = smallStores(time);
   assert.ok(stores.rooms instanceof MemoryLoopRoomStore);
   await stores.rooms.createRoom(room('r1'), 1000);
   await stores.rooms.addDeletedNotice('u1', { roomToken: 'r0', deletedAt: 1 }, 1000);
