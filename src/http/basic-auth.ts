@@ -36,7 +36,7 @@ const PAD = 0x3d; // '='
 export function decodeBasicAuthInto(header: string, into: Buffer, at: number): number | string {
   if (header === '') return 'no Authorization header';
   if (header.indexOf(' ') !== 5 || !isBasic(header)) return 'the Authorization scheme is not Basic';
-  // As encodedPart: the text after "Basic ", trimmed of whitespace on both sides.
+  // The text after "Basic ", trimmed of whitespace on both sides (as String.prototype.trim does).
   let start = 6;
   let end = header.length;
   while (start < end && isSpace(header.charCodeAt(start))) start++;

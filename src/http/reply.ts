@@ -283,16 +283,9 @@ export class Reply {
 
   /**
    * Reads the request body, at most `limit` bytes. Must be called in the
-   * handler's synchronous part. Resolves to the bytes, to an AppError (413 when
-   * over the limit, announced or actual), or to null when the client went away
-   * (or the request was cut off).
-   */
-  readBody(limit: number, contentLength: number | undefined): Promise<Uint8Array | AppError | null> {
-    return new Promise((resolve) => this.receiveBody(limit, contentLength, resolve));
-  }
-
-  /**
-   * readBody with a callback, called once: at once when the outcome is known
+   * handler's synchronous part. Calls `done` once, with the bytes, an AppError
+   * (413 when over the limit, announced or actual) or null when the client
+   * went away (or the request was cut off): at once when the outcome is known
    * now, else from uWS's last body chunk (its socket corked: a reply written
    * there goes out as if from the handler) or from the abort.
    */
