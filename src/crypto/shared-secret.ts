@@ -21,8 +21,8 @@ export function deriveKey(sharedSecret: string, label: string, bytes: number): B
   return Buffer.from(hkdfSync('sha256', Buffer.from(sharedSecret, 'utf8'), NO_SALT, label, bytes));
 }
 
-/** The inbox credential hasher's key (32 bytes; see CredentialHasher). */
-export const inboxCredentialKey = (sharedSecret: string): Buffer => deriveKey(sharedSecret, KEY_LABELS.inboxCredentials, 32);
+/** The inbox credential hasher's key (16 bytes, a SipHash key; see CredentialHasher). */
+export const inboxCredentialKey = (sharedSecret: string): Buffer => deriveKey(sharedSecret, KEY_LABELS.inboxCredentials, 16);
 
 /** Loop's two secrets, as its config file writes them: 16 bytes as 32 lowercase hex. */
 export function loopSecrets(sharedSecret: string): { hawkIdSecret: string; userMacSecret: string } {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { isError } from '../../src/errors.ts';
+import { sipHash128, sipHashKey } from '../../src/crypto/siphash.ts';
 import { CredentialHasher, MAX_PASSWORD_BYTES, MAX_USERNAME, passwordProblem, usernameProblem } from '../../src/inbox/identity.ts';
 
 test('usernames: 1 to 256 printable ASCII characters except ":"', () => {
@@ -40,12 +40,12 @@ test('passwords: 1 to 1024 bytes of valid UTF-8', () => {
 });
 
 test('the hasher validates and returns a keyed hash, never the password', () => {
-  const h = new CredentialHasher(Buffer.alloc(32, 7));
+  const h = new CredentialHasher(Buffer.alloc(16, 7));
   const o = h.owner('alice', Buffer.from('hunter2'));
   assert.ok(!isError(o));
   assert.equal(o.name, 'alice');
   assert.ok(!o.secret.includes('hunter2'));
-  assert.equal(o.secret.length, 32); // SHA-256 digest as latin1
+  assert.equal(o.secret.length, 16); // SipHash-2-4-128 digest as latin1
   const again = h.owner('alice', Buffer.from('hunter2'));
   assert.ok(!isError(again));
   assert.equal(again.secret, o.secret);
@@ -55,9 +55,9 @@ test('the hasher validates and returns a keyed hash, never the password', () => 
 });
 
 test('the hash is keyed: another key gives another secret; the name is bound in', () => {
-  const a = new CredentialHasher(Buffer.alloc(32, 1)).owner('u', Buffer.from('p'));
-  const b = new CredentialHasher(Buffer.alloc(32, 2)).owner('u', Buffer.from('p'));
-  const c = new CredentialHasher(Buffer.alloc(32, 1)).owner('v', Buffer.from('p'));
+  const a = new CredentialHasher(Buffer.alloc(16, 1)).owner('u', Buffer.from('p'));
+  const b = new CredentialHasher(Buffer.alloc(16, 2)).owner('u', Buffer.from('p'));
+  const c = new CredentialHasher(Buffer.alloc(16, 1)).owner('v', Buffer.from('p'));
   assert.ok(!isError(a) && !isError(b) && !isError(c));
   assert.notEqual(a.secret, b.secret);
   assert.notEqual(a.secret, c.secret);
@@ -68,17 +68,19 @@ test('the hash is keyed: another key gives another secret; the name is bound in'
   assert.notEqual(r1.secret, r2.secret);
 });
 
-test('the secret is SHA-256(key ‖ "name:password"), whether read from a Basic header or given apart, for any key length', () => {
-  for (const key of [Buffer.alloc(32, 9), Buffer.alloc(100, 3)]) {
+test('the secret is SipHash-2-4-128(key, "name:password"), whether read from a Basic header or given apart', () => {
+  for (const key of [Buffer.alloc(16, 9), Buffer.alloc(16, 3)]) {
     const h = new CredentialHasher(key);
     for (const [name, password] of [['alice', 'hunter2'], ['b', 'ü'.repeat(300)], ['c', 'a:b:c']]) {
-      const expected = createHash('sha256').update(key).update(`${name}:${password}`).digest('binary');
+      const joined = Buffer.from(`${name}:${password}`);
+      const expected = sipHash128(sipHashKey(key), joined, 0, joined.length);
       const apart = h.owner(name, Buffer.from(password));
-      const header = h.ownerOfBasic(`Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`);
+      const header = h.ownerOfBasic(`Basic ${joined.toString('base64')}`);
       assert.deepEqual(apart, { name, secret: expected });
       assert.deepEqual(header, { name, secret: expected });
     }
   }
+  assert.throws(() => new CredentialHasher(Buffer.alloc(32)), RangeError, 'a key of another length is refused');
 });
 
 test('ownerOfBasic answers what parsing and validating apart answer: 401 for a bad header, 400 for a bad name or password, also past its scratch room', () => {
