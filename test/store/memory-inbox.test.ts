@@ -26,3 +26,38 @@ test('sweep is O(expired): it stops at the first live idle inbox', async () => {
   assert.equal(await store.exists('expired-behind'), false);
   assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0, bytes: 0 });
 });
+
+test('a touch within a second of the last move only extends the expiry; sweeps still drop each inbox at its own expiry', async () => {
+  // 'first' is touched in the second it was placed, so it stays in front of 'second' with a later expiry:
+  // the sweep must pass over it, not stop there, to reach 'second'; and drop it once it expires too.
+  let now = 0;
+  const { store } = setup({ clock: { now: () => now } });
+  await store.open('first', 's', true);
+  await store.open('second', 's', true); // expires at TTL
+  now = 600;
+  await store.open('first', 's', true); // expires at TTL + 600, not moved
+  now = TTL;
+  assert.equal(await store.sweep(), 1, "'second' expired behind a live inbox");
+  assert.equal(await store.exists('first'), true);
+  now = TTL + 599;
+  assert.equal(await store.sweep(), 0);
+  now = TTL + 600;
+  assert.equal(await store.sweep(), 1, "'first' at its extended expiry");
+  assert.deepEqual(await store.stats(), { inboxes: 0, messages: 0, bytes: 0 });
+});
+
+test('a touch a second or more after the last move moves the inbox back, so the sweep stops in front of it', async () => {
+  let now = 0;
+  const { store } = setup({ clock: { now: () => now } });
+  await store.open('a', 's', true);
+  await store.open('b', 's', true);
+  now = 1_000;
+  await store.open('a', 's', true); // moved behind 'b': expires at TTL + 1000
+  now = TTL;
+  assert.equal(await store.sweep(), 1); // 'b'
+  now = TTL + 999;
+  assert.equal(await store.sweep(), 0);
+  assert.equal(await store.exists('a'), true);
+  now = TTL + 1_000;
+  assert.equal(await store.sweep(), 1);
+});

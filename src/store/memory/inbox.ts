@@ -18,8 +18,19 @@ export interface MemoryStoreOptions {
 /** One inbox: kept small, since a node may hold a million idle ones. */
 class Inbox {
   queue: StoredMessage[] | null = null;
-  constructor(readonly secret: string, public expiresAt: number) {}
+  /** Whole seconds of the clock when the inbox last moved to the back of the expiry order (a small integer: no boxed number). */
+  placedSec: number;
+  constructor(readonly secret: string, public expiresAt: number, now: number) {
+    this.placedSec = Math.floor(now / 1000);
+  }
 }
+
+/**
+ * A plain touch moves an inbox to the back of the expiry order only when it
+ * was placed there at least this long ago; a touch within it only extends
+ * the expiry (most reads come in bursts: a Map delete and set saved each).
+ */
+const REORDER_AFTER_SEC = 1;
 
 /** The current reader's claim; only claimed inboxes have one, so idle inboxes stay small. */
 interface Claim {
@@ -41,10 +52,15 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * The in-process store. The Map's insertion order doubles as the expiry
- * order: every touch deletes and re-inserts the entry, and since all inboxes
- * share one TTL, the idle ones stay sorted by expiry. A sweep therefore walks
- * from the front and stops at the first live idle inbox: O(expired), not
- * O(inboxes). An inbox whose reader's claim is within its lease does not
+ * order: a touch moves the entry to the back (deletes and re-inserts it)
+ * unless it was placed there within the last REORDER_AFTER_SEC, and since
+ * all inboxes share one TTL, the idle ones stay sorted by the time they were
+ * placed, each expiring between TTL and TTL + REORDER_AFTER_SEC after it.
+ * A sweep therefore walks from the front and stops at the first inbox placed
+ * less than a TTL ago (every inbox behind it is live): O(expired), not
+ * O(inboxes). It passes over, without moving them, the few placed longer ago
+ * that a touch kept alive meanwhile: each expires within REORDER_AFTER_SEC or
+ * is moved by its next touch. An inbox whose reader's claim is within its lease does not
  * expire, and a claim's touch sets its expiry past the lease: such an inbox
  * is out of that order (`#unordered`) until a plain touch re-sorts it (the
  * claim ends), so the sweep looks at it on its own terms and moves it to the
@@ -78,7 +94,7 @@ export class MemoryInboxStore implements InboxStore {
       if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
         return 'full';
       }
-      this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs));
+      this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs, now));
       return 'created';
     }
     if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
@@ -203,31 +219,44 @@ export class MemoryInboxStore implements InboxStore {
     return claim !== undefined && claim.leaseUntil > this.#o.clock.now();
   }
 
-  /** Restarts the idle TTL (from the end of a lease, when given) and moves the inbox to the back of the expiry order. */
+  /**
+   * Restarts the idle TTL (from the end of a lease, when given) and moves the
+   * inbox to the back of the expiry order, if it was not placed there lately.
+   */
   #touch(name: string, inbox: Inbox, leaseMs = 0, now = this.#o.clock.now()): void {
     inbox.expiresAt = now + leaseMs + this.#o.inboxTtlMs;
+    const nowSec = Math.floor(now / 1000);
+    if (leaseMs > 0) this.#unordered.add(name);
+    else if (!(this.#unordered.size > 0 && this.#unordered.delete(name)) && nowSec - inbox.placedSec < REORDER_AFTER_SEC) return;
+    this.#place(name, inbox, nowSec);
+  }
+
+  /** Moves the inbox to the back of the expiry order. */
+  #place(name: string, inbox: Inbox, nowSec: number): void {
     this.#inboxes.delete(name);
     this.#inboxes.set(name, inbox);
-    if (leaseMs > 0) this.#unordered.add(name);
-    else if (this.#unordered.size > 0) this.#unordered.delete(name);
+    inbox.placedSec = nowSec;
   }
 
   #sweep(): number {
     const now = this.#o.clock.now();
+    const nowSec = Math.floor(now / 1000);
+    // Placed after this (in ms): its expiry, and every expiry behind it, is later than now.
+    const livePlacedAfter = now - this.#o.inboxTtlMs;
     let dropped = 0;
     let budget = this.#inboxes.size; // each inbox is visited at most once per sweep
     for (const [name, inbox] of this.#inboxes) {
       if (budget-- <= 0) break;
       const expired = inbox.expiresAt <= now;
       if (this.#leased(name) || (!expired && this.#unordered.has(name))) {
-        this.#inboxes.delete(name);
-        this.#inboxes.set(name, inbox);
+        this.#place(name, inbox, nowSec);
       } else if (expired) {
         this.#drop(name, inbox, 'expired');
         dropped++;
-      } else {
+      } else if (inbox.placedSec * 1000 > livePlacedAfter) {
         break;
       }
+      // else: placed over a TTL ago and touched since without moving; it expires within REORDER_AFTER_SEC.
     }
     return dropped;
   }
