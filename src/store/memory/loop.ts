@@ -8,6 +8,7 @@ import { index, unindex } from './index-sets.ts';
 import { lruTime } from './lru-time.ts';
 import { NonceStore } from './nonces.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
+import { UsedSessions, type SessionEntry } from './used-sessions.ts';
 
 /**
  * Entry caps. Call URLs: lru-cache needs a `max`; the least
@@ -33,25 +34,22 @@ export interface LoopMemoryStoreOptions {
 /** A full used-session cache is purged of expired sessions at most this often. */
 const PURGE_FULL_EVERY_MS = 10_000;
 
-interface SessionEntry {
-  record: SessionRecord;
-}
-
 /**
- * The in-process Loop store on lru-cache: one cache per record kind, each
- * with a per-entry TTL read from the injected clock, plus per-user indexes
- * (plain Maps of Sets) that the caches' dispose hooks keep in step when an
- * entry is deleted, evicted or purged. Reads check liveness, so a sweep only
- * frees memory.
+ * The in-process Loop store: never-used sessions and call URLs in lru-caches
+ * with a per-entry TTL read from the injected clock, used sessions (read and
+ * touched by every signed request, never evicted) in a plain Map with expiry
+ * times (used-sessions.ts), plus per-user indexes (plain Maps of Sets) that
+ * the dispose hooks keep in step when an entry is deleted, evicted or purged.
+ * Reads check liveness, so a sweep only frees memory.
  */
 export class MemoryLoopStore implements LoopStore {
   readonly #clock: Clock;
   readonly #ttl: ReturnType<typeof lruTime>['ttl'];
   /** Sessions that authenticated a request: never evicted (no set happens once full). */
-  readonly #sessions: LRUCache<string, SessionEntry>;
+  readonly #sessions: UsedSessions<SessionRecord>;
   readonly #maxUsed: number;
   /** Sessions minted and never used: their own budget, the oldest evicted beyond it. */
-  readonly #fresh: LRUCache<string, SessionEntry>;
+  readonly #fresh: LRUCache<string, SessionEntry<SessionRecord>>;
   /** Set while a session moves from #fresh to #sessions: its push registrations stay. */
   #promoting = false;
   /** Clock time of the last purge made because #sessions was full (at most one per PURGE_FULL_EVERY_MS). */
@@ -72,10 +70,7 @@ export class MemoryLoopStore implements LoopStore {
     this.#ttl = time.ttl;
     this.#clock = o.clock;
     this.#maxUsed = o.limits.sessions;
-    this.#sessions = new LRUCache({
-      ...base, max: o.limits.sessions,
-      dispose: (_v, id) => this.#dropPush(id),
-    });
+    this.#sessions = new UsedSessions(() => o.clock.now(), (id) => this.#dropPush(id));
     this.#fresh = new LRUCache({
       ...base, max: o.limits.unusedSessions ?? Math.max(1, Math.floor(o.limits.sessions / 10)),
       dispose: (_v, id) => {
@@ -91,7 +86,7 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   createSession(id: string, record: SessionRecord, ttlMs: number): void {
-    this.#fresh.set(id, { record: frozenCopy(record) }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
+    this.#fresh.set(id, { record: frozenCopy(record), expiresAtMs: 0 }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
   }
 
   getSession(id: string): SessionRecord | undefined {
@@ -101,7 +96,7 @@ export class MemoryLoopStore implements LoopStore {
   touchSession(id: string, ttlMs: number): void {
     const used = this.#sessions.get(id);
     if (used) {
-      this.#sessions.set(id, used, this.#ttl(ttlMs)); // an existing key: never an eviction
+      used.expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
       return;
     }
     const fresh = this.#fresh.get(id);
@@ -116,7 +111,7 @@ export class MemoryLoopStore implements LoopStore {
     } finally {
       this.#promoting = false;
     }
-    this.#sessions.set(id, fresh, this.#ttl(ttlMs));
+    this.#sessions.set(id, fresh, ttlMs);
   }
 
   updateSession(id: string, patch: SessionPatch): boolean {
