@@ -31,9 +31,10 @@ function chars(a: number, b: number, c: number, d: number): string {
  * SipHash-2-4-128 of data[start, end) under `key` (from sipHashKey), as a
  * 16-char latin1 string: the 16 output bytes in order, one char each.
  *
- * One loop runs every SipRound: two per message word (the last word holds
- * the 0–7 bytes left and the length's low byte), then four after v2 ^= 0xee
- * for the first half of the output, then four after v1 ^= 0xdd for the second.
+ * Three kinds of step, each a few SipRounds: two per message word (the last
+ * word holds the 0–7 bytes left and the length's low byte), then four after
+ * v2 ^= 0xee for the first half of the output, then four after v1 ^= 0xdd for
+ * the second (the rounds are written once, in the loop).
  */
 export function sipHash128(key: Int32Array, data: Uint8Array, start: number, end: number): string {
   const k0l = key[0], k0h = key[1], k1l = key[2], k1h = key[3];
@@ -42,13 +43,14 @@ export function sipHash128(key: Int32Array, data: Uint8Array, start: number, end
   let v2l = k0l ^ 0x6e657261, v2h = k0h ^ 0x6c796765;
   let v3l = k1l ^ 0x79746573, v3h = k1h ^ 0x74656462;
   const length = end - start;
-  const messageRounds = ((length >> 3) + 1) * 2;
+  const words = (length >> 3) + 1;
   const full = start + (length & ~7);
   let at = start;
   let ml = 0, mh = 0;
   let firstLow = 0, firstHigh = 0;
-  for (let r = 0; r < messageRounds + 8; r++) {
-    if (r < messageRounds && (r & 1) === 0) {
+  for (let step = 0; step < words + 2; step++) {
+    let rounds = 4;
+    if (step < words) {
       if (at < full) {
         ml = word(data, at);
         mh = word(data, at + 4);
@@ -62,34 +64,37 @@ export function sipHash128(key: Int32Array, data: Uint8Array, start: number, end
         }
       }
       v3l ^= ml; v3h ^= mh;
-    } else if (r === messageRounds) {
+      rounds = 2;
+    } else if (step === words) {
       v2l ^= 0xee;
-    } else if (r === messageRounds + 4) {
+    } else {
       firstLow = v0l ^ v1l ^ v2l ^ v3l;
       firstHigh = v0h ^ v1h ^ v2h ^ v3h;
       v1l ^= 0xdd;
     }
-    // SipRound: (v0 += v1, v1 <<<= 13, v1 ^= v0, v0 <<<= 32), (v2 += v3, v3 <<<= 16, v3 ^= v2),
-    // (v0 += v3, v3 <<<= 21, v3 ^= v0), (v2 += v1, v1 <<<= 17, v1 ^= v2, v2 <<<= 32).
-    let low = (v0l >>> 0) + (v1l >>> 0);
-    v0h = (v0h + v1h + (low > 0xffffffff ? 1 : 0)) | 0; v0l = low | 0;
-    let t = v1h; v1h = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (t >>> 19);
-    v1l ^= v0l; v1h ^= v0h;
-    t = v0l; v0l = v0h; v0h = t;
-    low = (v2l >>> 0) + (v3l >>> 0);
-    v2h = (v2h + v3h + (low > 0xffffffff ? 1 : 0)) | 0; v2l = low | 0;
-    t = v3h; v3h = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (t >>> 16);
-    v3l ^= v2l; v3h ^= v2h;
-    low = (v0l >>> 0) + (v3l >>> 0);
-    v0h = (v0h + v3h + (low > 0xffffffff ? 1 : 0)) | 0; v0l = low | 0;
-    t = v3h; v3h = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (t >>> 11);
-    v3l ^= v0l; v3h ^= v0h;
-    low = (v2l >>> 0) + (v1l >>> 0);
-    v2h = (v2h + v1h + (low > 0xffffffff ? 1 : 0)) | 0; v2l = low | 0;
-    t = v1h; v1h = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (t >>> 15);
-    v1l ^= v2l; v1h ^= v2h;
-    t = v2l; v2l = v2h; v2h = t;
-    if (r < messageRounds && (r & 1) === 1) {
+    for (let r = 0; r < rounds; r++) {
+      // SipRound: (v0 += v1, v1 <<<= 13, v1 ^= v0, v0 <<<= 32), (v2 += v3, v3 <<<= 16, v3 ^= v2),
+      // (v0 += v3, v3 <<<= 21, v3 ^= v0), (v2 += v1, v1 <<<= 17, v1 ^= v2, v2 <<<= 32).
+      let low = (v0l >>> 0) + (v1l >>> 0);
+      v0h = (v0h + v1h + (low > 0xffffffff ? 1 : 0)) | 0; v0l = low | 0;
+      let t = v1h; v1h = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (t >>> 19);
+      v1l ^= v0l; v1h ^= v0h;
+      t = v0l; v0l = v0h; v0h = t;
+      low = (v2l >>> 0) + (v3l >>> 0);
+      v2h = (v2h + v3h + (low > 0xffffffff ? 1 : 0)) | 0; v2l = low | 0;
+      t = v3h; v3h = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (t >>> 16);
+      v3l ^= v2l; v3h ^= v2h;
+      low = (v0l >>> 0) + (v3l >>> 0);
+      v0h = (v0h + v3h + (low > 0xffffffff ? 1 : 0)) | 0; v0l = low | 0;
+      t = v3h; v3h = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (t >>> 11);
+      v3l ^= v0l; v3h ^= v0h;
+      low = (v2l >>> 0) + (v1l >>> 0);
+      v2h = (v2h + v1h + (low > 0xffffffff ? 1 : 0)) | 0; v2l = low | 0;
+      t = v1h; v1h = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (t >>> 15);
+      v1l ^= v2l; v1h ^= v2h;
+      t = v2l; v2l = v2h; v2h = t;
+    }
+    if (step < words) {
       v0l ^= ml; v0h ^= mh;
     }
   }
