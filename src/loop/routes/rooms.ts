@@ -3,6 +3,8 @@ import type { LoopContext } from '../context.ts';
 /** What the rooms endpoints use besides the rooms domain. */
 export type RoomRoutesContext = Pick<LoopContext, 'hawk' | 'limits' | 'log'>;
 import { isLoopError, loopErrors } from '../errors.ts';
+import type { Exchange } from '../exchange.ts';
+import type { RoomInput } from '../rooms/validation.ts';
 import type { LoopRouter } from '../router.ts';
 import type { Rooms } from '../rooms/index.ts';
 import { hawkSession, negotiated, settled } from './guards.ts';
@@ -18,6 +20,18 @@ export function registerRoomRoutes(router: LoopRouter, ctx: RoomRoutesContext, r
   registerRoomActionRoutes(router, ctx, rooms);
 }
 
+/**
+ * POST /rooms once authenticated and not rate-limited. A module function, not
+ * a closure per request: tsx names every const-bound closure with a
+ * defineProperty call, which cost ~1.5 µs a create.
+ */
+function createRoom(rooms: Rooms, ex: Exchange, ownerKey: string, request: RoomInput): MaybeAsync<void> {
+  return then(rooms.owner.create(ownerKey, request), (created) => {
+    if (isLoopError(created)) return ex.fail(created);
+    ex.json(201, created);
+  });
+}
+
 /** §8.3–8.5: POST, GET and PATCH /rooms (Hawk). */
 function registerRoomCollectionRoutes(router: LoopRouter, ctx: RoomRoutesContext, rooms: Rooms): void {
   router.add('POST', '/rooms', {
@@ -28,12 +42,11 @@ function registerRoomCollectionRoutes(router: LoopRouter, ctx: RoomRoutesContext
       // At once when the store answers at once (no promise hop).
       return settled(then(hawkSession(ctx, ex), (session) => {
         if (!session || !negotiated(ex)) return;
-        const create = (): MaybeAsync<void> => then(rooms.owner.create(session.record.userKey, request), (created) => {
-          if (isLoopError(created)) return ex.fail(created);
-          ex.json(201, created);
-        });
-        if (!ctx.limits.rooms) return create();
-        return ctx.limits.rooms.take(ex.req.client).then((waitSec) => (waitSec > 0 ? ex.fail(loopErrors.rateLimited(waitSec)) : create()));
+        const ownerKey = session.record.userKey;
+        if (!ctx.limits.rooms) return createRoom(rooms, ex, ownerKey, request);
+        return ctx.limits.rooms
+          .take(ex.req.client)
+          .then((waitSec) => (waitSec > 0 ? ex.fail(loopErrors.rateLimited(waitSec)) : createRoom(rooms, ex, ownerKey, request)));
       }));
     },
   });

@@ -88,7 +88,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
-    this.#rooms.set(room.roomToken, { room: deepFrozen(room), participants: new Map() }, this.#ttl(ttlMs));
+    this.#rooms.set(room.roomToken, { room: frozenRoom(room), participants: new Map() }, this.#ttl(ttlMs));
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
     return true;
   }
@@ -153,7 +153,8 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
     const previous = entry.participants.get(participant.key);
     if (previous) this.#unfile(roomToken, participant.key, previous.bucket);
-    entry.participants.set(participant.key, { record: deepFrozen(participant), expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
+    // A flat record (only strings, numbers and booleans): frozen where it is, no walk.
+    entry.participants.set(participant.key, { record: Object.freeze(participant), expiresAtMs, bucket: this.#file(roomToken, participant.key, expiresAtMs) });
   }
 
   getParticipant(roomToken: string, key: string): ParticipantRecord | undefined {
@@ -261,4 +262,10 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   get filedExpiries(): number {
     return this.#expiries.size;
   }
+}
+
+/** A room handed over at create, frozen in place: its context is its one nested field (no walk of the rest). */
+function frozenRoom(room: RoomRecord): RoomRecord {
+  if (room.context !== null) deepFrozen(room.context);
+  return Object.freeze(room);
 }

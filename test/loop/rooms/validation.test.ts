@@ -18,6 +18,21 @@ const error = (input: RoomInput, maxContextBytes?: number) => {
   return out.error;
 };
 
+test('the context size limit is the UTF-8 bytes of its JSON, exactly: escapes, non-ASCII, numbers and nesting', () => {
+  const contexts = [
+    { ...CONTEXT, pad: '\u0001\n"é€😀\ud800'.repeat(7) },
+    { ...CONTEXT, n: [1e20, -1.2345678901234567e-7, 0.1, true, null, { deep: ['x', 'ü'] }] },
+    { ...CONTEXT, ['k\u0002ÿ'.repeat(5)]: 'v' },
+  ];
+  for (const context of contexts) {
+    const size = Buffer.byteLength(JSON.stringify(context));
+    for (let limit = Math.max(1, size - 3); limit <= size + 3; limit++) {
+      const out = validateRoomFields({ context, roomOwner: 'o', maxSize: 2 }, settings, limit);
+      assert.equal(isLoopError(out), size > limit, `a ${size}-byte context against a limit of ${limit}`);
+    }
+  }
+});
+
 test('§8.3 missing parameters of a create, the context/roomName group first', () => {
   assert.deepEqual(missingForCreate({}), ['context,roomName', 'roomOwner', 'maxSize']);
   assert.deepEqual(missingForCreate({ context: WRONG_TYPE, roomOwner: WRONG_TYPE }), ['maxSize'], 'a present value of the wrong type is not missing');
