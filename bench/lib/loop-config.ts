@@ -11,6 +11,6 @@ import { join } from 'node:path';
 export function loopBenchEnv(): Record<string, string> {
   const path = join(mkdtempSync(join(tmpdir(), 'signalbox-bench-')), 'loop.json');
   const big = 10_000_000;
-  writeFileSync(path, JSON.stringify({ limits: { roomsPerOwner: big, callUrlsPerUser: big, callsPerUser: big, calls: big, callUrls: big } }));
+  writeFileSync(path, JSON.stringify({ limits: { roomsPerOwner: big, callUrlsPerUser: big, callsPerUser: big, calls: big, callUrls: big, nonces: big } }));
   return { SIGNALBOX_CONFIG: path };
 }

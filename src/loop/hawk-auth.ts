@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import Hawk from 'hawk';
 import type { Logger } from 'pino';
 import { isStoreError, storeFailureFields, type StoreError } from '../store/errors.ts';
@@ -7,6 +6,7 @@ import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
 import { loopErrors, type LoopError } from './errors.ts';
 import type { AuthedSession, HawkPass } from './exchange.ts';
 import { hawkMac, parseHawkHeader, sameMac, type HawkHeader } from './hawk-mac.ts';
+import { nonceKey } from './nonce-key.ts';
 
 export interface HawkAuthOptions {
   readonly store: LoopStore;
@@ -43,14 +43,6 @@ type FastOutcome = HawkVerified | 'full' | StoreError | undefined;
 
 /** A store failure is reported as one (503); anything else thrown sends the request down the slow path. */
 const storeFailureOrNothing = (err: unknown): StoreError | undefined => (isStoreError(err) ? err : undefined);
-/** A nonce longer than this is stored as its hash: the nonce store's memory per entry stays small. */
-const MAX_STORED_NONCE = 64;
-
-/** The replay-cache key of (key, ts, nonce). */
-function nonceKey(key: string, ts: string, nonce: string): string {
-  const raw = `${key}:${ts}:${nonce}`;
-  return nonce.length <= MAX_STORED_NONCE ? raw : createHash('sha256').update(raw).digest('base64');
-}
 
 /** Text before the first space of an Authorization value, lower-cased ('' when none). */
 export function authScheme(authorization: string): string {

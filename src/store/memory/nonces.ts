@@ -8,6 +8,7 @@ import type { NonceClaim } from '../loop.ts';
  * the expired ones are dropped from the front of the Map, a few at a time.
  */
 export class NonceStore {
+  /** Key → the clock millisecond it expires at, rounded up (an integer: no boxed number per entry for the first 24 days of uptime). */
   readonly #expiries = new Map<string, number>();
 
   constructor(
@@ -26,7 +27,7 @@ export class NonceStore {
       this.#dropExpiredFront(now);
       if (this.#expiries.size >= this.max) return 'full';
     }
-    this.#expiries.set(key, now + Math.max(1, ttlMs));
+    this.#expiries.set(key, Math.ceil(now + Math.max(1, ttlMs)));
     return 'claimed';
   }
 
