@@ -91,7 +91,7 @@ export class MemoryCallStateStore implements CallStateStore {
     if (this.#calls.size >= (this.#o.maxCalls ?? Infinity)) return [];
     const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u) < maxPerUser);
     if (users.length === 0) return users;
-    this.#calls.set(call.callId, new Call(frozenCopy(call), users.length === 1 ? users[0] : users, this.#now() + this.#o.callDurationMs));
+    this.#calls.set(call.callId, new Call(frozenCopy(call), users.length === 1 ? users[0] : [...users], this.#now() + this.#o.callDurationMs));
     for (const user of users) index(this.#userCalls, user, call.callId);
     return users;
   }
