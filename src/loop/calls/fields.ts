@@ -19,20 +19,24 @@ export interface CallFields {
   readonly channel: string;
 }
 
-const CALL_TYPES = new Set(['audio', 'audio-video']);
+/**
+ * The call types, each to its own string: a valid callType is answered with
+ * this one rather than the string parsed from the body, which every call
+ * would otherwise hold for its lifetime.
+ */
+const CALL_TYPES = new Map([['audio', 'audio'], ['audio-video', 'audio-video']]);
 
 /** §7.2 step 2 / §7.3 steps 2–3: callType, optional subject (≤ `maxSubject`) and channel, in that order. */
 export function callFields(request: CallRequest, maxSubject: number): CallFields | LoopError {
   const { callType, subject, channel } = request;
   if (callType === undefined) return loopErrors.missing(['callType']);
-  if (callType === WRONG_TYPE || !CALL_TYPES.has(callType)) {
-    return loopErrors.invalid("callType should be 'audio' or 'audio-video'");
-  }
+  const type = callType === WRONG_TYPE ? undefined : CALL_TYPES.get(callType);
+  if (type === undefined) return loopErrors.invalid("callType should be 'audio' or 'audio-video'");
   if (subject !== undefined) {
     if (subject === WRONG_TYPE) return loopErrors.invalid('subject should be a string');
     if (subject.length > maxSubject) return loopErrors.invalid(`Call subject should be shorter than ${maxSubject} characters`);
   }
   if (channel === WRONG_TYPE) return loopErrors.invalid('channel should be a string');
   const ch = channel !== undefined && channel !== '' ? channel : 'default';
-  return subject !== undefined ? { callType, subject, channel: ch } : { callType, channel: ch };
+  return subject !== undefined ? { callType: type, subject, channel: ch } : { callType: type, channel: ch };
 }

@@ -27,20 +27,34 @@ class Device {
   constructor(readonly role: Role, public leaseUntil: number) {}
 }
 
+/** A placed call's markers; every change makes a new array, so the calls that never progressed share this one. */
+const INIT_ONLY: readonly Marker[] = Object.freeze(['init']);
+const TERMINATED: readonly Marker[] = Object.freeze([]);
+
+/**
+ * A call, kept for its whole lifetime (every call placed is held for
+ * `callDurationMs`), so it is kept small: the markers are shared arrays until
+ * they change, the devices map exists only while the call has devices, a
+ * single callee is held as its key, and times are small integers (see #now).
+ * Each object held per call is one more for every young-generation
+ * collection to copy while the call is new.
+ */
 class Call {
-  readonly markers = new Set<Marker>(['init']);
-  reason: string | undefined;
-  readonly devices = new Map<string, Device>();
-  constructor(readonly record: PlacedCall, readonly users: readonly string[], readonly expiresAt: number) {}
+  /** Distinct markers in the order they were set; never mutated (replaced). */
+  markers: readonly Marker[] = INIT_ONLY;
+  reason: string | undefined = undefined;
+  /** The call's devices; undefined while it has none. */
+  devices: Map<string, Device> | undefined = undefined;
+  constructor(readonly record: PlacedCall, readonly users: string | readonly string[], readonly expiresAt: number) {}
 
   get state(): CallState {
-    return stateForMarkerCount(this.markers.size);
+    return stateForMarkerCount(this.markers.length);
   }
 
   /** Devices of `role` whose lease has not lapsed at `now`. */
   live(role: Role, now: number): number {
     let n = 0;
-    for (const d of this.devices.values()) if (d.role === role && d.leaseUntil > now) n++;
+    if (this.devices) for (const d of this.devices.values()) if (d.role === role && d.leaseUntil > now) n++;
     return n;
   }
 }
@@ -61,11 +75,13 @@ export class MemoryCallStateStore implements CallStateStore {
   readonly #active = new Set<string>();
   readonly #listeners = new Map<string, Set<StateListener>>();
   readonly #o: MemoryCallStateStoreOptions;
+  readonly #epoch: number;
 
   readonly #stopSweeping: () => void;
 
   constructor(options: MemoryCallStateStoreOptions) {
     this.#o = options;
+    this.#epoch = options.clock.now();
     this.#stopSweeping = startSweeping(options.sweep, () => this.sweep());
   }
 
@@ -75,7 +91,7 @@ export class MemoryCallStateStore implements CallStateStore {
     if (this.#calls.size >= (this.#o.maxCalls ?? Infinity)) return [];
     const users = [...new Set(calleeUserKeys)].filter((u) => this.#countLive(u) < maxPerUser);
     if (users.length === 0) return users;
-    this.#calls.set(call.callId, new Call(frozenCopy(call), users, this.#now() + this.#o.callDurationMs));
+    this.#calls.set(call.callId, new Call(frozenCopy(call), users.length === 1 ? users[0] : [...users], this.#now() + this.#o.callDurationMs));
     for (const user of users) index(this.#userCalls, user, call.callId);
     return users;
   }
@@ -115,8 +131,8 @@ export class MemoryCallStateStore implements CallStateStore {
     const call = this.#live(callId);
     if (!call) return undefined;
     const before = call.state;
-    const added = allowedFrom.includes(before) && !call.markers.has(marker);
-    if (added) call.markers.add(marker);
+    const added = allowedFrom.includes(before) && !call.markers.includes(marker);
+    if (added) call.markers = [...call.markers, marker];
     return { before, after: call.state, added, ...(call.reason !== undefined && { reason: call.reason }) };
   }
 
@@ -128,7 +144,7 @@ export class MemoryCallStateStore implements CallStateStore {
   join(device: DeviceRef, role: Role, leaseMs: number): number | undefined {
     const call = this.#live(device.callId);
     if (!call) return undefined;
-    call.devices.set(device.deviceId, new Device(role, this.#now() + leaseMs));
+    (call.devices ??= new Map()).set(device.deviceId, new Device(role, this.#now() + leaseMs));
     this.#active.add(device.callId);
     return call.live(role, this.#now());
   }
@@ -137,7 +153,7 @@ export class MemoryCallStateStore implements CallStateStore {
     const now = this.#now();
     const lost: DeviceRef[] = [];
     for (const ref of devices) {
-      const device = this.#live(ref.callId)?.devices.get(ref.deviceId);
+      const device = this.#live(ref.callId)?.devices?.get(ref.deviceId);
       // A lapsed lease is not revived: the socket already counts as closed.
       if (device && device.leaseUntil > now) device.leaseUntil = now + leaseMs;
       else lost.push({ callId: ref.callId, deviceId: ref.deviceId });
@@ -147,13 +163,13 @@ export class MemoryCallStateStore implements CallStateStore {
 
   leave(ref: DeviceRef): LeaveOutcome | undefined {
     const call = this.#live(ref.callId);
-    const device = call?.devices.get(ref.deviceId);
+    const device = call?.devices?.get(ref.deviceId);
     if (!call || !device) return undefined;
     return this.#remove(call, ref, device);
   }
 
   setDeadline(ref: DeviceRef, kind: DeadlineKind, inMs: number): boolean {
-    const device = this.#live(ref.callId)?.devices.get(ref.deviceId);
+    const device = this.#live(ref.callId)?.devices?.get(ref.deviceId);
     if (!device || device.leaseUntil <= this.#now()) return false; // a lapsed lease is a closed socket: no timer
     device.deadlines.set(kind, this.#now() + inMs);
     return true;
@@ -161,7 +177,7 @@ export class MemoryCallStateStore implements CallStateStore {
 
   fireDeadline(ref: DeviceRef, kind: DeadlineKind): Firing | undefined {
     const call = this.#live(ref.callId);
-    const device = call?.devices.get(ref.deviceId);
+    const device = call?.devices?.get(ref.deviceId);
     const at = device?.deadlines.get(kind);
     if (!call || !device || at === undefined) return undefined;
     // As a poll would now: a lease that lapsed before the deadline fell due is reaped first and takes it along.
@@ -177,7 +193,7 @@ export class MemoryCallStateStore implements CallStateStore {
     for (const callId of [...this.#active]) {
       if (fired.length >= max) break;
       const call = this.#live(callId);
-      if (!call) continue;
+      if (!call?.devices) continue;
       // What fell due in this call, in time order: a deadline that came before its device's lease ended fires first.
       const due: { at: number; deviceId: string; device: Device; kind: DeadlineKind | 'lease' }[] = [];
       for (const [deviceId, device] of call.devices) {
@@ -187,7 +203,7 @@ export class MemoryCallStateStore implements CallStateStore {
       due.sort((a, b) => a.at - b.at);
       for (const item of due) {
         if (fired.length >= max) break;
-        if (call.devices.get(item.deviceId) !== item.device) continue; // reaped just before
+        if (call.devices?.get(item.deviceId) !== item.device) continue; // reaped just before
         const ref = { callId, deviceId: item.deviceId };
         if (item.kind === 'lease') {
           fired.push({ ...ref, kind: 'lease', terminated: this.#remove(call, ref, item.device).terminated });
@@ -257,8 +273,11 @@ export class MemoryCallStateStore implements CallStateStore {
 
   /** Removes a device (a leave or a lapsed lease): §12.9 when it was its role's last live one. */
   #remove(call: Call, ref: DeviceRef, device: Device): LeaveOutcome {
-    call.devices.delete(ref.deviceId);
-    if (call.devices.size === 0) this.#active.delete(ref.callId);
+    call.devices!.delete(ref.deviceId);
+    if (call.devices!.size === 0) {
+      call.devices = undefined;
+      this.#active.delete(ref.callId);
+    }
     const left = call.live(device.role, this.#now());
     return { left, terminated: left === 0 && this.#terminate(call, CLOSED_REASON, LIVE_STATES) };
   }
@@ -270,7 +289,7 @@ export class MemoryCallStateStore implements CallStateStore {
    */
   #terminate(call: Call, reason: string | undefined, onlyFrom: readonly CallState[] | undefined, publish = true): boolean {
     if (onlyFrom && !onlyFrom.includes(call.state)) return false;
-    call.markers.clear();
+    call.markers = TERMINATED;
     if (reason !== undefined) call.reason = reason;
     if (publish) this.#deliver({ callId: call.record.callId, state: 'terminated', ...(reason !== undefined && { reason }) });
     return true;
@@ -284,8 +303,13 @@ export class MemoryCallStateStore implements CallStateStore {
     for (const listener of [...listeners]) listener(message);
   }
 
+  /**
+   * The store's time: ms since it was built. Expiries, leases and deadlines
+   * are then small integers (V8 Smis) for the first 24.8 days of a process,
+   * where epoch milliseconds would each take a heap number per call.
+   */
   #now(): number {
-    return this.#o.clock.now();
+    return this.#o.clock.now() - this.#epoch;
   }
 
   /** The call if it exists and has not expired; an expired one is dropped here (read-time expiry). */
@@ -303,6 +327,7 @@ export class MemoryCallStateStore implements CallStateStore {
     if (!call) return;
     this.#calls.delete(callId);
     this.#active.delete(callId);
-    for (const user of call.users) unindex(this.#userCalls, user, callId);
+    if (typeof call.users === 'string') unindex(this.#userCalls, call.users, callId);
+    else for (const user of call.users) unindex(this.#userCalls, user, callId);
   }
 }

@@ -5,14 +5,15 @@ import type {
 } from '../loop.ts';
 import { frozenCopy } from './frozen.ts';
 import { index, unindex } from './index-sets.ts';
+import { lruCap } from './lru-cap.ts';
 import { lruTime } from './lru-time.ts';
 import { NonceStore } from './nonces.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { UsedSessions, type SessionEntry } from './used-sessions.ts';
 
 /**
- * Entry caps. Call URLs: lru-cache needs a `max`; the least
- * recently used entry goes first beyond it. Used sessions and nonces are
+ * Entry caps. Call URLs: the least recently used entry goes first
+ * beyond the cap (lruCap: nothing is allocated for it in advance). Used sessions and nonces are
  * never evicted (security state): past their cap new ones are not admitted.
  * Never-used sessions have their own budget, evicting the oldest of them.
  */
@@ -72,13 +73,13 @@ export class MemoryLoopStore implements LoopStore {
     this.#maxUsed = o.limits.sessions;
     this.#sessions = new UsedSessions(() => o.clock.now(), (id) => this.#dropPush(id));
     this.#fresh = new LRUCache({
-      ...base, max: o.limits.unusedSessions ?? Math.max(1, Math.floor(o.limits.sessions / 10)),
+      ...base, ...lruCap(o.limits.unusedSessions ?? Math.max(1, Math.floor(o.limits.sessions / 10))),
       dispose: (_v, id) => {
         if (!this.#promoting) this.#dropPush(id);
       },
     });
     this.#callUrls = new LRUCache({
-      ...base, max: o.limits.callUrls,
+      ...base, ...lruCap(o.limits.callUrls),
       dispose: (v, token) => unindex(this.#userCallUrls, v.userKey, token),
     });
     this.#nonces = new NonceStore(o.limits.nonces, () => o.clock.now());

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.ts';
 import { deepFrozen, frozenCopy } from './frozen.ts';
 import { index, unindex } from './index-sets.ts';
+import { lruCap } from './lru-cap.ts';
 import { lruTime } from './lru-time.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
@@ -11,7 +12,7 @@ import type {
   RoomRecord,
 } from '../rooms.ts';
 
-/** Entry caps: lru-cache needs a `max`; the least recently used entry goes first beyond it. */
+/** Entry caps: the least recently used entry goes first beyond them (lruCap: nothing is allocated for them in advance). */
 export interface LoopRoomMemoryLimits {
   readonly rooms: number;
   readonly deletedNotices: number;
@@ -73,11 +74,11 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const base = time.options;
     this.#ttl = time.ttl;
     this.#rooms = new LRUCache({
-      ...base, max: limits.rooms,
+      ...base, ...lruCap(limits.rooms),
       dispose: (v, token) => unindex(this.#ownerRooms, v.room.ownerKey, token),
     });
     this.#notices = new LRUCache({
-      ...base, max: limits.deletedNotices,
+      ...base, ...lruCap(limits.deletedNotices),
       dispose: (v, key) => unindex(this.#ownerNotices, v.ownerKey, key),
     });
     this.#expiries = new ExpiryBuckets(BUCKET_MS, o.clock.now());
