@@ -5,7 +5,7 @@ import { join } from 'node:path';
 /**
  * The environment of a Loop benchmark server: a config file that lifts the
  * per-user quotas (rooms per owner, call URLs and calls per user) and the
- * store's call cap, which a load from a few hundred sessions passes in
+ * store's call and nonce caps, which a load from a few hundred sessions passes in
  * seconds. Every other Loop setting keeps its default.
  */
 export function loopBenchEnv(): Record<string, string> {
