@@ -39,3 +39,19 @@ test('memory loop store: call URLs beyond their entry cap push out the least rec
   assert.equal(await store.countCallUrls('u1'), 2);
   await store.close();
 });
+
+test('memory loop store: the periodic sweep drops call URLs as they come due, and keeps a rewritten one until its new time', async () => {
+  const time = new FakeTime();
+  const stores = smallStores(time, 100);
+  const url = (token: string) => ({ token, userKey: 'u1', issuer: '', timestamp: 1, expires: 2 });
+  await stores.loop.putCallUrl(url('t1'), 10_000);
+  await stores.loop.putCallUrl(url('t2'), 10_000);
+  time.advance(5_000);
+  await stores.loop.putCallUrl(url('t2'), 50_000); // rewritten: lives until 55 s
+  time.advance(25_000); // the 30 s sweep
+  assert.equal((await stores.loop.stats()).callUrls, 1);
+  assert.notEqual(await stores.loop.getCallUrl('t2'), undefined);
+  time.advance(30_000); // the 60 s sweep
+  assert.equal((await stores.loop.stats()).callUrls, 0);
+  await closeStores(stores);
+});

@@ -92,3 +92,30 @@ test('expiry buckets: unfile takes a key out of the bucket file returned; other 
   b.unfile('b', bb); // a bucket already handed out
   assert.equal(b.size, 0);
 });
+
+test('memory room store: the periodic sweep keeps a room whose lifetime a join extended, and drops it once that is over', async () => {
+  const time = new FakeTime();
+  const stores = smallStores(time);
+  await stores.rooms.createRoom(room('r1'), 40_000);
+  await stores.rooms.createRoom(room('r2'), 40_000);
+  time.advance(20_000);
+  assert.equal(await seat(stores.rooms, 'r1', person('a'), 1000, 40_000), true); // r1 now lives until 60 s
+  time.advance(40_000); // sweeps at 30 s and 60 s: r2 came due at 40 s, r1's old time passed, its new one at 60 s
+  assert.deepEqual((await stores.rooms.stats()).rooms, 0, 'both gone at the 60 s sweep');
+  assert.equal(await stores.rooms.countRooms('u1'), 0, 'the owner index follows');
+  await closeStores(stores);
+});
+
+test('memory room store: a room still live when its old time comes due survives the sweep', async () => {
+  const time = new FakeTime();
+  const stores = smallStores(time);
+  await stores.rooms.createRoom(room('r1'), 25_000);
+  time.advance(20_000);
+  assert.equal(await seat(stores.rooms, 'r1', person('a'), 1000, 100_000), true); // until 120 s
+  time.advance(40_000); // sweeps at 30 s and 60 s
+  assert.equal((await stores.rooms.stats()).rooms, 1);
+  assert.notEqual(await stores.rooms.getRoom('r1'), undefined);
+  time.advance(60_000); // the 120 s sweep
+  assert.equal((await stores.rooms.stats()).rooms, 0);
+  await closeStores(stores);
+});

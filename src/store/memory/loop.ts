@@ -5,6 +5,7 @@ import type {
 } from '../loop.ts';
 import { frozenCopy } from './frozen.ts';
 import { index, unindex } from './index-sets.ts';
+import { DueKeys } from './due-keys.ts';
 import { lruCap } from './lru-cap.ts';
 import { lruTime } from './lru-time.ts';
 import { NonceStore } from './nonces.ts';
@@ -43,6 +44,11 @@ const PURGE_FULL_EVERY_MS = 10_000;
  * the dispose hooks keep in step when an entry is deleted, evicted or purged.
  * Reads check liveness, so a sweep only frees memory.
  */
+/** A never-used session, with its bucket in #dueFresh. */
+interface FreshEntry extends SessionEntry<SessionRecord> {
+  bucket: number;
+}
+
 export class MemoryLoopStore implements LoopStore {
   readonly #clock: Clock;
   readonly #ttl: ReturnType<typeof lruTime>['ttl'];
@@ -50,12 +56,15 @@ export class MemoryLoopStore implements LoopStore {
   readonly #sessions: UsedSessions<SessionRecord>;
   readonly #maxUsed: number;
   /** Sessions minted and never used: their own budget, the oldest evicted beyond it. */
-  readonly #fresh: LRUCache<string, SessionEntry<SessionRecord>>;
+  readonly #fresh: LRUCache<string, FreshEntry>;
   /** Set while a session moves from #fresh to #sessions: its push registrations stay. */
   #promoting = false;
   /** Clock time of the last purge made because #sessions was full (at most one per PURGE_FULL_EVERY_MS). */
   #lastFullPurge = -Infinity;
   readonly #callUrls: LRUCache<string, CallUrlRecord>;
+  /** Fresh sessions and call URLs by expiry, for the periodic sweep (see DueKeys). */
+  readonly #dueFresh: DueKeys;
+  readonly #dueCallUrls: DueKeys;
   readonly #nonces: NonceStore;
   /** userKey → sessionId → URLs. */
   readonly #push = new Map<string, Map<string, PushUrls>>();
@@ -74,7 +83,8 @@ export class MemoryLoopStore implements LoopStore {
     this.#sessions = new UsedSessions(() => o.clock.now(), (id) => this.#dropPush(id));
     this.#fresh = new LRUCache({
       ...base, ...lruCap(o.limits.unusedSessions ?? Math.max(1, Math.floor(o.limits.sessions / 10))),
-      dispose: (_v, id) => {
+      dispose: (v, id) => {
+        this.#dueFresh.unfile(id, v.bucket);
         if (!this.#promoting) this.#dropPush(id);
       },
     });
@@ -82,12 +92,17 @@ export class MemoryLoopStore implements LoopStore {
       ...base, ...lruCap(o.limits.callUrls),
       dispose: (v, token) => unindex(this.#userCallUrls, v.userKey, token),
     });
-    this.#nonces = new NonceStore(o.limits.nonces, () => o.clock.now());
-    this.#stopSweeping = startSweeping(o.sweep, () => this.sweep());
+    const now = () => o.clock.now();
+    this.#dueFresh = new DueKeys(this.#fresh, now);
+    // A call URL's record is frozen, so its bucket is not kept: a deleted or rewritten URL's key stays filed until it comes due.
+    this.#dueCallUrls = new DueKeys(this.#callUrls, now);
+    this.#nonces = new NonceStore(o.limits.nonces, now);
+    this.#stopSweeping = startSweeping(o.sweep, () => this.#sweepDue());
   }
 
   createSession(id: string, record: SessionRecord, ttlMs: number): void {
-    this.#fresh.set(id, { record: frozenCopy(record), expiresAtMs: 0 }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
+    const bucket = this.#dueFresh.file(id, ttlMs);
+    this.#fresh.set(id, { record: frozenCopy(record), expiresAtMs: 0, bucket }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
   }
 
   getSession(id: string): SessionRecord | undefined {
@@ -103,6 +118,8 @@ export class MemoryLoopStore implements LoopStore {
     const fresh = this.#fresh.get(id);
     if (!fresh) return;
     if (!this.#hasUsedRoom()) {
+      this.#dueFresh.unfile(id, fresh.bucket);
+      fresh.bucket = this.#dueFresh.file(id, ttlMs);
       this.#fresh.set(id, fresh, this.#ttl(ttlMs)); // stays never-used until there is room
       return;
     }
@@ -166,6 +183,7 @@ export class MemoryLoopStore implements LoopStore {
     if (!replaces && this.#atCap(record.userKey, maxPerUser)) return false;
     if (current && !replaces) unindex(this.#userCallUrls, current.userKey, record.token); // moves to another user
     this.#callUrls.set(record.token, frozenCopy(record), this.#ttl(ttlMs));
+    this.#dueCallUrls.file(record.token, ttlMs);
     index(this.#userCallUrls, record.userKey, record.token);
     return true;
   }
@@ -195,11 +213,20 @@ export class MemoryLoopStore implements LoopStore {
     return this.#nonces.claim(nonceKey, ttlMs);
   }
 
+  /** Drops every expired entry now (a pass over all of them; the periodic sweep is #sweepDue). */
   sweep(): void {
     this.#nonces.sweep();
     this.#callUrls.purgeStale();
     this.#sessions.purgeStale();
     this.#fresh.purgeStale();
+  }
+
+  /** The periodic sweep: expired nonces, and only the fresh sessions and call URLs that came due (within a second). */
+  #sweepDue(): void {
+    this.#nonces.sweep();
+    this.#dueCallUrls.sweep();
+    this.#sessions.purgeStale();
+    this.#dueFresh.sweep();
   }
 
   stats(): LoopStoreStats {
@@ -220,6 +247,8 @@ export class MemoryLoopStore implements LoopStore {
     this.#fresh.clear();
     this.#callUrls.clear();
     this.#nonces.clear();
+    this.#dueFresh.clear();
+    this.#dueCallUrls.clear();
   }
 
   #isSession(id: string): boolean {

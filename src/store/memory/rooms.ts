@@ -5,6 +5,7 @@ import { index, unindex } from './index-sets.ts';
 import { lruCap } from './lru-cap.ts';
 import { lruTime } from './lru-time.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
+import { DueKeys } from './due-keys.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
 import { capacityRefusal } from '../room-capacity.ts';
 import type {
@@ -36,6 +37,8 @@ interface Participant {
 interface RoomEntry {
   room: RoomRecord;
   readonly participants: Map<string, Participant>;
+  /** Its bucket in #dueRooms (moved when the room's lifetime is). */
+  bucket: number;
 }
 interface NoticeEntry {
   readonly ownerKey: string;
@@ -64,6 +67,9 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   readonly #ownerNotices = new Map<string, Set<string>>();
   /** "roomToken participantKey" by expiry time (stale entries are skipped when they come due). */
   readonly #expiries: ExpiryBuckets;
+  /** Room tokens and notice keys by expiry, for the periodic sweep (see DueKeys). */
+  readonly #dueRooms: DueKeys;
+  readonly #dueNotices: DueKeys;
 
   readonly #stopSweeping: () => void;
 
@@ -75,21 +81,28 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     this.#ttl = time.ttl;
     this.#rooms = new LRUCache({
       ...base, ...lruCap(limits.rooms),
-      dispose: (v, token) => unindex(this.#ownerRooms, v.room.ownerKey, token),
+      dispose: (v, token) => {
+        unindex(this.#ownerRooms, v.room.ownerKey, token);
+        this.#dueRooms.unfile(token, v.bucket);
+      },
     });
     this.#notices = new LRUCache({
       ...base, ...lruCap(limits.deletedNotices),
       dispose: (v, key) => unindex(this.#ownerNotices, v.ownerKey, key),
     });
     this.#expiries = new ExpiryBuckets(BUCKET_MS, o.clock.now());
-    this.#stopSweeping = startSweeping(o.sweep, () => this.sweep());
+    const now = () => o.clock.now();
+    this.#dueRooms = new DueKeys(this.#rooms, now);
+    this.#dueNotices = new DueKeys(this.#notices, now);
+    this.#stopSweeping = startSweeping(o.sweep, () => this.#sweepDue());
   }
 
   createRoom(room: RoomRecord, ttlMs: number, maxPerOwner = Infinity): boolean {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
-    this.#rooms.set(room.roomToken, { room: frozenRoom(room), participants: new Map() }, this.#ttl(ttlMs));
+    const bucket = this.#dueRooms.file(room.roomToken, ttlMs);
+    this.#rooms.set(room.roomToken, { room: frozenRoom(room), participants: new Map(), bucket }, this.#ttl(ttlMs));
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
     return true;
   }
@@ -121,6 +134,8 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   #update(roomToken: string, entry: RoomEntry, patch: RoomPatch, ttlMs: number): RoomRecord {
     entry.room = frozenCopy(entry.room, deepFrozen(patch)); // a patch of flat fields, or a context frozen in place
+    this.#dueRooms.unfile(roomToken, entry.bucket);
+    entry.bucket = this.#dueRooms.file(roomToken, ttlMs);
     this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
   }
@@ -211,6 +226,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): void {
     const key = ownerKey + SEP + notice.roomToken;
     this.#notices.set(key, { ownerKey, notice: frozenCopy(notice) }, this.#ttl(ttlMs));
+    this.#dueNotices.file(key, ttlMs); // a notice is written once: a stale key is only a rewrite's, checked when due
     index(this.#ownerNotices, ownerKey, key);
   }
 
@@ -223,9 +239,16 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     return out;
   }
 
+  /** Drops every expired room and notice now (a pass over all of them; the periodic sweep is #sweepDue). */
   sweep(): void {
     this.#rooms.purgeStale();
     this.#notices.purgeStale();
+  }
+
+  /** The periodic sweep: only the rooms and notices that came due (at most a second after they expired). */
+  #sweepDue(): void {
+    this.#dueRooms.sweep();
+    this.#dueNotices.sweep();
   }
 
   stats(): LoopRoomStoreStats {
@@ -244,6 +267,8 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     this.#rooms.clear();
     this.#notices.clear();
     this.#expiries.clear();
+    this.#dueRooms.clear();
+    this.#dueNotices.clear();
   }
 
   #liveParticipant(roomToken: string, key: string): Participant | undefined {
