@@ -112,7 +112,7 @@ export class MemoryLoopStore implements LoopStore {
   touchSession(id: string, ttlMs: number): void {
     const used = this.#sessions.get(id);
     if (used) {
-      used.expiresAtMs = this.#clock.now() + Math.max(1, ttlMs);
+      this.#sessions.touch(id, used, ttlMs);
       return;
     }
     const fresh = this.#fresh.get(id);
@@ -221,11 +221,11 @@ export class MemoryLoopStore implements LoopStore {
     this.#fresh.purgeStale();
   }
 
-  /** The periodic sweep: expired nonces, and only the fresh sessions and call URLs that came due (within a second). */
+  /** The periodic sweep: expired nonces, and only the sessions and call URLs that came due (see DueKeys, UsedSessions). */
   #sweepDue(): void {
     this.#nonces.sweep();
     this.#dueCallUrls.sweep();
-    this.#sessions.purgeStale();
+    this.#sessions.sweepDue();
     this.#dueFresh.sweep();
   }
 

@@ -1,26 +1,44 @@
+import { ExpiryBuckets } from './expiry-buckets.ts';
+
 /** A session record with the clock time it expires at (live while `expiresAtMs` > now). */
 export interface SessionEntry<R> {
   record: R;
   expiresAtMs: number;
 }
 
+/** Entries of the due index; its buckets' width is the most a periodic sweep drops an entry late. */
+interface Filed<R> extends SessionEntry<R> {
+  bucket?: number;
+}
+
+/**
+ * Filed by expiry in buckets this wide: a session touched by every signed
+ * request moves to a later bucket at most once a minute (a touch within the
+ * same minute changes only its expiry time).
+ */
+const BUCKET_MS = 60_000;
+
 /**
  * Sessions that authenticated a request: a plain Map with an expiry time per
  * entry. Every signed request reads its session and restarts its lifetime,
  * and these are never evicted (no LRU order to keep), so an lru-cache's
  * recency and TTL bookkeeping on each read and write bought nothing here:
- * a read is a lookup and a clock check, a touch one field write. Expired
- * entries are dropped when read, or by `purgeStale` (a pass over all of
- * them, as lru-cache's own purge is); `onGone` hears of every entry that
- * leaves, however it leaves.
+ * a read is a lookup and a clock check, a touch one field write (and, once a
+ * minute, a move to a later expiry bucket). Expired entries are dropped when
+ * read, by `sweepDue` (the periodic sweep: only the buckets that came due, so
+ * at most a minute late) or by `purgeStale` (a pass over all of them: exact);
+ * `onGone` hears of every entry that leaves, however it leaves.
  */
 export class UsedSessions<R> {
-  readonly #entries = new Map<string, SessionEntry<R>>();
+  readonly #entries = new Map<string, Filed<R>>();
+  readonly #due: ExpiryBuckets;
 
   constructor(
     private readonly now: () => number,
     private readonly onGone: (id: string) => void,
-  ) {}
+  ) {
+    this.#due = new ExpiryBuckets(BUCKET_MS, now());
+  }
 
   /** Entries held, expired ones not yet dropped included (as lru-cache counts). */
   get size(): number {
@@ -42,20 +60,50 @@ export class UsedSessions<R> {
 
   /** Stores `entry` to live `ttlMs` from now (at least 1 ms). */
   set(id: string, entry: SessionEntry<R>, ttlMs: number): void {
-    entry.expiresAtMs = this.now() + Math.max(1, ttlMs);
-    this.#entries.set(id, entry);
+    const filed: Filed<R> = entry;
+    filed.bucket = undefined;
+    this.#entries.set(id, filed);
+    this.touch(id, filed, ttlMs);
+  }
+
+  /** Restarts the lifetime of `entry` (as `get` returned it for `id`): `ttlMs` from now, at least 1 ms. */
+  touch(id: string, entry: SessionEntry<R>, ttlMs: number): void {
+    const filed: Filed<R> = entry;
+    const expiresAtMs = this.now() + Math.max(1, ttlMs);
+    filed.expiresAtMs = expiresAtMs;
+    if (filed.bucket !== undefined && Math.ceil(expiresAtMs / BUCKET_MS) === filed.bucket) return;
+    if (filed.bucket !== undefined) this.#due.unfile(id, filed.bucket);
+    filed.bucket = this.#due.file(id, expiresAtMs);
   }
 
   delete(id: string): void {
-    if (this.#entries.delete(id)) this.onGone(id);
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return;
+    this.#entries.delete(id);
+    if (entry.bucket !== undefined) this.#due.unfile(id, entry.bucket);
+    this.onGone(id);
   }
 
+  /** Drops every expired entry: a pass over all of them. */
   purgeStale(): void {
     const now = this.now();
     for (const [id, entry] of this.#entries) if (entry.expiresAtMs <= now) this.delete(id);
   }
 
+  /** Drops the expired entries of the buckets that came due: the periodic sweep. */
+  sweepDue(): void {
+    const now = this.now();
+    for (const id of this.#due.due(now)) {
+      const entry = this.#entries.get(id);
+      if (entry === undefined) continue;
+      entry.bucket = undefined; // handed out: no longer filed
+      if (entry.expiresAtMs <= now) this.delete(id);
+      else entry.bucket = this.#due.file(id, entry.expiresAtMs); // (a clock that jumped back)
+    }
+  }
+
   clear(): void {
     this.#entries.clear();
+    this.#due.clear();
   }
 }
