@@ -4,7 +4,7 @@
  * few hundred JavaScript operations, where a call into native SHA-256 pays a
  * larger fixed price first. JavaScript has no cheap 64-bit integers, so each
  * 64-bit word is two 32-bit halves held in locals (a state array, or a
- * function per step, measured 3–5 times slower). Checked against the
+ * function per step, measured 2–4 times slower). Checked against the
  * reference vectors in test/crypto/siphash.test.ts.
  */
 
