@@ -118,8 +118,7 @@ export class MemoryLoopStore implements LoopStore {
     const fresh = this.#fresh.get(id);
     if (!fresh) return;
     if (!this.#hasUsedRoom()) {
-      this.#dueFresh.unfile(id, fresh.bucket);
-      fresh.bucket = this.#dueFresh.file(id, ttlMs);
+      fresh.bucket = this.#dueFresh.refile(id, fresh.bucket, ttlMs);
       this.#fresh.set(id, fresh, this.#ttl(ttlMs)); // stays never-used until there is room
       return;
     }

@@ -134,8 +134,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   #update(roomToken: string, entry: RoomEntry, patch: RoomPatch, ttlMs: number): RoomRecord {
     entry.room = frozenCopy(entry.room, deepFrozen(patch)); // a patch of flat fields, or a context frozen in place
-    this.#dueRooms.unfile(roomToken, entry.bucket);
-    entry.bucket = this.#dueRooms.file(roomToken, ttlMs);
+    entry.bucket = this.#dueRooms.refile(roomToken, entry.bucket, ttlMs);
     this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
   }

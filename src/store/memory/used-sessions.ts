@@ -1,4 +1,4 @@
-import { ExpiryBuckets } from './expiry-buckets.ts';
+import { DueKeys } from './due-keys.ts';
 
 /** A session record with the clock time it expires at (live while `expiresAtMs` > now). */
 export interface SessionEntry<R> {
@@ -6,9 +6,9 @@ export interface SessionEntry<R> {
   expiresAtMs: number;
 }
 
-/** Entries of the due index; its buckets' width is the most a periodic sweep drops an entry late. */
+/** An entry with its bucket in the due index. */
 interface Filed<R> extends SessionEntry<R> {
-  bucket?: number;
+  bucket: number;
 }
 
 /**
@@ -31,13 +31,13 @@ const BUCKET_MS = 60_000;
  */
 export class UsedSessions<R> {
   readonly #entries = new Map<string, Filed<R>>();
-  readonly #due: ExpiryBuckets;
+  readonly #due: DueKeys;
 
   constructor(
     private readonly now: () => number,
     private readonly onGone: (id: string) => void,
   ) {
-    this.#due = new ExpiryBuckets(BUCKET_MS, now());
+    this.#due = new DueKeys(this, now, BUCKET_MS);
   }
 
   /** Entries held, expired ones not yet dropped included (as lru-cache counts). */
@@ -58,29 +58,34 @@ export class UsedSessions<R> {
     return entry !== undefined && entry.expiresAtMs > this.now();
   }
 
+  /** For the due index: the time left, -1 once it is over, 0 for an id not held. */
+  getRemainingTTL(id: string): number {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return 0;
+    const left = entry.expiresAtMs - this.now();
+    return left > 0 ? left : -1;
+  }
+
   /** Stores `entry` to live `ttlMs` from now (at least 1 ms). */
   set(id: string, entry: SessionEntry<R>, ttlMs: number): void {
-    const filed: Filed<R> = entry;
-    filed.bucket = undefined;
+    const filed = entry as Filed<R>;
+    filed.expiresAtMs = this.now() + Math.max(1, ttlMs);
+    filed.bucket = this.#due.file(id, ttlMs);
     this.#entries.set(id, filed);
-    this.touch(id, filed, ttlMs);
   }
 
   /** Restarts the lifetime of `entry` (as `get` returned it for `id`): `ttlMs` from now, at least 1 ms. */
   touch(id: string, entry: SessionEntry<R>, ttlMs: number): void {
-    const filed: Filed<R> = entry;
-    const expiresAtMs = this.now() + Math.max(1, ttlMs);
-    filed.expiresAtMs = expiresAtMs;
-    if (filed.bucket !== undefined && Math.ceil(expiresAtMs / BUCKET_MS) === filed.bucket) return;
-    if (filed.bucket !== undefined) this.#due.unfile(id, filed.bucket);
-    filed.bucket = this.#due.file(id, expiresAtMs);
+    const filed = entry as Filed<R>;
+    filed.expiresAtMs = this.now() + Math.max(1, ttlMs);
+    filed.bucket = this.#due.refileAt(id, filed.bucket, filed.expiresAtMs);
   }
 
   delete(id: string): void {
     const entry = this.#entries.get(id);
     if (entry === undefined) return;
     this.#entries.delete(id);
-    if (entry.bucket !== undefined) this.#due.unfile(id, entry.bucket);
+    this.#due.unfile(id, entry.bucket);
     this.onGone(id);
   }
 
@@ -92,14 +97,7 @@ export class UsedSessions<R> {
 
   /** Drops the expired entries of the buckets that came due: the periodic sweep. */
   sweepDue(): void {
-    const now = this.now();
-    for (const id of this.#due.due(now)) {
-      const entry = this.#entries.get(id);
-      if (entry === undefined) continue;
-      entry.bucket = undefined; // handed out: no longer filed
-      if (entry.expiresAtMs <= now) this.delete(id);
-      else entry.bucket = this.#due.file(id, entry.expiresAtMs); // (a clock that jumped back)
-    }
+    this.#due.sweep();
   }
 
   clear(): void {
