@@ -118,9 +118,7 @@ export class HttpServer {
       const started = performance.now();
       const m = fixedMethod ?? req.getCaseSensitiveMethod().toUpperCase();
       const own = byMethod.size === 0 ? undefined : byMethod.get(m);
-      const info = own === undefined
-        ? readRequest(req, res, gate, names, keys, paramCount, fixedPath, m, withBody)
-        : readRequest(req, res, gate, own.names, own.keys, paramCount, fixedPath, m, withBody);
+      const info = readRequest(req, res, gate, own?.names ?? names, own?.keys ?? keys, paramCount, fixedPath, m, withBody);
       const hasBody = (info.contentLength ?? 0) > 0 || (info.headers['transfer-encoding'] ?? '') !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
       info.reply = reply;
