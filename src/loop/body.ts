@@ -27,14 +27,6 @@ export function isParsedType(contentType: string): boolean {
 }
 
 /**
- * §2.2: JSON (object or array at the top) or urlencoded form into a flat
- * object of strings; anything else counts as `{}`. An array body is returned
- * as is (endpoints then find none of their keys in it). JSON nested deeper
- * than `maxDepth` is refused before parsing (400 errno 107): nothing
- * downstream (validation, storage, JSON.stringify of a view) then recurses
- * deeply on a client's data.
- */
-/**
  * Whether secure-json-parse has anything to remove: its checks match only a
  * key spelled `__proto__` or `constructor`, literally or with \u escapes
  * (a backslash), or text after a BOM. Other bodies skip its two regex scans.
@@ -43,6 +35,14 @@ function mayNameProtoKeys(text: string): boolean {
   return text.includes('\\') || text.includes('__proto__') || text.includes('constructor') || text.charCodeAt(0) === 0xfeff;
 }
 
+/**
+ * §2.2: JSON (object or array at the top) or urlencoded form into a flat
+ * object of strings; anything else counts as `{}`. An array body is returned
+ * as is (endpoints then find none of their keys in it). JSON nested deeper
+ * than `maxDepth` is refused before parsing (400 errno 107): nothing
+ * downstream (validation, storage, JSON.stringify of a view) then recurses
+ * deeply on a client's data.
+ */
 export function parseBody(contentType: string, bytes: Uint8Array, maxDepth = DEFAULT_MAX_JSON_DEPTH): LoopBody | LoopError {
   const type = mediaType(contentType);
   if (bytes.byteLength === 0) return EMPTY;
