@@ -36,19 +36,20 @@ export interface LoopMemoryStoreOptions {
 /** A full used-session cache is purged of expired sessions at most this often. */
 const PURGE_FULL_EVERY_MS = 10_000;
 
+/** A never-used session, with its bucket in #dueFresh. */
+interface FreshEntry extends SessionEntry<SessionRecord> {
+  bucket: number;
+}
+
 /**
  * The in-process Loop store: never-used sessions and call URLs in lru-caches
  * with a per-entry TTL read from the injected clock, used sessions (read and
  * touched by every signed request, never evicted) in a plain Map with expiry
  * times (used-sessions.ts), plus per-user indexes (plain Maps of Sets) that
  * the dispose hooks keep in step when an entry is deleted, evicted or purged.
- * Reads check liveness, so a sweep only frees memory.
+ * Reads check liveness, so a sweep only frees memory; the periodic one takes
+ * only what came due (DueKeys), the explicit sweep() everything expired.
  */
-/** A never-used session, with its bucket in #dueFresh. */
-interface FreshEntry extends SessionEntry<SessionRecord> {
-  bucket: number;
-}
-
 export class MemoryLoopStore implements LoopStore {
   readonly #clock: Clock;
   readonly #ttl: ReturnType<typeof lruTime>['ttl'];
