@@ -75,21 +75,21 @@ export function sipHash128(key: Int32Array, data: Uint8Array, start: number, end
     for (let r = 0; r < rounds; r++) {
       // SipRound: (v0 += v1, v1 <<<= 13, v1 ^= v0, v0 <<<= 32), (v2 += v3, v3 <<<= 16, v3 ^= v2),
       // (v0 += v3, v3 <<<= 21, v3 ^= v0), (v2 += v1, v1 <<<= 17, v1 ^= v2, v2 <<<= 32).
-      let low = (v0l >>> 0) + (v1l >>> 0);
-      v0h = (v0h + v1h + (low > 0xffffffff ? 1 : 0)) | 0; v0l = low | 0;
+      let low = (v0l + v1l) | 0;
+      v0h = (v0h + v1h + ((((v0l & v1l) | ((v0l | v1l) & ~low)) >>> 31))) | 0; v0l = low;
       let t = v1h; v1h = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (t >>> 19);
       v1l ^= v0l; v1h ^= v0h;
       t = v0l; v0l = v0h; v0h = t;
-      low = (v2l >>> 0) + (v3l >>> 0);
-      v2h = (v2h + v3h + (low > 0xffffffff ? 1 : 0)) | 0; v2l = low | 0;
+      low = (v2l + v3l) | 0;
+      v2h = (v2h + v3h + ((((v2l & v3l) | ((v2l | v3l) & ~low)) >>> 31))) | 0; v2l = low;
       t = v3h; v3h = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (t >>> 16);
       v3l ^= v2l; v3h ^= v2h;
-      low = (v0l >>> 0) + (v3l >>> 0);
-      v0h = (v0h + v3h + (low > 0xffffffff ? 1 : 0)) | 0; v0l = low | 0;
+      low = (v0l + v3l) | 0;
+      v0h = (v0h + v3h + ((((v0l & v3l) | ((v0l | v3l) & ~low)) >>> 31))) | 0; v0l = low;
       t = v3h; v3h = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (t >>> 11);
       v3l ^= v0l; v3h ^= v0h;
-      low = (v2l >>> 0) + (v1l >>> 0);
-      v2h = (v2h + v1h + (low > 0xffffffff ? 1 : 0)) | 0; v2l = low | 0;
+      low = (v2l + v1l) | 0;
+      v2h = (v2h + v1h + ((((v2l & v1l) | ((v2l | v1l) & ~low)) >>> 31))) | 0; v2l = low;
       t = v1h; v1h = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (t >>> 15);
       v1l ^= v2l; v1h ^= v2h;
       t = v2l; v2l = v2h; v2h = t;

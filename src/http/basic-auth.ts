@@ -45,9 +45,23 @@ export function decodeBasicAuthInto(header: string, into: Buffer, at: number): n
   while (data > start && header.charCodeAt(data - 1) === PAD && end - data < 2) data--;
   if (data === start || (end - start) % 4 === 1) return BAD_BASE64;
   let out = at;
+  // Whole groups of four characters first, one check per group (a branch per character costs twice as much).
+  const quads = start + ((data - start) & ~3);
+  let i = start;
+  for (; i < quads; i += 4) {
+    const c0 = header.charCodeAt(i), c1 = header.charCodeAt(i + 1), c2 = header.charCodeAt(i + 2), c3 = header.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) > 127) return BAD_BASE64;
+    const s0 = SEXTETS[c0], s1 = SEXTETS[c1], s2 = SEXTETS[c2], s3 = SEXTETS[c3];
+    if ((s0 | s1 | s2 | s3) < 0) return BAD_BASE64;
+    const group = (s0 << 18) | (s1 << 12) | (s2 << 6) | s3;
+    into[out] = group >> 16;
+    into[out + 1] = (group >> 8) & 0xff;
+    into[out + 2] = group & 0xff;
+    out += 3;
+  }
   let bits = 0;
   let count = 0;
-  for (let i = start; i < data; i++) {
+  for (; i < data; i++) {
     const code = header.charCodeAt(i);
     const value = code < 128 ? SEXTETS[code] : -1;
     if (value < 0) return BAD_BASE64;
