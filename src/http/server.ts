@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { pinNow, unpinNow } from '../clock.ts';
 import { errors, type AppError } from '../errors.ts';
 import { isStoreError, storeFailureFields } from '../store/errors.ts';
 import type { ConnectionCounter } from '../limits/connections.ts';
@@ -128,10 +129,12 @@ export class HttpServer {
       reply.headOnly = info.method === 'HEAD';
       if (this.#accessLog) reply.access = { method: info.method, client: info.client || remoteAddress(res) };
       if (common) reply.common = common(info);
+      pinNow(started);
       try {
         this.#handle(handler, refuse, info, reply);
       } finally {
         reply.endTick(); // uWS: an open response must have its onAborted before this callback returns
+        unpinNow();
       }
     });
     return this;

@@ -96,8 +96,11 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     const waitMs = service.effectiveWait(asked);
     if (waitMs > 0) reply.route = 'GET /inbox (wait)';
     const reader = new LongPollReader(reply);
-    reply.onAbort(() => service.release(owner.name, reader));
-    return answer(reply, service.read(owner, reader, waitMs, req));
+    const outcome = service.read(owner, reader, waitMs, req);
+    // Only a read still open needs to learn of the client going away (no abort can come before this returns):
+    // one answered at once, as an empty or full inbox is by the memory store, makes no listener.
+    if (!reply.finished) reply.onAbort(() => service.release(owner.name, reader));
+    return answer(reply, outcome);
   });
 
   http.route('post', '/inbox', 'POST /inbox', { headers: ['authorization', 'content-type', 'origin'], common }, (req, reply) => {
