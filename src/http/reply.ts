@@ -99,6 +99,8 @@ export class Reply {
   #done = false;
   #bodyPending: boolean;
   #abortListeners: (() => void)[] | null = null;
+  /** The `done` of a body being read (receiveBody), until it is called. */
+  #bodyDone: ((body: Uint8Array | AppError | null) => void) | null = null;
   /** The server's mapping of a handler's exception to a response (set by the server). */
   #failure: ((err: unknown, reply: Reply) => void) | null = null;
   /** Whether uWS has our onAborted handler. */
@@ -159,6 +161,7 @@ export class Reply {
     this.res.onAborted(() => {
       this.#aborted = true;
       this.#releaseSlot();
+      this.#bodyGone();
       const listeners = this.#abortListeners;
       this.#abortListeners = null;
       if (listeners) for (const l of listeners) l();
@@ -208,6 +211,7 @@ export class Reply {
    */
   cutOff(): void {
     this.#cutOff = true;
+    this.#bodyGone();
     const listeners = this.#abortListeners;
     this.#abortListeners = null;
     if (listeners) for (const l of listeners) l();
@@ -294,31 +298,38 @@ export class Reply {
     if (this.#aborted || this.#cutOff) return done(null);
     if (!this.#bodyPending) return done(EMPTY_BODY);
     this.#arm();
-    const chunks: Buffer[] = [];
+    this.#bodyDone = done;
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
     let size = 0;
-    let settled = false;
-    this.onAbort(() => {
-      if (!settled) done(null);
-      settled = true;
-    });
     this.res.onData((chunk, isLast) => {
-      if (settled) return;
+      const settle = this.#bodyDone;
+      if (settle === null) return; // settled: over the limit, or the client went away
       size += chunk.byteLength;
       if (size > limit) {
-        settled = true;
-        return this.#inCallback(done, errors.messageTooLarge(limit));
+        this.#bodyDone = null;
+        return this.#inCallback(settle, errors.messageTooLarge(limit));
       }
       if (chunk.byteLength > 0) {
         const copy = Buffer.allocUnsafe(chunk.byteLength); // copy: uWS reuses the memory
         copy.set(new Uint8Array(chunk));
-        chunks.push(copy);
+        if (first === null) first = copy;
+        else (more ??= []).push(copy);
       }
       if (isLast) {
-        settled = true;
+        this.#bodyDone = null;
         this.#bodyPending = false;
-        this.#inCallback(done, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+        this.#inCallback(settle, more === null ? (first ?? EMPTY_BODY) : Buffer.concat([first!, ...more], size));
       }
     });
+  }
+
+  /** A body being read ends with null: the client went away, or the request was cut off. */
+  #bodyGone(): void {
+    const settle = this.#bodyDone;
+    if (settle === null) return;
+    this.#bodyDone = null;
+    settle(null);
   }
 
   /** Runs a body callback from uWS: writes need no cork there, and an exception is answered, never thrown into uWS. */
