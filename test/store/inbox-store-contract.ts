@@ -95,6 +95,18 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 0 });
   });
 
+  test(`${backend}: bodies are bytes: every byte value comes back as sent, and later changes to the sender's buffer change nothing`, async () => {
+    const { store } = setup();
+    await store.open('a', 's', true);
+    const body = Uint8Array.from({ length: 256 }, (_, i) => 255 - i);
+    assert.equal(await store.send('a', { from: 'bob', contentType: 'application/octet-stream', body }), 'ok');
+    const sent = [...body];
+    body.fill(0);
+    const taken = (await store.take('a'))!;
+    assert.deepEqual([...taken.body], sent);
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0, bytes: 0 });
+  });
+
   test(`${backend}: giveBack puts the message back at the head and announces it`, async () => {
     const { store, events } = setup();
     await store.open('a', 's', true);

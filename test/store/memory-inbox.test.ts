@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Clock } from '../../src/clock.ts';
 import { MemoryInboxStore } from '../../src/store/memory/inbox.ts';
 import { TTL, inboxStoreContract } from './inbox-store-contract.ts';
@@ -60,4 +62,26 @@ test('a touch a second or more after the last move moves the inbox back, so the 
   assert.equal(await store.exists('a'), true);
   now = TTL + 1_000;
   assert.equal(await store.sweep(), 1);
+});
+
+test('a queued body keeps only its own bytes alive, not the larger buffer it is a slice of', async () => {
+  // Small request bodies are slices of Node's shared 8 KiB slabs: a queue holding the slices would hold the slabs.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const { store } = setup({ clock: { now: () => 0 } });
+  const names = Array.from({ length: 20 }, (_, i) => `box-${i}`);
+  for (const name of names) await store.open(name, 's', true);
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 2000; i++) {
+    const slab = new Uint8Array(32 * 1024).fill(i % 251);
+    assert.equal(await store.send(names[i % 20], { from: 'a', contentType: 'text/plain', body: slab.subarray(0, 150) }), 'ok');
+  }
+  gc();
+  const held = process.memoryUsage().arrayBuffers - before;
+  assert.ok(held < 8 * 1024 * 1024, `2,000 queued 150-byte bodies hold ${held} bytes of buffers (their 32 KiB sources: 64 MiB)`);
+  assert.deepEqual(await store.stats(), { inboxes: 20, messages: 2000, bytes: 2000 * 150 });
+  const first = (await store.take('box-0'))!;
+  assert.equal(first.body.byteLength, 150);
+  assert.ok(first.body.every((b) => b === 0));
 });
