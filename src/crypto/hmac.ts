@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { latin1Write, utf8Write } from '../bytes.ts';
 
 /*
  * HMAC (RFC 2104) on crypto.hash one-shots, for the hot paths (inbox
@@ -31,11 +32,6 @@ const innerViews: (Buffer | undefined)[] = [];
  */
 let paddedKey: string | undefined;
 
-/** Node's Buffer methods without write()'s checks (offsets here are always in range). */
-const scratchWriter = Buffer.prototype as unknown as {
-  utf8Write(this: Buffer, text: string, offset: number): number;
-  latin1Write(this: Buffer, text: string, offset: number): number;
-};
 
 function innerView(length: number): Buffer {
   return (innerViews[length] ??= inner.subarray(0, length));
@@ -58,7 +54,7 @@ function pads(algorithm: Algorithm, key: HmacKey): void {
     for (let i = 0; ascii && i < key.length; i++) if (key.charCodeAt(i) > 127) ascii = false;
     if (ascii) {
       // The key's bytes (zero-padded) XORed a word at a time: a new key costs ~150 ns, not ~350.
-      inner.write(key, 0, BLOCK, 'latin1');
+      latin1Write(inner, key, 0);
       if (key.length < BLOCK) inner.fill(0, key.length, BLOCK);
       for (let i = 0; i < BLOCK / 4; i++) {
         const k = innerWords[i];
@@ -97,8 +93,7 @@ function outerInput(algorithm: Algorithm, key: HmacKey, message: string | Uint8A
   pads(algorithm, key);
   let input: Buffer;
   if (typeof message === 'string' && message.length * 3 <= ROOM) {
-    // Buffer's own utf8Write: write()'s argument checks and encoding lookup cost more than this copy.
-    input = innerView(BLOCK + scratchWriter.utf8Write.call(inner, message, BLOCK));
+    input = innerView(BLOCK + utf8Write(inner, message, BLOCK));
   } else if (typeof message !== 'string' && message.length <= ROOM) {
     inner.set(message, BLOCK);
     input = innerView(BLOCK + message.length);
@@ -106,6 +101,6 @@ function outerInput(algorithm: Algorithm, key: HmacKey, message: string | Uint8A
     input = Buffer.concat([inner.subarray(0, BLOCK), typeof message === 'string' ? Buffer.from(message, 'utf8') : message]);
   }
   // 'binary' (latin1) strings carry the digest bytes into the scratch buffer without an ArrayBuffer.
-  scratchWriter.latin1Write.call(outer, hash(algorithm, input, 'binary'), BLOCK);
+  latin1Write(outer, hash(algorithm, input, 'binary'), BLOCK);
   return algorithm === 'sha256' ? outer : outerSha1;
 }

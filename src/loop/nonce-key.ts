@@ -1,3 +1,4 @@
+import { latin1Write } from '../bytes.ts';
 import { sipHash128, sipHashKey } from '../crypto/siphash.ts';
 
 /**
@@ -21,10 +22,10 @@ export function nonceKey(key: string, ts: string, nonce: string): string {
     const raw = Buffer.from(`${key}:${ts}:${nonce}`, 'latin1');
     return sipHash128(KEY, raw, 0, raw.length);
   }
-  let at = scratch.write(key, 0, 'latin1');
+  let at = latin1Write(scratch, key, 0);
   scratch[at++] = COLON;
-  at += scratch.write(ts, at, 'latin1');
+  at += latin1Write(scratch, ts, at);
   scratch[at++] = COLON;
-  at += scratch.write(nonce, at, 'latin1');
+  at += latin1Write(scratch, nonce, at);
   return sipHash128(KEY, scratch, 0, at);
 }

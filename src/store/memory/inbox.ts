@@ -1,3 +1,5 @@
+import { latin1Slice } from '../../bytes.ts';
+import { sameText } from '../../crypto/same-text.ts';
 import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import type {
@@ -29,11 +31,8 @@ class Queued {
   constructor(readonly from: string, readonly contentType: string, readonly bytes: string) {}
 }
 
-/** Buffer's own latin1Slice (toString()'s argument checks cost more than the copy of a small body). */
-const buffers = Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string };
-
 function queued(message: StoredMessage): Queued {
-  return new Queued(message.from, message.contentType, buffers.latin1Slice.call(message.body, 0, message.body.byteLength));
+  return new Queued(message.from, message.contentType, latin1Slice(message.body, 0, message.body.byteLength));
 }
 
 /** One inbox: kept small, since a node may hold a million idle ones. */
@@ -57,18 +56,6 @@ const REORDER_AFTER_SEC = 1;
 interface Claim {
   readonly epoch: number;
   leaseUntil: number;
-}
-
-/**
- * Constant-time comparison of two secrets (latin1 digests of equal length):
- * every char is visited whatever differs. Same guarantee as timingSafeEqual,
- * without the two Buffer copies it needs on every request.
- */
-function sameSecret(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 /**
@@ -118,7 +105,7 @@ export class MemoryInboxStore implements InboxStore {
       this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs, now));
       return 'created';
     }
-    if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
+    if (!sameText(inbox.secret, secret)) return 'wrong-password';
     if (touch) this.#touch(name, inbox, 0, now);
     if (takeOver && this.#claims.delete(name)) this.#emit({ type: 'replaced', name, epoch: ++this.#lastEpoch });
     return 'ok';
@@ -166,7 +153,7 @@ export class MemoryInboxStore implements InboxStore {
   remove(name: string, secret: string): RemoveOutcome {
     const inbox = this.#live(name);
     if (!inbox) return 'no-inbox';
-    if (!sameSecret(inbox.secret, secret)) return 'wrong-password';
+    if (!sameText(inbox.secret, secret)) return 'wrong-password';
     this.#drop(name, inbox, 'deleted');
     return 'ok';
   }
