@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Hawk from 'hawk';
-import { hawkMac, parseHawkHeader, sameMac, serverAuthorization, type MacInput } from '../../src/loop/hawk-mac.ts';
+import fc from 'fast-check';
+import { hawkMac, parseAnyOrder, parseHawkHeader, sameMac, serverAuthorization, type MacInput } from '../../src/loop/hawk-mac.ts';
 import { assertServerAuthorization, credentialsOf, hawkFetch, register, startLoopServer } from '../helpers/loop.ts';
 
 // The fast Hawk path must accept only what the hawk package accepts, with the same attributes and MACs.
@@ -61,6 +62,42 @@ test('parseHawkHeader: anything unusual or malformed goes to the hawk package (n
     const ours = parseHawkHeader(header);
     if (ours) assert.deepEqual({ ...ours }, hawkParse(header));
   }
+});
+
+test('parseHawkHeader: its canonical-order shortcut agrees with the general parse, and both accept only what hawk accepts (fast-check)', () => {
+  // Mostly clean values, separators and schemes (so that many headers pass), sometimes odd ones.
+  const mostly = <T>(usual: fc.Arbitrary<T>, odd: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: usual }, { weight: 1, arbitrary: odd });
+  const value = mostly(
+    fc.string({ unit: fc.constantFrom('a', 'Z', '1', '+', '/', '=', ' ', ',', '~'), minLength: 1, maxLength: 6 }),
+    fc.string({ unit: fc.constantFrom('a', ' ', ',', '"', '\\', '\t', 'é'), maxLength: 4 }),
+  );
+  const name = fc.constantFrom('id', 'ts', 'nonce', 'mac', 'hash', 'ext', 'app', 'dlg', 'foo', 'Hash', 'nonces');
+  const attribute = (n: fc.Arbitrary<string>) => fc.tuple(n, value).map(([k, v]) => `${k}="${v}"`);
+  // Mostly hawk's own order (id, ts, nonce, [hash], [ext], mac), sometimes any attributes in any order.
+  const canonical = fc.tuple(
+    ...(['id', 'ts', 'nonce'] as const).map((n) => attribute(fc.constant(n))),
+    fc.option(attribute(fc.constant('hash')), { nil: undefined }),
+    fc.option(attribute(fc.constant('ext')), { nil: undefined }),
+    attribute(fc.constant('mac')),
+  ).map((parts) => parts.filter((p): p is string => p !== undefined));
+  const anyOrder = fc.array(attribute(name), { maxLength: 7 });
+  const separator = mostly(fc.constantFrom(', ', ',', ',  '), fc.constantFrom(' , ', ' ,', ',\t', ''));
+  const header = fc.tuple(
+    mostly(fc.constantFrom('Hawk ', 'hawk ', 'HAWK   '), fc.constantFrom('Hawk', 'Hawk\t', 'Basic ')),
+    fc.oneof({ weight: 3, arbitrary: canonical }, { weight: 1, arbitrary: anyOrder }),
+    fc.array(separator, { minLength: 7, maxLength: 7 }),
+    mostly(fc.constant(''), fc.constantFrom(' ', ',', ' x')),
+  ).map(([scheme, parts, seps, tail]) => scheme + parts.map((p, i) => (i === 0 ? p : seps[i] + p)).join('') + tail);
+  let accepted = 0;
+  fc.assert(fc.property(header, (h) => {
+    const ours = parseHawkHeader(h);
+    assert.deepEqual(ours, parseAnyOrder(h), h);
+    if (ours) {
+      accepted++;
+      assert.deepEqual({ ...ours }, hawkParse(h), h);
+    }
+  }), { numRuns: 5000 });
+  assert.ok(accepted > 500, `only ${accepted} of 5000 generated headers were accepted: the generator no longer tests the shortcut`);
 });
 
 const CREDS = credentialsOf('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
