@@ -32,7 +32,6 @@ const innerViews: (Buffer | undefined)[] = [];
  */
 let paddedKey: string | undefined;
 
-
 function innerView(length: number): Buffer {
   return (innerViews[length] ??= inner.subarray(0, length));
 }
