@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './options.ts';
 import { freePort, spawnNode, stopChild, waitForHttp } from './procs.ts';
@@ -37,8 +38,20 @@ export interface SignalboxOptions {
   readonly gcHook?: boolean;
 }
 
-/** The node flags of package.json's `start` script (a young generation of 4 MiB semi-spaces: shorter GC pauses). */
-const START_FLAGS = ['--max-semi-space-size=4'];
+/**
+ * The node flags of package.json's `start` script (`tsx <flags> src/main.ts`), read from it so that the
+ * bench runs the server as `npm start` does whatever the flags become.
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'tsx' || words[words.length - 1] !== 'src/main.ts' || words.slice(1, -1).some((w) => !w.startsWith('--'))) {
+    throw new Error(`bench: package.json's start script is not \`tsx [--node-flags] src/main.ts\`: ${pkg.scripts.start}`);
+  }
+  return words.slice(1, -1);
+}
+
+const START_FLAGS = startFlags();
 
 /**
  * Starts `src/main.ts` exactly as `npm start` would (through tsx, with its flags), with
