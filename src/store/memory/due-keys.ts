@@ -31,7 +31,12 @@ export class DueKeys {
 
   /** Files `key` as expiring `ttlMs` from now (as the cache was told); returns its bucket. */
   file(key: string, ttlMs: number): number {
-    return this.#buckets.file(key, this.now() + Math.max(1, ttlMs));
+    return this.fileAt(key, this.now() + Math.max(1, ttlMs));
+  }
+
+  /** `file` at an expiry time the caller already has (no second clock read). */
+  fileAt(key: string, expiresAtMs: number): number {
+    return this.#buckets.file(key, expiresAtMs);
   }
 
   /**
@@ -47,7 +52,7 @@ export class DueKeys {
   refileAt(key: string, bucket: number, expiresAtMs: number): number {
     if (Math.ceil(expiresAtMs / this.widthMs) === bucket) return bucket;
     this.#buckets.unfile(key, bucket);
-    return this.#buckets.file(key, expiresAtMs);
+    return this.fileAt(key, expiresAtMs);
   }
 
   unfile(key: string, bucket: number): void {

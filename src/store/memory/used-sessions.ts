@@ -70,7 +70,7 @@ export class UsedSessions<R> {
   set(id: string, entry: SessionEntry<R>, ttlMs: number): void {
     const filed = entry as Filed<R>;
     filed.expiresAtMs = this.now() + Math.max(1, ttlMs);
-    filed.bucket = this.#due.file(id, ttlMs);
+    filed.bucket = this.#due.fileAt(id, filed.expiresAtMs);
     this.#entries.set(id, filed);
   }
 
