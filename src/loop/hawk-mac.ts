@@ -50,8 +50,8 @@ const VALUE_CHAR = (() => {
   return ok;
 })();
 
-/** An attribute value: one or more of VALUE_CHAR. */
-const VALUE = '[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]+';
+/** An attribute value as a regular expression: one or more of VALUE_CHAR (each as \xNN). */
+const VALUE = `[${[...VALUE_CHAR].flatMap((ok, c) => (ok ? [`\\x${c.toString(16).padStart(2, '0')}`] : [])).join('')}]+`;
 /**
  * The header as hawk's client writes it (id, ts, nonce, [hash], [ext], mac,
  * separated by a comma and spaces): one regular expression, about a third of
