@@ -49,6 +49,15 @@ export class Cors {
     this.#refused = lists(vary);
   }
 
+  /**
+   * The request headers a route must read for this policy: Origin, unless
+   * any origin is allowed (the answer is then the same for all, and not
+   * reading it is one call into uWS fewer per request).
+   */
+  get requestHeaders(): readonly string[] {
+    return this.#any ? [] : ['origin'];
+  }
+
   #lists(origin: string): Lists {
     if (this.#any) return this.#any;
     return (origin !== '' && this.#byOrigin.get(origin)) || this.#refused;

@@ -85,10 +85,11 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     maxAgeSec: 600,
     extra: NO_STORE,
   });
-  const common = (req: RequestInfo): HeaderList => cors.headers(req.headers.origin);
+  const common = (req: RequestInfo): HeaderList => cors.headers(req.headers.origin ?? '');
+  const origin = cors.requestHeaders;
   const { service, hasher } = o;
 
-  http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', 'origin'], noBody: true, common }, (req, reply) => {
+  http.route('get', '/inbox', 'GET /inbox', { headers: ['authorization', 'prefer', ...origin], noBody: true, common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
     const asked = requestedWaitMs(req.query, req.headers.prefer);
@@ -103,7 +104,7 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     return answer(reply, outcome);
   });
 
-  http.route('post', '/inbox', 'POST /inbox', { headers: ['authorization', 'content-type', 'origin'], common }, (req, reply) => {
+  http.route('post', '/inbox', 'POST /inbox', { headers: ['authorization', 'content-type', ...origin], common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
     const to = nameParam(req.query, 'to');
@@ -117,17 +118,17 @@ export function registerInboxRoutes(http: HttpServer, o: InboxRoutesOptions): vo
     });
   });
 
-  http.route('del', '/inbox', 'DELETE /inbox', { headers: ['authorization', 'origin'], noBody: true, common }, (req, reply) => {
+  http.route('del', '/inbox', 'DELETE /inbox', { headers: ['authorization', ...origin], noBody: true, common }, (req, reply) => {
     const owner = ownerOf(req, hasher);
     if (isError(owner)) return void reply.error(owner);
     return answer(reply, service.remove(owner), noContent);
   });
 
-  http.route('options', '/inbox', 'OPTIONS /inbox', { headers: ['origin'], noBody: true }, (req, reply) => {
-    reply.send(204, cors.preflight(req.headers.origin));
+  http.route('options', '/inbox', 'OPTIONS /inbox', { headers: origin, noBody: true }, (req, reply) => {
+    reply.send(204, cors.preflight(req.headers.origin ?? ''));
   });
 
-  http.route('any', '/inbox', 'other /inbox', { headers: ['origin'], common }, (_req, reply) => {
+  http.route('any', '/inbox', 'other /inbox', { headers: origin, common }, (_req, reply) => {
     reply.error(errors.methodNotAllowed(ALLOW));
   });
 }

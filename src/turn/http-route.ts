@@ -46,11 +46,12 @@ export function registerTurnRoute(http: HttpServer, o: TurnRouteOptions): void {
     exposeHeaders: 'Content-Type',
     maxAgeSec: 600,
   });
-  const common = (req: RequestInfo): HeaderList => [...cors.headers(req.headers.origin), ...NO_STORE];
+  const common = (req: RequestInfo): HeaderList => [...cors.headers(req.headers.origin ?? ''), ...NO_STORE];
+  const origin = cors.requestHeaders;
   const now = o.wallClockMs ?? Date.now;
   const path = '/turn-credentials';
 
-  http.route('get', path, 'GET /turn-credentials', { headers: ['authorization', 'origin'], common }, async (req, reply) => {
+  http.route('get', path, 'GET /turn-credentials', { headers: ['authorization', ...origin], common }, async (req, reply) => {
     // Not configured: the endpoint does not exist (404 before any auth, so it reveals nothing).
     if (!o.turn) return void reply.error(errors.notFound());
     const owner = await authenticate(req, o);
@@ -58,11 +59,11 @@ export function registerTurnRoute(http: HttpServer, o: TurnRouteOptions): void {
     reply.json(200, turnCredentials(o.turn, owner.name, now()));
   });
 
-  http.route('options', path, 'OPTIONS /turn-credentials', { headers: ['origin'] }, (req, reply) => {
-    reply.send(204, [...cors.preflight(req.headers.origin), ...NO_STORE]);
+  http.route('options', path, 'OPTIONS /turn-credentials', { headers: origin }, (req, reply) => {
+    reply.send(204, [...cors.preflight(req.headers.origin ?? ''), ...NO_STORE]);
   });
 
-  http.route('any', path, 'other /turn-credentials', { headers: ['origin'], common }, (_req, reply) => {
+  http.route('any', path, 'other /turn-credentials', { headers: origin, common }, (_req, reply) => {
     reply.error(errors.methodNotAllowed(ALLOW));
   });
 }
