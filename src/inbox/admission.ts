@@ -22,7 +22,8 @@ export function openInbox(
   return admitted(outcome, store, owner, limit, who);
 }
 
-function admitted(
+/** What an open's outcome means for the request: its error, if any (a creation over the client's limit is undone). */
+export function admitted(
   outcome: OpenOutcome, store: Store, owner: Owner, limit: KeyedLimit | null | undefined, who: ClientRef,
 ): MaybeAsync<AppError | undefined> {
   if (outcome === 'wrong-password') return errors.wrongPassword();

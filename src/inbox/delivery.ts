@@ -1,5 +1,6 @@
 import type { InboxStore, StoredMessage } from '../store/inbox.ts';
 import { isAsync } from '../store/maybe-async.ts';
+import type { Reader } from './reader.ts';
 import type { Attached, InboxReaders } from './readers.ts';
 
 /** What the pump does after handing a message over: go on, stop, or go on once the store is done. */
@@ -57,9 +58,18 @@ export class Delivery {
       taken.then((message) => this.#pumpAfter(name, () => this.#handOver(name, message)), (err: unknown) => this.#pumpFailed(name, err));
       return;
     }
-    if (taken === undefined) return entry.reader.finish('empty');
-    if (entry.reader.deliver(taken)) return;
-    const back = this.#store.giveBack(name, taken); // the client went away: the message stays first in line
+    this.handOverOnce(name, entry.reader, taken);
+  }
+
+  /**
+   * Hands what a one-shot read took (store.take, store.readOnce) to its
+   * reader: the message, or the end of an empty read. A message the reader
+   * cannot take (the client went away) goes back to the head of the queue.
+   */
+  handOverOnce(name: string, reader: Reader, taken: StoredMessage | undefined): void {
+    if (taken === undefined) return reader.finish('empty');
+    if (reader.deliver(taken)) return;
+    const back = this.#store.giveBack(name, taken);
     if (isAsync(back)) back.catch((err: unknown) => this.#onBackgroundError?.(err));
   }
 

@@ -1,9 +1,9 @@
 import type { Timers } from '../clock.ts';
 import { AppError, errors } from '../errors.ts';
 import { NO_CLIENT, type ClientRef, type KeyedLimit } from '../limits/index.ts';
-import type { InboxEvent, InboxStore, RemoveOutcome } from '../store/inbox.ts';
+import type { InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome } from '../store/inbox.ts';
 import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
-import { openInbox } from './admission.ts';
+import { admitted, openInbox } from './admission.ts';
 import { Delivery } from './delivery.ts';
 import { usernameProblem, type Owner } from './identity.ts';
 import type { Reader } from './reader.ts';
@@ -81,9 +81,34 @@ export class InboxService {
     // A read that neither waits nor stays takes what is queued now and ends: no claim, no events. Its open
     // touches the inbox and ends the current reader's claim, on any node. Any other read is touched by its claim.
     const oneShot = reader.single && waitMs === 0;
+    // With no other read of the inbox under way here, such a read is one store call (open and take together).
+    if (oneShot && !this.#readers.has(owner.name) && !this.#delivery.busy(owner.name)) return this.#readOnce(owner, reader, who);
     const opened = openInbox(this.#o.store, owner, oneShot, this.#o.newInboxes, who, oneShot);
     if (isAsync(opened)) return opened.then((failure) => failure ?? this.#opened(owner.name, reader, waitMs, oneShot));
     return opened ?? this.#opened(owner.name, reader, waitMs, oneShot);
+  }
+
+  #readOnce(owner: Owner, reader: Reader, who: ClientRef): MaybeAsync<AppError | undefined> {
+    const outcome = this.#o.store.readOnce(owner.name, owner.secret);
+    if (isAsync(outcome)) return outcome.then((o) => this.#readOnceDone(owner, reader, who, o));
+    return this.#readOnceDone(owner, reader, who, outcome);
+  }
+
+  #readOnceDone(owner: Owner, reader: Reader, who: ClientRef, outcome: ReadOnceOutcome): MaybeAsync<AppError | undefined> {
+    if (typeof outcome === 'object') this.#delivery.handOverOnce(owner.name, reader, outcome);
+    else if (outcome === 'empty') reader.finish('empty');
+    else return this.#admitted(outcome, owner, reader, who);
+    return undefined;
+  }
+
+  /** A read that found no inbox (created one, or was refused) or a wrong password; a new inbox holds nothing. */
+  #admitted(outcome: OpenOutcome, owner: Owner, reader: Reader, who: ClientRef): MaybeAsync<AppError | undefined> {
+    const end = (failure: AppError | undefined): AppError | undefined => {
+      if (failure === undefined) reader.finish('empty');
+      return failure;
+    };
+    const admission = admitted(outcome, this.#o.store, owner, this.#o.newInboxes, who);
+    return isAsync(admission) ? admission.then(end) : end(admission);
   }
 
   #opened(name: string, reader: Reader, waitMs: number, oneShot: boolean): MaybeAsync<undefined> {

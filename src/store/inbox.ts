@@ -20,6 +20,8 @@ export type OpenOutcome = 'created' | 'ok' | 'wrong-password' | 'full';
 /** 'over-budget': queuing it would pass the store's total of queued message bytes (maxQueuedBytes). */
 export type SendOutcome = 'ok' | 'no-inbox' | 'queue-full' | 'over-budget';
 export type RemoveOutcome = 'ok' | 'no-inbox' | 'wrong-password';
+/** readOnce: the oldest message, or why there is none ('created' and 'empty': the inbox is open and holds nothing). */
+export type ReadOnceOutcome = StoredMessage | 'created' | 'empty' | 'wrong-password' | 'full';
 
 export type InboxEvent =
   | { readonly type: 'message'; readonly name: string }
@@ -43,6 +45,13 @@ export interface InboxStore {
    * epoch with 'replaced', as a claim would.
    */
   open(name: string, secret: string, touch: boolean, takeOver?: boolean): MaybeAsync<OpenOutcome>;
+  /**
+   * A read that takes what is queued now and ends, in one step: `open` with
+   * touch and takeOver, then `take` when the inbox was there. One round trip
+   * for a networked store instead of two; nothing else may happen between
+   * the two halves.
+   */
+  readOnce(name: string, secret: string): MaybeAsync<ReadOnceOutcome>;
   /** Whether a live inbox of that name exists (no touch). */
   exists(name: string): MaybeAsync<boolean>;
   /**

@@ -352,6 +352,45 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.ok((await store.claim('a', 1_000))! > (replaced as { epoch: number }).epoch, 'epochs keep growing');
   });
 
+  test(`${backend}: readOnce opens (creating, checking the secret, touching) and takes the oldest message`, async () => {
+    const { store, time } = setup({ maxInboxes: 2 });
+    assert.equal(await store.readOnce('a', 's'), 'created');
+    assert.equal(await store.readOnce('a', 's'), 'empty');
+    await store.send('a', msg('one'));
+    await store.send('a', msg('two', 'carol'));
+    assert.equal(await store.readOnce('a', 'wrong'), 'wrong-password');
+    const first = await store.readOnce('a', 's');
+    assert.ok(typeof first === 'object', 'a message');
+    assert.equal(text(first), 'one', 'a wrong secret took nothing; FIFO');
+    assert.equal(first.from, 'bob');
+    assert.equal(first.contentType, 'text/plain');
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 1 });
+    time.advance(TTL - 1);
+    const second = await store.readOnce('a', 's'); // touches: the TTL starts again
+    assert.equal(typeof second === 'object' ? text(second) : second, 'two');
+    assert.equal((await store.stats()).bytes, 0);
+    time.advance(TTL - 1);
+    assert.equal(await store.exists('a'), true, 'a read restarts the TTL');
+    assert.equal(await store.readOnce('b', 's'), 'created');
+    assert.equal(await store.readOnce('c', 's'), 'full');
+    assert.equal(await store.exists('c'), false);
+  });
+
+  test(`${backend}: readOnce ends the current claim with a newer epoch, as open with takeOver does`, async () => {
+    const { store, events } = setup();
+    await store.open('a', 's', true);
+    assert.equal(await store.readOnce('a', 's'), 'empty');
+    assert.deepEqual(events.filter((e) => e.type === 'replaced'), [], 'no claim, nothing to end');
+    const held = (await store.claim('a', 1_000))!;
+    assert.equal(await store.readOnce('a', 'wrong'), 'wrong-password');
+    assert.equal(await store.renew('a', held, 1_000), true, 'a refused read takes nothing over');
+    await store.send('a', msg('m'));
+    assert.equal(text((await store.readOnce('a', 's')) as StoredMessage), 'm');
+    const replaced = events.filter((e) => e.type === 'replaced').at(-1);
+    assert.ok(replaced?.type === 'replaced' && replaced.epoch > held);
+    assert.equal(await store.renew('a', held, 1_000), false, 'the claim is gone');
+  });
+
   test(`${backend}: claim of a missing inbox is undefined; renew and unclaim of one are harmless`, async () => {
     const { store } = setup();
     assert.equal(await store.claim('ghost', 1_000), undefined);

@@ -7,7 +7,7 @@ import type { InboxStoreFactory } from './inbox-store-contract.ts';
 
 /**
  * Property-based check of the InboxStore contract against a small model:
- * random interleavings of open, send, take (then commit or give back),
+ * random interleavings of open, send, take and readOnce (then commit or give back),
  * reader claims (claim, takeover by a newer claim, unclaim; a replaced claim
  * can neither renew nor unclaim), delete, sweep and clock advances. Checked:
  * FIFO per inbox, exactly-once delivery (nothing duplicated; nothing lost
@@ -28,6 +28,7 @@ type Op =
   | { op: 'open'; name: string; secret: string; touch: boolean }
   | { op: 'send'; to: string }
   | { op: 'take'; name: string }
+  | { op: 'readOnce'; name: string; secret: string }
   | { op: 'settle'; giveBack: boolean }
   | { op: 'attach'; name: string }
   | { op: 'detach'; name: string }
@@ -42,6 +43,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('open' as const), name, secret, touch: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('send' as const), to: name }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), name }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('readOnce' as const), name, secret }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const), giveBack: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('attach' as const), name }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('detach' as const), name }) },
@@ -109,26 +111,39 @@ async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Pr
   /** Taken and not yet settled: [inbox name, message]. */
   const held: [string, StoredMessage][] = [];
   const heldIds = (name: string) => held.filter(([n]) => n === name).map(([, m]) => idOf(m)!);
+  /** What open must answer, applied to the model. */
+  const openModel = (name: string, secret: string, touch: boolean): string => {
+    let inbox = model.live(name);
+    if (!inbox) {
+      if (model.inboxes.size >= MAX_INBOXES) model.sweep();
+      if (model.inboxes.size >= MAX_INBOXES) return 'full';
+      model.inboxes.set(name, (inbox = { secret, expiresAt: time.now() + TTL, epoch: 0, leaseUntil: 0, queue: [] }));
+      return 'created';
+    }
+    if (inbox.secret !== secret) return 'wrong-password';
+    if (touch) inbox.expiresAt = time.now() + TTL;
+    return 'ok';
+  };
 
   for (const [i, o] of ops.entries()) {
     const at = `op ${i} ${JSON.stringify(o)}`;
     switch (o.op) {
       case 'open': {
-        let inbox = model.live(o.name);
-        let expected: string;
-        if (!inbox) {
-          if (model.inboxes.size >= MAX_INBOXES) model.sweep();
-          if (model.inboxes.size >= MAX_INBOXES) expected = 'full';
-          else {
-            model.inboxes.set(o.name, (inbox = { secret: o.secret, expiresAt: time.now() + TTL, epoch: 0, leaseUntil: 0, queue: [] }));
-            expected = 'created';
-          }
-        } else if (inbox.secret !== o.secret) expected = 'wrong-password';
-        else {
-          if (o.touch) inbox.expiresAt = time.now() + TTL;
-          expected = 'ok';
-        }
+        const expected = openModel(o.name, o.secret, o.touch);
         assert.equal(await store.open(o.name, o.secret, o.touch), expected, at);
+        break;
+      }
+      case 'readOnce': {
+        // open with touch and takeOver, then take: the current claim (if any) ends.
+        const opened = openModel(o.name, o.secret, true);
+        const inbox = model.live(o.name);
+        const old = opened === 'ok' ? inbox!.epoch : 0;
+        if (old !== 0) Object.assign(inbox!, { epoch: 0, leaseUntil: 0 });
+        const expected = opened === 'ok' ? (inbox!.queue.shift() ?? 'empty') : opened;
+        const got = await store.readOnce(o.name, o.secret);
+        assert.equal(typeof got === 'object' ? idOf(got) : got, expected, `${at}: outcome, FIFO head`);
+        if (typeof got === 'object') held.push([o.name, got]);
+        if (old !== 0) assert.equal(await store.renew(o.name, old, LEASE), false, `${at}: the claim a read took over cannot renew`);
         break;
       }
       case 'send': {

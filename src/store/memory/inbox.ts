@@ -3,7 +3,7 @@ import { sameText } from '../../crypto/same-text.ts';
 import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import type {
-  InboxEvent, InboxStore, OpenOutcome, RemoveOutcome, SendOutcome, StoreStats, StoredMessage,
+  InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendOutcome, StoreStats, StoredMessage,
 } from '../inbox.ts';
 
 export interface MemoryStoreOptions {
@@ -98,17 +98,35 @@ export class MemoryInboxStore implements InboxStore {
   open(name: string, secret: string, touch: boolean, takeOver = false): OpenOutcome {
     const now = this.#o.clock.now();
     const inbox = this.#live(name, now);
-    if (!inbox) {
-      if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
-        return 'full';
-      }
-      this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs, now));
-      return 'created';
-    }
+    if (!inbox) return this.#create(name, secret, now);
     if (!sameText(inbox.secret, secret)) return 'wrong-password';
     if (touch) this.#touch(name, inbox, 0, now);
-    if (takeOver && this.#claims.delete(name)) this.#emit({ type: 'replaced', name, epoch: ++this.#lastEpoch });
+    if (takeOver) this.#endClaim(name);
     return 'ok';
+  }
+
+  readOnce(name: string, secret: string): ReadOnceOutcome {
+    const now = this.#o.clock.now();
+    const inbox = this.#live(name, now);
+    if (!inbox) return this.#create(name, secret, now);
+    if (!sameText(inbox.secret, secret)) return 'wrong-password';
+    this.#touch(name, inbox, 0, now);
+    this.#endClaim(name);
+    return this.#takeFrom(inbox) ?? 'empty';
+  }
+
+  /** A new inbox, or 'full' at the inbox limit (after sweeping the expired ones). */
+  #create(name: string, secret: string, now: number): 'created' | 'full' {
+    if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
+      return 'full';
+    }
+    this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs, now));
+    return 'created';
+  }
+
+  /** Ends the current reader's claim, if any, announcing a newer epoch (a one-shot read takes over). */
+  #endClaim(name: string): void {
+    if (this.#claims.size > 0 && this.#claims.delete(name)) this.#emit({ type: 'replaced', name, epoch: ++this.#lastEpoch });
   }
 
   exists(name: string): boolean {
@@ -131,7 +149,11 @@ export class MemoryInboxStore implements InboxStore {
 
   take(name: string): StoredMessage | undefined {
     const inbox = this.#live(name);
-    const queue = inbox?.queue;
+    return inbox && this.#takeFrom(inbox);
+  }
+
+  #takeFrom(inbox: Inbox): StoredMessage | undefined {
+    const queue = inbox.queue;
     if (!queue) return undefined;
     const message = queue.shift()!;
     if (queue.length === 0) inbox.queue = null;
