@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closeStores } from '../../src/store/index.ts';
 import { smallStores } from './small-stores.ts';
-import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
+import { MemoryLoopStore, PURGE_STEP_EVERY_MS } from '../../src/store/memory/loop.ts';
+import { PURGE_STEP_ENTRIES } from '../../src/store/memory/used-sessions.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { runLoopStoreContract } from './loop-store-contract.ts';
 import { session } from './loop-store-fixtures.ts';
@@ -54,4 +55,75 @@ test('memory loop store: the periodic sweep drops call URLs as they come due, an
   time.advance(30_000); // the 60 s sweep
   assert.equal((await stores.loop.stats()).callUrls, 0);
   await closeStores(stores);
+});
+
+/** A store whose used-session budget is full: `live` sessions for a day, then `expiring` ones for `expiringTtlMs`. */
+async function fullStore(live: number, expiring: number, expiringTtlMs: number, sweepEveryMs?: number) {
+  const time = new FakeTime();
+  const store = new MemoryLoopStore({
+    clock: time,
+    limits: { sessions: live + expiring, unusedSessions: 10, callUrls: 10, nonces: 10 },
+    sweep: sweepEveryMs === undefined ? undefined : { timers: time, everyMs: sweepEveryMs },
+  });
+  const day = 86_400_000;
+  const used: string[] = [];
+  for (let i = 0; i < live + expiring; i++) {
+    const id = `u${i}`;
+    const ttlMs = i < live ? day : expiringTtlMs;
+    await store.createSession(id, session(id), ttlMs);
+    await store.touchSession(id, ttlMs);
+    used.push(id);
+  }
+  for (const id of ['f0', 'f1']) await store.createSession(id, session(id), day);
+  return { time, store, day, live: used.slice(0, live) };
+}
+
+test('memory loop store: at the used cap, expired sessions make room a bounded step at a time, never a live one', async () => {
+  const extra = 100;
+  const { time, store, day, live } = await fullStore(PURGE_STEP_ENTRIES, extra, 1000);
+  time.advance(1000); // the last `extra` expired; their bucket is a minute away, so only a purge step finds them
+  await store.touchSession('f0', day);
+  assert.deepEqual(await store.stats(), { sessions: live.length + extra + 2, unusedSessions: 2, callUrls: 0 },
+    'the first step visited the first PURGE_STEP_ENTRIES sessions, all live: f0 stays never-used');
+  time.advance(PURGE_STEP_EVERY_MS);
+  await store.touchSession('f0', day); // the next step reaches the expired ones
+  assert.deepEqual(await store.stats(), { sessions: live.length + 2, unusedSessions: 1, callUrls: 0 }, 'f0 used, the expired ones dropped');
+  await store.touchSession('f1', day); // room left over: no step needed
+  assert.deepEqual(await store.stats(), { sessions: live.length + 2, unusedSessions: 0, callUrls: 0 });
+  for (const id of live) assert.ok(await store.getSession(id), `${id} kept`);
+  await store.close();
+});
+
+test('memory loop store: at the used cap, purge steps are spaced PURGE_STEP_EVERY_MS apart; what came due makes room at once', async () => {
+  const { time, store, day } = await fullStore(2, 1, 5);
+  await store.touchSession('f0', day); // a step: nothing expired yet
+  time.advance(5); // u2 expired
+  await store.touchSession('f0', day);
+  assert.deepEqual(await store.stats(), { sessions: 5, unusedSessions: 2, callUrls: 0 }, 'too soon for another step: u2 still holds its place');
+  assert.equal(await store.getSession('u2'), undefined, 'though it reads as gone');
+  time.advance(PURGE_STEP_EVERY_MS - 5);
+  await store.touchSession('f0', day);
+  assert.deepEqual(await store.stats(), { sessions: 4, unusedSessions: 1, callUrls: 0 }, 'the next step dropped u2: f0 is used');
+  await store.close();
+
+  const late = await fullStore(2, 1, 60_000); // u2's bucket comes due at 60 s
+  late.time.advance(59_999);
+  await late.store.touchSession('f0', day); // a step: u2 still live
+  late.time.advance(1);
+  await late.store.touchSession('f0', day); // no step yet, but u2 came due
+  assert.deepEqual(await late.store.stats(), { sessions: 4, unusedSessions: 1, callUrls: 0 });
+  for (const id of ['u0', 'u1', 'f0']) assert.ok(await late.store.getSession(id));
+  await late.store.close();
+});
+
+test('memory loop store: the periodic sweep lets go of the purge cursor after a minute without steps, so the next pass starts over', async () => {
+  const { time, store, day } = await fullStore(PURGE_STEP_ENTRIES, 100, 100_000, 30_000); // the last 100 expire at 100 s, due at 120 s
+  await store.touchSession('f0', day); // step 1: the first PURGE_STEP_ENTRIES, all live
+  time.advance(100_000); // sweeps at 30, 60 (a minute idle: cursor dropped) and 90 s
+  await store.touchSession('f0', day); // starts over: the same live ones
+  assert.equal((await store.stats()).unusedSessions, 2, 'f0 still never-used');
+  time.advance(PURGE_STEP_EVERY_MS);
+  await store.touchSession('f0', day); // resumes: reaches the expired ones
+  assert.equal((await store.stats()).unusedSessions, 1, 'f0 used');
+  await store.close();
 });

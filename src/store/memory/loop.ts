@@ -33,8 +33,16 @@ export interface LoopMemoryStoreOptions {
   readonly sweep?: SweepSchedule;
 }
 
-/** A full used-session cache is purged of expired sessions at most this often. */
-const PURGE_FULL_EVERY_MS = 10_000;
+/**
+ * With the used-session cache full, a bounded purge step (UsedSessions.purgeSome)
+ * runs at most this often: a step costs about 0.1 ms over 1M live sessions, so
+ * a flood of first touches at the cap spends under 1% of a core on it, and a
+ * lap over 1M sessions takes 2.5 s of such a flood.
+ */
+export const PURGE_STEP_EVERY_MS = 10;
+
+/** The periodic sweep lets go of the purge steps' cursor once none has run for this long (see UsedSessions.forgetCursor). */
+const PURGE_CURSOR_IDLE_MS = 60_000;
 
 /** A never-used session, with its bucket in #dueFresh. */
 interface FreshEntry extends SessionEntry<SessionRecord> {
@@ -60,8 +68,8 @@ export class MemoryLoopStore implements LoopStore {
   readonly #fresh: LRUCache<string, FreshEntry>;
   /** Set while a session moves from #fresh to #sessions: its push registrations stay. */
   #promoting = false;
-  /** Clock time of the last purge made because #sessions was full (at most one per PURGE_FULL_EVERY_MS). */
-  #lastFullPurge = -Infinity;
+  /** Clock time of the last purge step made because #sessions was full (at most one per PURGE_STEP_EVERY_MS). */
+  #lastPurgeStep = -Infinity;
   readonly #callUrls: LRUCache<string, CallUrlRecord>;
   /** Fresh sessions and call URLs by expiry, for the periodic sweep (see DueKeys). */
   readonly #dueFresh: DueKeys;
@@ -226,6 +234,7 @@ export class MemoryLoopStore implements LoopStore {
     this.#nonces.sweep();
     this.#dueCallUrls.sweep();
     this.#sessions.sweepDue();
+    if (this.#clock.now() - this.#lastPurgeStep >= PURGE_CURSOR_IDLE_MS) this.#sessions.forgetCursor();
     this.#dueFresh.sweep();
   }
 
@@ -255,14 +264,27 @@ export class MemoryLoopStore implements LoopStore {
     return this.#sessions.has(id) || this.#fresh.has(id);
   }
 
-  /** Whether a session can become used without evicting one; a full cache is purged of expired ones first, now and then. */
+  /**
+   * Whether a session can become used without evicting one. A full cache
+   * first drops what came due (cheap: usually nothing to do), then, at most
+   * once per PURGE_STEP_EVERY_MS, visits the next PURGE_STEP_ENTRIES sessions
+   * of a round-robin pass and drops the expired ones: never a pass over all
+   * of them, which blocks the event loop for tens of milliseconds or more at
+   * 1M sessions.
+   * The price is exactness: a session that expired less than a bucket
+   * (a minute) ago makes room only once the pass reaches it, so at the cap
+   * a touch may be refused (the session stays never-used, as before) while
+   * an expired used session is still held; the due sweep drops it at most a
+   * minute late whatever happens.
+   */
   #hasUsedRoom(): boolean {
     if (this.#sessions.size < this.#maxUsed) return true;
+    this.#sessions.sweepDue();
+    if (this.#sessions.size < this.#maxUsed) return true;
     const now = this.#clock.now();
-    if (now - this.#lastFullPurge >= PURGE_FULL_EVERY_MS) {
-      this.#lastFullPurge = now;
-      this.#sessions.purgeStale();
-    }
+    if (now - this.#lastPurgeStep < PURGE_STEP_EVERY_MS) return false;
+    this.#lastPurgeStep = now;
+    this.#sessions.purgeSome();
     return this.#sessions.size < this.#maxUsed;
   }
 

@@ -18,6 +18,9 @@ interface Filed<R> extends SessionEntry<R> {
  */
 const BUCKET_MS = 60_000;
 
+/** Entries one `purgeSome` step visits by default: a fraction of a millisecond even when none has expired. */
+export const PURGE_STEP_ENTRIES = 4096;
+
 /**
  * Sessions that authenticated a request: a plain Map with an expiry time per
  * entry. Every signed request reads its session and restarts its lifetime,
@@ -26,12 +29,18 @@ const BUCKET_MS = 60_000;
  * a read is a lookup and a clock check, a touch one field write (and, once a
  * minute, a move to a later expiry bucket). Expired entries are dropped when
  * read, by `sweepDue` (the periodic sweep: only the buckets that came due, so
- * at most a minute late) or by `purgeStale` (a pass over all of them: exact);
+ * at most a minute late), by `purgeSome` (a bounded step of a pass that goes
+ * round and round) or by `purgeStale` (a pass over all of them: exact);
  * `onGone` hears of every entry that leaves, however it leaves.
  */
 export class UsedSessions<R> {
   readonly #entries = new Map<string, Filed<R>>();
   readonly #due: DueKeys;
+  /**
+   * Where `purgeSome` stopped: a Map iterator goes on past entries deleted
+   * meanwhile and reaches entries added after it was made.
+   */
+  #cursor: MapIterator<[string, Filed<R>]> | undefined;
 
   constructor(
     private readonly now: () => number,
@@ -93,6 +102,39 @@ export class UsedSessions<R> {
   purgeStale(): void {
     const now = this.now();
     for (const [id, entry] of this.#entries) if (entry.expiresAtMs <= now) this.delete(id);
+    this.#cursor = undefined;
+  }
+
+  /**
+   * Visits at most `maxEntries` entries (each at most once), going on from
+   * where the previous call stopped and starting over at the end, and drops
+   * the expired ones among them. Returns how many it dropped.
+   */
+  purgeSome(maxEntries = PURGE_STEP_ENTRIES): number {
+    const now = this.now();
+    let visits = Math.min(maxEntries, this.#entries.size);
+    let dropped = 0;
+    while (visits-- > 0) {
+      let next = this.#cursor?.next();
+      if (next === undefined || next.done) next = (this.#cursor = this.#entries.entries()).next();
+      if (next.done) break; // emptied meanwhile (onGone may delete)
+      const [id, entry] = next.value;
+      if (entry.expiresAtMs <= now) {
+        this.delete(id);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * Forgets where `purgeSome` stopped (the next step starts over). Call it
+   * when the steps are done for a while: once the Map has been rehashed (it
+   * grew, shrank or was compacted), a parked iterator keeps the old table
+   * alive, and with it every entry that table held, deleted since or not.
+   */
+  forgetCursor(): void {
+    this.#cursor = undefined;
   }
 
   /** Drops the expired entries of the buckets that came due: the periodic sweep. */
@@ -103,5 +145,6 @@ export class UsedSessions<R> {
   clear(): void {
     this.#entries.clear();
     this.#due.clear();
+    this.#cursor = undefined;
   }
 }
