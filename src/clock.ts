@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'; // the global `performance` is a lazy getter, called on every read
 /** Injected time, so domain code and its timers can be driven by tests. */
 export interface Clock {
   /** Milliseconds on a monotonic scale (not wall-clock time). */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'; // the global `performance` is a lazy getter, called on every read
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { systemClock, type Clock } from './clock.ts';
 import { RequestStats } from './request-stats.ts';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'; // the global `performance` is a lazy getter, called on every read
 import type { Logger } from 'pino';
 import { pinNow, unpinNow } from '../clock.ts';
 import { errors, type AppError } from '../errors.ts';

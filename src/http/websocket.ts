@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'; // the global `performance` is a lazy getter, called on every read
 import { errors, type AppError } from '../errors.ts';
 import { frameAllowed, type FrameWindow } from '../limits/frame-counter.ts';
 import type { ClientGate } from './client-gate.ts';
