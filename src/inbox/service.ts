@@ -8,7 +8,7 @@ import { Delivery } from './delivery.ts';
 import { usernameProblem, type Owner } from './identity.ts';
 import type { Reader } from './reader.ts';
 import { InboxReaders, type Attached } from './readers.ts';
-import { queueMessage } from './sending.ts';
+import { NO_SENDER, queueFrom, queueMessage } from './sending.ts';
 import { InboxWatches, type Watch } from './watches.ts';
 
 export type { EndReason, Reader } from './reader.ts';
@@ -176,6 +176,17 @@ export class InboxService {
   send(sender: Owner, to: string, contentType: string, body: Uint8Array, who: ClientRef = NO_CLIENT): MaybeAsync<AppError | undefined> {
     const badTo = usernameProblem(to);
     if (badTo) return errors.invalidRecipient(badTo);
+    if (body.length > 0 && body.length <= this.#o.maxMessageBytes) {
+      // The common case, a sender whose inbox exists: one store call checks the password and queues the message.
+      const sent = queueFrom(this.#o, sender.name, sender.secret, to, contentType, body);
+      if (isAsync(sent)) return sent.then((s) => (s === NO_SENDER ? this.#openAndSend(sender, to, contentType, body, who) : s));
+      if (sent !== NO_SENDER) return sent;
+    }
+    return this.#openAndSend(sender, to, contentType, body, who);
+  }
+
+  /** A send that opens the sender's inbox first: created when absent (and counted against the client's limit). */
+  #openAndSend(sender: Owner, to: string, contentType: string, body: Uint8Array, who: ClientRef): MaybeAsync<AppError | undefined> {
     const opened = openInbox(this.#o.store, sender, false, this.#o.newInboxes, who);
     if (isAsync(opened)) return opened.then((failure) => failure ?? queueMessage(this.#o, sender.name, to, contentType, body));
     return opened ?? queueMessage(this.#o, sender.name, to, contentType, body);

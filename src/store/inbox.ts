@@ -20,6 +20,8 @@ export type OpenOutcome = 'created' | 'ok' | 'wrong-password' | 'full';
 /** 'over-budget': queuing it would pass the store's total of queued message bytes (maxQueuedBytes). */
 export type SendOutcome = 'ok' | 'no-inbox' | 'queue-full' | 'over-budget';
 export type RemoveOutcome = 'ok' | 'no-inbox' | 'wrong-password';
+/** sendFrom: a send's outcome, or why the sender may not send ('no-sender': no live inbox of that name; nothing was created or queued). */
+export type SendFromOutcome = SendOutcome | 'no-sender' | 'wrong-password';
 /** readOnce: the oldest message, or why there is none ('created' and 'empty': the inbox is open and holds nothing). */
 export type ReadOnceOutcome = StoredMessage | 'created' | 'empty' | 'wrong-password' | 'full';
 
@@ -60,6 +62,13 @@ export interface InboxStore {
    * what is queued is never dropped to make room.
    */
   send(to: string, message: StoredMessage): MaybeAsync<SendOutcome>;
+  /**
+   * `send`, by the owner of the live inbox `message.from`, whose secret is
+   * checked first (and whose TTL is not restarted): an `open` without touch
+   * and `send` in one step, for a sender whose inbox exists. Nothing is
+   * created: a missing sender inbox is 'no-sender'.
+   */
+  sendFrom(secret: string, to: string, message: StoredMessage): MaybeAsync<SendFromOutcome>;
   /** Removes and returns the oldest message, if any. */
   take(name: string): MaybeAsync<StoredMessage | undefined>;
   /** Puts a taken message back at the head (its reader vanished). Never refused, not even over the byte budget. */

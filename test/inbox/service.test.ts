@@ -234,7 +234,7 @@ function gatedGiveBack(inner: MemoryInboxStore) {
     await gate;
     return inner.giveBack(name, m);
   };
-  for (const k of ['open', 'readOnce', 'exists', 'send', 'take', 'remove', 'claim', 'renew', 'unclaim', 'sweep', 'stats', 'ping', 'watch', 'close'] as const) {
+  for (const k of ['open', 'readOnce', 'exists', 'send', 'sendFrom', 'take', 'remove', 'claim', 'renew', 'unclaim', 'sweep', 'stats', 'ping', 'watch', 'close'] as const) {
     (store as unknown as Record<string, unknown>)[k] = (inner[k] as (...a: unknown[]) => unknown).bind(inner);
   }
   return { store, release: () => open(), calls: () => calls };

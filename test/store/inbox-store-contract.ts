@@ -352,6 +352,36 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.ok((await store.claim('a', 1_000))! > (replaced as { epoch: number }).epoch, 'epochs keep growing');
   });
 
+  test(`${backend}: sendFrom checks the sender's inbox and secret, then sends; it creates nothing and touches no one`, async () => {
+    const { store, time, events } = setup({ capacity: 1 });
+    await store.open('a', 'sa', true);
+    assert.equal(await store.sendFrom('sx', 'a', msg('m', 'x')), 'no-sender', 'no inbox x');
+    assert.equal(await store.exists('x'), false, 'nothing created');
+    assert.equal(await store.sendFrom('wrong', 'b', msg('m', 'a')), 'wrong-password', 'checked before the recipient');
+    assert.equal(await store.sendFrom('sa', 'b', msg('m', 'a')), 'no-inbox');
+    await store.open('b', 'sb', true);
+    time.advance(TTL - 1);
+    assert.equal(await store.sendFrom('wrong', 'b', msg('no', 'a')), 'wrong-password');
+    assert.equal(await store.sendFrom('sa', 'b', msg('yes', 'a')), 'ok');
+    assert.equal(await store.sendFrom('sa', 'b', msg('more', 'a')), 'queue-full');
+    assert.deepEqual(events.filter((e) => e.type === 'message').map((e) => e.name), ['b']);
+    time.advance(1);
+    assert.equal(await store.exists('a'), false, "sending does not extend the sender's life");
+    assert.equal(await store.exists('b'), false, "nor the recipient's");
+    await store.open('c', 'sc', true);
+    assert.equal(await store.sendFrom('sc', 'c', msg('self', 'c')), 'ok', 'to its own inbox');
+    const got = await store.take('c');
+    assert.deepEqual([got?.from, text(got)], ['c', 'self']);
+  });
+
+  test(`${backend}: sendFrom keeps to maxQueuedBytes as send does`, async () => {
+    const { store } = setup({ maxQueuedBytes: 5 });
+    await store.open('a', 's', true);
+    assert.equal(await store.sendFrom('s', 'a', msg('1234', 'a')), 'ok');
+    assert.equal(await store.sendFrom('s', 'a', msg('56', 'a')), 'over-budget');
+    assert.equal((await store.stats()).bytes, 4);
+  });
+
   test(`${backend}: readOnce opens (creating, checking the secret, touching) and takes the oldest message`, async () => {
     const { store, time } = setup({ maxInboxes: 2 });
     assert.equal(await store.readOnce('a', 's'), 'created');

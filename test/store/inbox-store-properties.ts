@@ -7,7 +7,7 @@ import type { InboxStoreFactory } from './inbox-store-contract.ts';
 
 /**
  * Property-based check of the InboxStore contract against a small model:
- * random interleavings of open, send, take and readOnce (then commit or give back),
+ * random interleavings of open, send, sendFrom, take and readOnce (then commit or give back),
  * reader claims (claim, takeover by a newer claim, unclaim; a replaced claim
  * can neither renew nor unclaim), delete, sweep and clock advances. Checked:
  * FIFO per inbox, exactly-once delivery (nothing duplicated; nothing lost
@@ -27,6 +27,7 @@ const SECRETS = ['s1', 's2'];
 type Op =
   | { op: 'open'; name: string; secret: string; touch: boolean }
   | { op: 'send'; to: string }
+  | { op: 'sendFrom'; from: string; secret: string; to: string }
   | { op: 'take'; name: string }
   | { op: 'readOnce'; name: string; secret: string }
   | { op: 'settle'; giveBack: boolean }
@@ -42,6 +43,7 @@ const secret = fc.constantFrom(...SECRETS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('open' as const), name, secret, touch: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('send' as const), to: name }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('sendFrom' as const), from: name, secret, to: name }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), name }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('readOnce' as const), name, secret }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('settle' as const), giveBack: fc.boolean() }) },
@@ -146,16 +148,21 @@ async function runOps(store: InboxStore, time: FakeTime, ops: readonly Op[]): Pr
         if (old !== 0) assert.equal(await store.renew(o.name, old, LEASE), false, `${at}: the claim a read took over cannot renew`);
         break;
       }
-      case 'send': {
+      case 'send':
+      case 'sendFrom': {
         const id = nextId++;
+        const from = o.op === 'sendFrom' ? o.from : 'x';
+        const sender = o.op === 'sendFrom' ? model.live(o.from) : undefined;
+        const refused = o.op !== 'sendFrom' ? undefined : !sender ? 'no-sender' : sender.secret !== o.secret ? 'wrong-password' : undefined;
         const inbox = model.live(o.to);
         const size = String(id).length;
-        const expected = !inbox ? 'no-inbox' : inbox.queue.length >= CAPACITY ? 'queue-full' : model.queuedBytes() + size > MAX_QUEUED_BYTES ? 'over-budget' : 'ok';
+        const expected = refused ?? (!inbox ? 'no-inbox' : inbox.queue.length >= CAPACITY ? 'queue-full' : model.queuedBytes() + size > MAX_QUEUED_BYTES ? 'over-budget' : 'ok');
         if (expected === 'ok') {
           inbox!.queue.push(id);
           sent.add(id);
         }
-        assert.equal(await store.send(o.to, { from: 'x', contentType: 't', body: Buffer.from(String(id)) }), expected, at);
+        const message = { from, contentType: 't', body: Buffer.from(String(id)) };
+        assert.equal(await (o.op === 'sendFrom' ? store.sendFrom(o.secret, o.to, message) : store.send(o.to, message)), expected, at);
         break;
       }
       case 'take': {

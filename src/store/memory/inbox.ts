@@ -3,7 +3,7 @@ import { sameText } from '../../crypto/same-text.ts';
 import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import type {
-  InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendOutcome, StoreStats, StoredMessage,
+  InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendFromOutcome, SendOutcome, StoreStats, StoredMessage,
 } from '../inbox.ts';
 
 export interface MemoryStoreOptions {
@@ -134,7 +134,18 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   send(to: string, message: StoredMessage): SendOutcome {
-    const inbox = this.#live(to);
+    return this.#sendTo(this.#live(to), to, message);
+  }
+
+  sendFrom(secret: string, to: string, message: StoredMessage): SendFromOutcome {
+    const now = this.#o.clock.now();
+    const sender = this.#live(message.from, now);
+    if (!sender) return 'no-sender';
+    if (!sameText(sender.secret, secret)) return 'wrong-password';
+    return this.#sendTo(to === message.from ? sender : this.#live(to, now), to, message);
+  }
+
+  #sendTo(inbox: Inbox | undefined, to: string, message: StoredMessage): SendOutcome {
     if (!inbox) return 'no-inbox';
     const size = message.body.byteLength;
     if (inbox.queue !== null && inbox.queue.length >= this.#o.inboxCapacity) return 'queue-full';
