@@ -191,7 +191,7 @@ for (let r = 0; r < 5; r++) {
   const ns = ((performance.now() - started) * 1e6) / (rounds * perRound);
   if (answered - before !== rounds * perRound) throw new Error(`only ${answered - before} of ${rounds * perRound} requests were answered`);
   console.log(`  run ${r + 1}: ${ns.toFixed(0)} ns per request`);
-  if (method === 'post') drain();
+  if (mode === 'post') drain(); // call-url queues nothing
 }
 await running.close();
 process.exit(0);

@@ -78,11 +78,6 @@ export function hmacSha256(key: HmacKey, message: string | Uint8Array, output: H
   return hash('sha256', outerInput('sha256', key, message), output);
 }
 
-/** HMAC-SHA256 as bytes (for keys of a next HMAC, as in HKDF). */
-export function hmacSha256Bytes(key: HmacKey, message: string | Uint8Array): Buffer {
-  return hash('sha256', outerInput('sha256', key, message), 'buffer');
-}
-
 /** HMAC-SHA1 of `message` under `key` (the OpenTok T1 token signature), in `output` encoding. */
 export function hmacSha1(key: HmacKey, message: string | Uint8Array, output: HmacOutput): string {
   return hash('sha1', outerInput('sha1', key, message), output);

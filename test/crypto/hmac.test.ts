@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { hmacSha1, hmacSha256, hmacSha256Bytes } from '../../src/crypto/hmac.ts';
+import { hmacSha1, hmacSha256 } from '../../src/crypto/hmac.ts';
 
 test('RFC 4231 test case 2 (short key, text message)', () => {
   assert.equal(hmacSha256('Jefe', 'what do ya want for nothing?', 'hex'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
@@ -41,7 +41,6 @@ test('hmacSha256 and hmacSha1 equal createHmac for keys and messages of every sh
       assert.equal(hmacSha256(key, message, 'base64'), digest.toString('base64'), what);
       assert.equal(hmacSha256(key, message, 'binary'), digest.toString('latin1'), what);
       if (typeof message !== 'string') assert.equal(hmacSha256(key, new Uint8Array(message), 'hex'), digest.toString('hex'), `${what} (Uint8Array)`);
-      assert.deepEqual(hmacSha256Bytes(key, message), digest, what);
       const sha1 = createHmac('sha1', key).update(message).digest();
       assert.equal(hmacSha1(key, message, 'hex'), sha1.toString('hex'), `${what} (sha1)`);
       assert.equal(hmacSha1(key, message, 'base64'), sha1.toString('base64'), `${what} (sha1)`);
