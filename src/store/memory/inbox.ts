@@ -96,32 +96,30 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   open(name: string, secret: string, touch: boolean, takeOver = false): OpenOutcome {
-    const now = this.#o.clock.now();
-    const inbox = this.#live(name, now);
-    if (!inbox) return this.#create(name, secret, now);
-    if (!sameText(inbox.secret, secret)) return 'wrong-password';
-    if (touch) this.#touch(name, inbox, 0, now);
-    if (takeOver) this.#endClaim(name);
-    return 'ok';
+    const opened = this.#open(name, secret, touch, takeOver);
+    return typeof opened === 'string' ? opened : 'ok';
   }
 
   readOnce(name: string, secret: string): ReadOnceOutcome {
-    const now = this.#o.clock.now();
-    const inbox = this.#live(name, now);
-    if (!inbox) return this.#create(name, secret, now);
-    if (!sameText(inbox.secret, secret)) return 'wrong-password';
-    this.#touch(name, inbox, 0, now);
-    this.#endClaim(name);
-    return this.#takeFrom(inbox) ?? 'empty';
+    const opened = this.#open(name, secret, true, true);
+    return typeof opened === 'string' ? opened : (this.#takeFrom(opened) ?? 'empty');
   }
 
-  /** A new inbox, or 'full' at the inbox limit (after sweeping the expired ones). */
-  #create(name: string, secret: string, now: number): 'created' | 'full' {
-    if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
-      return 'full';
+  /** open's rules, answering the inbox itself when it was there with that secret. */
+  #open(name: string, secret: string, touch: boolean, takeOver: boolean): Inbox | Exclude<OpenOutcome, 'ok'> {
+    const now = this.#o.clock.now();
+    const inbox = this.#live(name, now);
+    if (!inbox) {
+      if (this.#inboxes.size >= this.#o.maxInboxes && (this.#sweep(), this.#inboxes.size >= this.#o.maxInboxes)) {
+        return 'full';
+      }
+      this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs, now));
+      return 'created';
     }
-    this.#inboxes.set(name, new Inbox(secret, now + this.#o.inboxTtlMs, now));
-    return 'created';
+    if (!sameText(inbox.secret, secret)) return 'wrong-password';
+    if (touch) this.#touch(name, inbox, 0, now);
+    if (takeOver) this.#endClaim(name);
+    return inbox;
   }
 
   /** Ends the current reader's claim, if any, announcing a newer epoch (a one-shot read takes over). */
