@@ -103,6 +103,9 @@ test('nonce table: keys of any length and any characters are told apart (hashed 
   const table = new NonceStore(100, () => now);
   for (const key of ['n', 'n2', 'ü', '😀', 'x'.repeat(2000), 'x'.repeat(2001)]) assert.equal(table.claim(key, 100), 'claimed', key.slice(0, 5));
   for (const key of ['n', 'n2', 'ü', '😀', 'x'.repeat(2000), 'x'.repeat(2001)]) assert.equal(table.claim(key, 100), 'replay', key.slice(0, 5));
+  // 16 chars, one not latin1: packed as bytes it would read as the second key; it is hashed instead.
+  assert.equal(table.claim('\u0100' + 'x'.repeat(15), 100), 'claimed');
+  assert.equal(table.claim('\x00y' + 'x'.repeat(14), 100), 'claimed');
   now = 99;
   assert.equal(table.claim('n', 100), 'replay');
   now = 100;

@@ -34,7 +34,6 @@ export class NonceStore {
   #slots = new Int32Array(2 * MIN_CAPACITY).fill(EMPTY);
   /** The key being claimed, as words. */
   readonly #key = new Int32Array(4);
-  readonly #scratch = Buffer.alloc(1024);
 
   constructor(
     private readonly max: number,
@@ -82,16 +81,22 @@ export class NonceStore {
 
   /** Puts the key's 128 bits into #key: a 16-char latin1 digest as it is, any other string hashed first. */
   #keyWords(key: string): void {
-    let digest = key;
-    if (key.length !== 16 || /[^\x00-\xff]/.test(key)) {
-      const n = this.#scratch.write(key, 'utf8');
-      digest = n < this.#scratch.length ? sipHash128(OTHER_KEYS, this.#scratch, 0, n) : sipHash128(OTHER_KEYS, Buffer.from(key, 'utf8'), 0, Buffer.byteLength(key));
-    }
+    if (key.length === 16 && this.#pack(key)) return;
+    const raw = Buffer.from(key, 'utf8'); // only keys that are not nonceKey's digests (tests)
+    this.#pack(sipHash128(OTHER_KEYS, raw, 0, raw.length));
+  }
+
+  /** Packs 16 chars into #key as four little-endian words; false when one is not latin1 (the key must be hashed). */
+  #pack(key: string): boolean {
     const k = this.#key;
+    let high = 0;
     for (let w = 0; w < 4; w++) {
       const c = 4 * w;
-      k[w] = digest.charCodeAt(c) | (digest.charCodeAt(c + 1) << 8) | (digest.charCodeAt(c + 2) << 16) | (digest.charCodeAt(c + 3) << 24);
+      const b0 = key.charCodeAt(c), b1 = key.charCodeAt(c + 1), b2 = key.charCodeAt(c + 2), b3 = key.charCodeAt(c + 3);
+      high |= b0 | b1 | b2 | b3;
+      k[w] = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
     }
+    return high < 256;
   }
 
   /** The ring position holding #key, or EMPTY. */
