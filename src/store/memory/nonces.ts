@@ -42,13 +42,14 @@ export class NonceStore {
 
   claim(key: string, ttlMs: number): NonceClaim {
     const now = this.now();
+    const expires = Math.ceil(now + Math.max(1, ttlMs));
     this.#dropExpiredFront(now);
     this.#keyWords(key);
     const found = this.#find();
     if (found !== EMPTY) {
       if (this.#expiries[found] > now) return 'replay';
       // Expired, but not at the front: only when callers give different lifetimes. Claimed again in place.
-      this.#expiries[found] = Math.ceil(now + Math.max(1, ttlMs));
+      this.#expiries[found] = expires;
       return 'claimed';
     }
     if (this.#count >= this.max) return 'full';
@@ -56,7 +57,7 @@ export class NonceStore {
     const at = (this.#head + this.#count) % this.#expiries.length;
     const k = this.#key;
     this.#words.set(k, 4 * at);
-    this.#expiries[at] = Math.ceil(now + Math.max(1, ttlMs));
+    this.#expiries[at] = expires;
     this.#count++;
     this.#index(at);
     return 'claimed';
