@@ -100,7 +100,11 @@ export class Exchange {
   }
 
   json(status: number, value: unknown, extra: HeaderList = []): void {
-    const body = JSON.stringify(value);
+    this.jsonText(status, JSON.stringify(value), extra);
+  }
+
+  /** A JSON answer already written as text (see flat-json.ts). */
+  jsonText(status: number, body: string, extra: HeaderList = []): void {
     this.reply.send(status, this.responder.headers(this, status, extra, true), this.head ? undefined : body);
   }
 

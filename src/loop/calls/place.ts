@@ -2,6 +2,7 @@ import type { PlacedCall } from '../../store/call-state.ts';
 import type { LoopContext } from '../context.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
 import { randomHex } from '../credentials.ts';
+import { flatJson } from '../flat-json.ts';
 import { isAsync, then, type MaybeAsync } from '../../store/maybe-async.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -26,6 +27,9 @@ export interface CallerView {
   readonly apiKey: string;
   readonly progressURL: string;
 }
+
+/** A caller view's JSON text (its tokens are long: see flat-json.ts). */
+export const callerViewJson = flatJson<keyof CallerView>(['callId', 'websocketToken', 'sessionId', 'sessionToken', 'apiKey', 'progressURL']);
 
 /** What placing a call uses. */
 export type CallPlacement = Pick<LoopContext, 'services' | 'callState' | 'store' | 'log'> & {

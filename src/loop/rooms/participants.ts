@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ParticipantRecord, RoomJoinResult, RoomRecord } from '../../store/rooms.ts';
 import { isAsync, then, type MaybeAsync } from '../../store/maybe-async.ts';
 import { loopErrors, type LoopError } from '../errors.ts';
+import { flatJson } from '../flat-json.ts';
 import { WRONG_TYPE, type Given } from '../input.ts';
 import { joinRefusalError } from './capacity.ts';
 import type { RoomCaller, RoomCore } from './core.ts';
@@ -22,6 +23,9 @@ export interface JoinAnswer {
   /** Seconds: `rooms.participantTTL`. */
   readonly expires: number;
 }
+
+/** A join answer's JSON text (its tokens are long: see flat-json.ts). */
+export const joinAnswerJson = flatJson<keyof JoinAnswer>(['apiKey', 'sessionId', 'sessionToken', 'expires']);
 
 /** The participant actions of §8.10 (the status checks live in status.ts). */
 export class RoomParticipantOps {

@@ -5,7 +5,7 @@ import type { CallPlacement, CallSpec } from '../calls/place.ts';
 import { then } from '../../store/maybe-async.ts';
 import { isLoopError, loopErrors } from '../errors.ts';
 import type { LoopRouter } from '../router.ts';
-import { placeCall } from '../calls/place.ts';
+import { callerViewJson, placeCall } from '../calls/place.ts';
 import { calleesOf, callRequest } from './call-bodies.ts';
 import { hawkSession, negotiated, registeredSession, settled } from './guards.ts';
 
@@ -73,7 +73,7 @@ export function registerCallRoutes(router: LoopRouter, ctx: CallRoutesContext): 
           if (url.callerId !== undefined) spec.callerId = url.callerId;
           return then(placeCall(ctx, spec, [url.userKey], ex.nowSec(), ctx.urls.progressUrl), (answer) => {
             if (isLoopError(answer)) return ex.fail(answer);
-            ex.json(200, answer);
+            ex.jsonText(200, callerViewJson(answer));
           });
         });
       }));
@@ -97,7 +97,7 @@ export function registerCallRoutes(router: LoopRouter, ctx: CallRoutesContext): 
       const spec = { ...fields, callerId: session.record.identity };
       const answer = await placeCall(ctx, spec, reached, ex.nowSec(), ctx.urls.progressUrl);
       if (isLoopError(answer)) return ex.fail(answer);
-      ex.json(200, answer);
+      ex.jsonText(200, callerViewJson(answer));
     },
   });
 

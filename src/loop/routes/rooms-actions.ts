@@ -6,6 +6,7 @@ import { isLoopError, loopErrors } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import type { LoopRouter } from '../router.ts';
 import type { RoomCaller, Rooms } from '../rooms/index.ts';
+import { joinAnswerJson } from '../rooms/participants.ts';
 import { roomErrors } from '../rooms/errors.ts';
 import { ROOM_ACTIONS, domainCounts, statusReport } from '../rooms/status.ts';
 import { negotiated, settled } from './guards.ts';
@@ -25,7 +26,7 @@ export function registerRoomActionRoutes(router: LoopRouter, ctx: LoopAuth & Pic
       if (!negotiated(ex)) return;
       return then(participants.join(room, caller, joinRequest(ex.body)), (answer) => {
         if (isLoopError(answer)) return ex.fail(answer);
-        ex.json(200, answer);
+        ex.jsonText(200, joinAnswerJson(answer));
       });
     },
     refresh(ex, room, caller) {

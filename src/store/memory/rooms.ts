@@ -133,7 +133,9 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   }
 
   #update(roomToken: string, entry: RoomEntry, patch: RoomPatch, ttlMs: number): RoomRecord {
-    entry.room = frozenCopy(entry.room, deepFrozen(patch)); // a patch of flat fields, or a context frozen in place
+    // The patch is only read; its one nested field, a context, is frozen where it is (every join and leave makes a flat patch).
+    if (patch.context) deepFrozen(patch.context);
+    entry.room = frozenCopy(entry.room, patch);
     entry.bucket = this.#dueRooms.refile(roomToken, entry.bucket, ttlMs);
     this.#rooms.set(roomToken, entry, this.#ttl(ttlMs));
     return entry.room;
