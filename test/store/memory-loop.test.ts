@@ -57,6 +57,25 @@ test('memory loop store: the periodic sweep drops call URLs as they come due, an
   await closeStores(stores);
 });
 
+test('memory loop store: the due index holds only the call URLs held (evicted, rewritten and revoked ones are taken out)', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopStore({ clock: time, limits: { sessions: 10, callUrls: 100, nonces: 10 } });
+  const url = (token: string) => ({ token, userKey: 'u1', issuer: '', timestamp: 1, expires: 2 });
+  const month = 30 * 86_400_000;
+  for (let i = 0; i < 1000; i++) await store.putCallUrl(url(`t${i}`), month);
+  assert.equal((await store.stats()).callUrls, 100);
+  assert.equal(store.filedCallUrls, 100, 'the 900 URLs pushed out beyond the cap are not kept for their month');
+  for (let i = 0; i < 10; i++) {
+    time.advance(2000); // each rewrite files the URL into a later bucket
+    await store.putCallUrl(url('t999'), month);
+  }
+  assert.equal(store.filedCallUrls, 100, 'one entry per URL, however often rewritten');
+  await store.deleteCallUrl('t999');
+  assert.equal(store.filedCallUrls, 99);
+  await store.close();
+  assert.equal(store.filedCallUrls, 0);
+});
+
 /** A store whose used-session budget is full: `live` sessions for a day, then `expiring` ones for `expiringTtlMs`. */
 async function fullStore(live: number, expiring: number, expiringTtlMs: number, sweepEveryMs?: number) {
   const time = new FakeTime();

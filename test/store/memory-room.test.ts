@@ -47,6 +47,19 @@ test('memory room store: the expiry index holds only live participants (refresh,
   assert.deepEqual(await store.expireParticipants(), []);
 });
 
+test('memory room store: the due index holds only the deleted-room notices held (evicted beyond the cap or rewritten ones are taken out)', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopRoomStore({ clock: time, limits: { deletedNotices: 50 } });
+  for (let i = 0; i < 500; i++) await store.addDeletedNotice('owner', { roomToken: `r${i}`, deletedAt: i }, 1_620_000);
+  assert.equal((await store.listDeletedNotices('owner')).length, 50);
+  assert.equal(store.filedNotices, 50, 'the 450 notices pushed out are not kept for their lifetime');
+  time.advance(5000);
+  await store.addDeletedNotice('owner', { roomToken: 'r499', deletedAt: 600 }, 1_620_000); // rewritten, into a later bucket
+  assert.equal(store.filedNotices, 50);
+  await store.close();
+  assert.equal(store.filedNotices, 0);
+});
+
 test('memory room store: createStores builds one that sweeps itself until closed; close forgets everything', async () => {
   const time = new FakeTime();
   const stores = smallStores(time);

@@ -50,6 +50,17 @@ interface FreshEntry extends SessionEntry<SessionRecord> {
 }
 
 /**
+ * A call URL with its bucket in #dueCallUrls, taken out again whenever the
+ * URL goes (evicted, rewritten, revoked): otherwise every URL pushed out
+ * beyond the cap would stay filed for its whole lifetime (up to 30 days), and
+ * the index would grow with every URL ever made, whatever the cap.
+ */
+interface CallUrlEntry {
+  readonly record: CallUrlRecord;
+  readonly bucket: number;
+}
+
+/**
  * The in-process Loop store: never-used sessions and call URLs in lru-caches
  * with a per-entry TTL read from the injected clock, used sessions (read and
  * touched by every signed request, never evicted) in a plain Map with expiry
@@ -70,7 +81,7 @@ export class MemoryLoopStore implements LoopStore {
   #promoting = false;
   /** Clock time of the last purge step made because #sessions was full (at most one per PURGE_STEP_EVERY_MS). */
   #lastPurgeStep = -Infinity;
-  readonly #callUrls: LRUCache<string, CallUrlRecord>;
+  readonly #callUrls: LRUCache<string, CallUrlEntry>;
   /** Fresh sessions and call URLs by expiry, for the periodic sweep (see DueKeys). */
   readonly #dueFresh: DueKeys;
   readonly #dueCallUrls: DueKeys;
@@ -99,11 +110,13 @@ export class MemoryLoopStore implements LoopStore {
     });
     this.#callUrls = new LRUCache({
       ...base, ...lruCap(o.limits.callUrls),
-      dispose: (v, token) => unindex(this.#userCallUrls, v.userKey, token),
+      dispose: (v, token) => {
+        unindex(this.#userCallUrls, v.record.userKey, token);
+        this.#dueCallUrls.unfile(token, v.bucket);
+      },
     });
     const now = () => o.clock.now();
     this.#dueFresh = new DueKeys(this.#fresh, now);
-    // A call URL's record is frozen, so its bucket is not kept: a deleted or rewritten URL's key stays filed until it comes due.
     this.#dueCallUrls = new DueKeys(this.#callUrls, now);
     this.#nonces = new NonceStore(o.limits.nonces, now);
     this.#stopSweeping = startSweeping(o.sweep, () => this.#sweepDue());
@@ -187,13 +200,22 @@ export class MemoryLoopStore implements LoopStore {
 
   putCallUrl(record: CallUrlRecord, ttlMs: number, maxPerUser = Infinity): boolean {
     const current = this.#callUrls.get(record.token);
-    const replaces = current?.userKey === record.userKey; // a live URL of this user: not a new one
+    const replaces = current?.record.userKey === record.userKey; // a live URL of this user: not a new one
     if (!replaces && this.#atCap(record.userKey, maxPerUser)) return false;
-    if (current && !replaces) unindex(this.#userCallUrls, current.userKey, record.token); // moves to another user
-    this.#callUrls.set(record.token, frozenCopy(record), this.#ttl(ttlMs));
-    this.#dueCallUrls.file(record.token, ttlMs);
+    if (current) {
+      // Replaced without dispose (noDisposeOnSet): its filing goes here, and its index entry when the URL moves to another user.
+      this.#dueCallUrls.unfile(record.token, current.bucket);
+      if (!replaces) unindex(this.#userCallUrls, current.record.userKey, record.token);
+    }
+    const bucket = this.#dueCallUrls.file(record.token, ttlMs);
+    this.#callUrls.set(record.token, { record: frozenCopy(record), bucket }, this.#ttl(ttlMs));
     index(this.#userCallUrls, record.userKey, record.token);
     return true;
+  }
+
+  /** Call URL keys waiting in the due index (tests: it holds only the URLs held). */
+  get filedCallUrls(): number {
+    return this.#dueCallUrls.size;
   }
 
   countCallUrls(userKey: string): number {
@@ -201,7 +223,7 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   getCallUrl(token: string): CallUrlRecord | undefined {
-    return this.#callUrls.get(token);
+    return this.#callUrls.get(token)?.record;
   }
 
   deleteCallUrl(token: string): void {
@@ -209,7 +231,7 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   listCallUrls(userKey: string): CallUrlRecord[] {
-    return this.#live(this.#userCallUrls, userKey, (t) => this.#callUrls.get(t));
+    return this.#live(this.#userCallUrls, userKey, (t) => this.#callUrls.get(t)?.record);
   }
 
   deleteUserCallUrls(userKey: string): void {

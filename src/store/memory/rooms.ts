@@ -43,6 +43,8 @@ interface RoomEntry {
 interface NoticeEntry {
   readonly ownerKey: string;
   readonly notice: DeletedRoomNotice;
+  /** Its bucket in #dueNotices (taken out when the notice goes, evicted beyond the cap included). */
+  readonly bucket: number;
 }
 
 /** Width of a participant-expiry bucket: expired participants are found at most this late after a sweep. */
@@ -88,7 +90,10 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     });
     this.#notices = new LRUCache({
       ...base, ...lruCap(limits.deletedNotices),
-      dispose: (v, key) => unindex(this.#ownerNotices, v.ownerKey, key),
+      dispose: (v, key) => {
+        unindex(this.#ownerNotices, v.ownerKey, key);
+        this.#dueNotices.unfile(key, v.bucket);
+      },
     });
     this.#expiries = new ExpiryBuckets(BUCKET_MS, o.clock.now());
     const now = () => o.clock.now();
@@ -226,8 +231,10 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): void {
     const key = ownerKey + SEP + notice.roomToken;
-    this.#notices.set(key, { ownerKey, notice: frozenCopy(notice) }, this.#ttl(ttlMs));
-    this.#dueNotices.file(key, ttlMs); // a notice is written once: a stale key is only a rewrite's, checked when due
+    const current = this.#notices.peek(key);
+    if (current) this.#dueNotices.unfile(key, current.bucket); // replaced without dispose (noDisposeOnSet)
+    const bucket = this.#dueNotices.file(key, ttlMs);
+    this.#notices.set(key, { ownerKey, notice: frozenCopy(notice), bucket }, this.#ttl(ttlMs));
     index(this.#ownerNotices, ownerKey, key);
   }
 
@@ -288,6 +295,11 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
   /** Participant keys waiting in the expiry index (tests: it holds only live participants). */
   get filedExpiries(): number {
     return this.#expiries.size;
+  }
+
+  /** Notice keys waiting in the due index (tests: it holds only the notices held). */
+  get filedNotices(): number {
+    return this.#dueNotices.size;
   }
 }
 
