@@ -47,6 +47,31 @@ test('memory room store: the expiry index holds only live participants (refresh,
   assert.deepEqual(await store.expireParticipants(), []);
 });
 
+test('memory room store: a room that goes takes its participants\' expiries and its owner index entry with it', async () => {
+  const time = new FakeTime();
+  const store = new MemoryLoopRoomStore({ clock: time, limits: { rooms: 2 } });
+  const week = 7 * 86_400_000;
+  for (const token of ['r1', 'r2']) {
+    await store.createRoom(room(token), week);
+    await seat(store, token, person('a'), week, week);
+    await seat(store, token, person('b'), week, week);
+  }
+  assert.equal(store.filedExpiries, 4);
+  assert.equal(await store.deleteRoom('r1'), true);
+  assert.equal(store.filedExpiries, 2, 'a deleted room\'s participants are not kept for their week');
+  await store.createRoom(room('r3'), week);
+  await store.createRoom(room('r4'), week); // pushes out r2, the least recently used
+  assert.equal(await store.getRoom('r2'), undefined);
+  assert.equal(store.filedExpiries, 0, 'nor an evicted room\'s');
+  await seat(store, 'r4', person('a'), week, week);
+  await store.createRoom({ ...room('r4'), ownerKey: 'other' }, week); // the same token again: the room is replaced
+  assert.equal(store.filedExpiries, 0);
+  assert.deepEqual((await store.listRooms('other')).map((r) => r.roomToken), ['r4']);
+  assert.deepEqual((await store.listRooms(room('r4').ownerKey)).map((r) => r.roomToken), ['r3']);
+  assert.deepEqual(await store.listParticipants('r4'), []);
+  await store.close();
+});
+
 test('memory room store: the due index holds only the deleted-room notices held (evicted beyond the cap or rewritten ones are taken out)', async () => {
   const time = new FakeTime();
   const store = new MemoryLoopRoomStore({ clock: time, limits: { deletedNotices: 50 } });

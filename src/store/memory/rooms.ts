@@ -86,6 +86,8 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
       dispose: (v, token) => {
         unindex(this.#ownerRooms, v.room.ownerKey, token);
         this.#dueRooms.unfile(token, v.bucket);
+        // Its participants go with it: their expiries too (participantTTL may be set to days).
+        if (v.participants.size > 0) for (const [key, p] of v.participants) this.#unfile(token, key, p.bucket);
       },
     });
     this.#notices = new LRUCache({
@@ -106,6 +108,8 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
+    // A token made twice replaces the room: deleted first, so dispose cleans its indexes (a set would not).
+    this.#rooms.delete(room.roomToken);
     const bucket = this.#dueRooms.file(room.roomToken, ttlMs);
     this.#rooms.set(room.roomToken, { room: frozenRoom(room), participants: new Map(), bucket }, this.#ttl(ttlMs));
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
