@@ -108,7 +108,7 @@ export const LoopSettingsSchema = Type.Object(
       callUrlTextSize: Described(Int(1_024), 'Longest callerId, issuer or subject of a call URL, in UTF-16 code units; longer answers 400 errno 107.'),
       calls: Described(Int(100_000), 'Live calls in the whole store; past it POST /calls and POST /calls/{token} answer 503 errno 201 (nothing is evicted).'),
       callsPerUser: Described(Int(100), 'Live calls in one callee\'s list; POST /calls/{token} to a full list answers 503 errno 201, POST /calls skips full callees.'),
-      nonces: Described(Int(4_000_000), 'Hawk nonces remembered for the replay window (2 minutes; about 60 bytes each); never evicted early: when full, signed requests answer 503 errno 201 with Retry-After. The default sustains about 33,000 signed requests/s.'),
+      nonces: Described(Int(4_000_000), 'Hawk nonces remembered for the replay window (2 minutes; about 35 bytes each); never evicted early: when full, signed requests answer 503 errno 201 with Retry-After. The default sustains about 33,000 signed requests/s.'),
       roomsPerOwner: Described(Int(100), 'Live rooms per owner; POST /rooms beyond it answers 403 errno 999.'),
       roomContextBytes: Described(Int(102_400), 'Largest room context, in bytes of its JSON; larger answers 400 errno 107. The default is what the 100 KiB body limit let the original store.'),
       displayNameSize: Described(Int(255), 'Longest room participant displayName, in UTF-16 code units; longer answers 400 errno 107.'),
