@@ -202,11 +202,8 @@ export class MemoryLoopStore implements LoopStore {
     const current = this.#callUrls.get(record.token);
     const replaces = current?.record.userKey === record.userKey; // a live URL of this user: not a new one
     if (!replaces && this.#atCap(record.userKey, maxPerUser)) return false;
-    if (current) {
-      // Replaced without dispose (noDisposeOnSet): its filing goes here, and its index entry when the URL moves to another user.
-      this.#dueCallUrls.unfile(record.token, current.bucket);
-      if (!replaces) unindex(this.#userCallUrls, current.record.userKey, record.token);
-    }
+    // A rewrite deletes the URL first, so dispose takes its index and due entries out (a set would not: noDisposeOnSet).
+    if (current) this.#callUrls.delete(record.token);
     const bucket = this.#dueCallUrls.file(record.token, ttlMs);
     this.#callUrls.set(record.token, { record: frozenCopy(record), bucket }, this.#ttl(ttlMs));
     index(this.#userCallUrls, record.userKey, record.token);

@@ -108,8 +108,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
     const owned = this.#ownerRooms.get(room.ownerKey)?.size ?? 0;
     // The index may still hold expired rooms: count the live ones only when it could matter.
     if (owned >= maxPerOwner && this.#countLive(room.ownerKey) >= maxPerOwner) return false;
-    // A token made twice replaces the room: deleted first, so dispose cleans its indexes (a set would not).
-    this.#rooms.delete(room.roomToken);
+    this.#rooms.delete(room.roomToken); // a token made twice: dispose takes its indexes out (a set would not: noDisposeOnSet)
     const bucket = this.#dueRooms.file(room.roomToken, ttlMs);
     this.#rooms.set(room.roomToken, { room: frozenRoom(room), participants: new Map(), bucket }, this.#ttl(ttlMs));
     index(this.#ownerRooms, room.ownerKey, room.roomToken);
@@ -235,8 +234,7 @@ export class MemoryLoopRoomStore implements LoopRoomStore {
 
   addDeletedNotice(ownerKey: string, notice: DeletedRoomNotice, ttlMs: number): void {
     const key = ownerKey + SEP + notice.roomToken;
-    const current = this.#notices.peek(key);
-    if (current) this.#dueNotices.unfile(key, current.bucket); // replaced without dispose (noDisposeOnSet)
+    this.#notices.delete(key); // a rewrite: dispose takes its index and due entries out (a set would not: noDisposeOnSet)
     const bucket = this.#dueNotices.file(key, ttlMs);
     this.#notices.set(key, { ownerKey, notice: frozenCopy(notice), bucket }, this.#ttl(ttlMs));
     index(this.#ownerNotices, ownerKey, key);
