@@ -17,10 +17,17 @@ export const text = (m: StoredMessage | undefined) => (m ? Buffer.from(m.body).t
 export const counts = (s: StoreStats) => ({ inboxes: s.inboxes, messages: s.messages });
 
 /**
+ * Resolves once every event of what the store has done so far reached its
+ * watchers, and every watch made so far is in force (a networked store
+ * delivers them later; the memory one at once, so it needs none).
+ */
+export type EventSettler = (store: InboxStore) => Promise<void>;
+
+/**
  * The behaviour every InboxStore backend must have (memory now, Redis later):
  * one suite, run by each backend's test file with its own factory.
  */
-export function inboxStoreContract(backend: string, make: InboxStoreFactory): void {
+export function inboxStoreContract(backend: string, make: InboxStoreFactory, settleEvents: EventSettler = async () => {}): void {
   function setup(o: { capacity?: number; maxInboxes?: number; maxQueuedBytes?: number; clock?: Clock } = {}) {
     const time = new FakeTime();
     const store = make({
@@ -30,7 +37,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     const events: InboxEvent[] = [];
     // The inboxes the cases below look at; a watcher hears its own inbox only (one case checks that).
     for (const name of ['a', 'b', 'c']) store.watch(name, (e) => events.push(e));
-    return { time, store, events };
+    return { time, store, events, settle: () => settleEvents(store) };
   }
 
   test(`${backend}: open creates, then checks the secret; wrong secret does not replace it`, async () => {
@@ -70,7 +77,8 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: read-time expiry: an expired inbox is gone before any sweep, with its queue; the name is free`, async () => {
-    const { store, time, events } = setup();
+    const { store, time, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 'old', true);
     await store.send('a', msg('1'));
     await store.send('a', msg('2'));
@@ -78,6 +86,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     time.advance(TTL);
     assert.equal(await store.exists('a'), false);
     assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
+    await settle();
     assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'expired' });
     assert.equal(await store.open('a', 'new', true), 'created');
     assert.equal(await store.take('a'), undefined);
@@ -108,13 +117,16 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: giveBack puts the message back at the head and announces it`, async () => {
-    const { store, events } = setup();
+    const { store, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     await store.send('a', msg('1'));
     await store.send('a', msg('2'));
     const first = await store.take('a');
+    await settle();
     events.length = 0;
     await store.giveBack('a', first!);
+    await settle();
     assert.deepEqual(events, [{ type: 'message', name: 'a' }]);
     assert.equal(text(await store.take('a')), '1');
     assert.equal(text(await store.take('a')), '2');
@@ -151,14 +163,17 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: maxQueuedBytes: a send past the budget is over-budget, nothing queued is dropped, room comes back on take`, async () => {
-    const { store, events } = setup({ maxQueuedBytes: 10 });
+    const { store, events, settle } = setup({ maxQueuedBytes: 10 });
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     await store.open('b', 's', true);
     assert.equal(await store.send('a', msg('1234')), 'ok');
     assert.equal(await store.send('b', msg('12345')), 'ok');
     assert.equal((await store.stats()).bytes, 9);
+    await settle();
     events.length = 0;
     assert.equal(await store.send('a', msg('xy')), 'over-budget'); // 11 > 10
+    await settle();
     assert.deepEqual(events, [], 'a refused send announces nothing');
     assert.equal(await store.send('b', msg('z')), 'ok'); // exactly 10 fits
     assert.deepEqual(await store.stats(), { inboxes: 2, messages: 3, bytes: 10 });
@@ -219,27 +234,32 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: send to a missing inbox is no-inbox; events announce messages`, async () => {
-    const { store, events } = setup();
+    const { store, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     assert.equal(await store.send('nobody', msg('x')), 'no-inbox');
     await store.open('a', 's', true);
     await store.send('a', msg('x'));
+    await settle();
     assert.deepEqual(events, [{ type: 'message', name: 'a' }]);
   });
 
   test(`${backend}: remove: ok with the secret (queue dropped, gone event), wrong-password, no-inbox`, async () => {
-    const { store, events } = setup();
+    const { store, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     await store.send('a', msg('x'));
     assert.equal(await store.remove('a', 'bad'), 'wrong-password');
     assert.equal(await store.remove('b', 's'), 'no-inbox');
     assert.equal(await store.remove('a', 's'), 'ok');
+    await settle();
     assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'deleted' });
     assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
     assert.equal(await store.remove('a', 's'), 'no-inbox');
   });
 
   test(`${backend}: sweep drops expired inboxes in expiry order and returns how many went`, async () => {
-    const { store, time, events } = setup();
+    const { store, time, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true); // t=0
     time.advance(10);
     await store.open('b', 's', true); // t=10
@@ -247,9 +267,11 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     await store.open('c', 's', true); // t=20
     time.advance(10);
     await store.open('a', 's', true); // t=30: a now expires last
+    await settle();
     events.length = 0;
     time.advance(TTL - 20); // t=TTL+10: b expired (at TTL+10), c not yet, a not yet
     assert.equal(await store.sweep(), 1);
+    await settle();
     assert.deepEqual(events, [{ type: 'gone', name: 'b', reason: 'expired' }]);
     time.advance(10);
     assert.equal(await store.sweep(), 1); // c
@@ -257,6 +279,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(await store.sweep(), 0);
     time.advance(1);
     assert.equal(await store.sweep(), 1); // a
+    await settle();
     assert.deepEqual(events.map((e) => e.name), ['b', 'c', 'a']);
     assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
   });
@@ -307,22 +330,26 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: a claim whose holder vanished (no renew, no unclaim) lets the inbox expire one TTL after the lease`, async () => {
-    const { store, time, events } = setup();
+    const { store, time, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     await store.claim('a', 5_000);
     time.advance(5_000 + TTL - 1);
     assert.equal(await store.exists('a'), true);
     time.advance(1);
     assert.equal(await store.exists('a'), false);
+    await settle();
     assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'expired' });
   });
 
   test(`${backend}: each claim gets a higher epoch and announces it; an older claim can neither renew nor unclaim`, async () => {
-    const { store, time, events } = setup();
+    const { store, time, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     const first = (await store.claim('a', 1_000))!;
     const second = (await store.claim('a', 1_000))!;
     assert.ok(second > first);
+    await settle();
     assert.deepEqual(events.filter((e) => e.type === 'replaced'), [
       { type: 'replaced', name: 'a', epoch: first }, { type: 'replaced', name: 'a', epoch: second },
     ]);
@@ -338,14 +365,17 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: open with takeOver ends the current claim with a newer epoch; without a claim it announces nothing`, async () => {
-    const { store, events } = setup();
+    const { store, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     assert.equal(await store.open('a', 's', true, true), 'ok');
+    await settle();
     assert.deepEqual(events.filter((e) => e.type === 'replaced'), [], 'no claim, nothing to end');
     const held = (await store.claim('a', 1_000))!;
     assert.equal(await store.open('a', 'wrong', true, true), 'wrong-password');
     assert.equal(await store.renew('a', held, 1_000), true, 'a refused open takes nothing over');
     assert.equal(await store.open('a', 's', true, true), 'ok');
+    await settle();
     const replaced = events.filter((e) => e.type === 'replaced').at(-1);
     assert.ok(replaced?.type === 'replaced' && replaced.epoch > held);
     assert.equal(await store.renew('a', held, 1_000), false, 'the claim is gone');
@@ -353,7 +383,8 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: sendFrom checks the sender's inbox and secret, then sends; it creates nothing and touches no one`, async () => {
-    const { store, time, events } = setup({ capacity: 1 });
+    const { store, time, events, settle } = setup({ capacity: 1 });
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 'sa', true);
     assert.equal(await store.sendFrom('sx', 'a', msg('m', 'x')), 'no-sender', 'no inbox x');
     assert.equal(await store.exists('x'), false, 'nothing created');
@@ -364,6 +395,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
     assert.equal(await store.sendFrom('wrong', 'b', msg('no', 'a')), 'wrong-password');
     assert.equal(await store.sendFrom('sa', 'b', msg('yes', 'a')), 'ok');
     assert.equal(await store.sendFrom('sa', 'b', msg('more', 'a')), 'queue-full');
+    await settle();
     assert.deepEqual(events.filter((e) => e.type === 'message').map((e) => e.name), ['b']);
     time.advance(1);
     assert.equal(await store.exists('a'), false, "sending does not extend the sender's life");
@@ -407,15 +439,18 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: readOnce ends the current claim with a newer epoch, as open with takeOver does`, async () => {
-    const { store, events } = setup();
+    const { store, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     assert.equal(await store.readOnce('a', 's'), 'empty');
+    await settle();
     assert.deepEqual(events.filter((e) => e.type === 'replaced'), [], 'no claim, nothing to end');
     const held = (await store.claim('a', 1_000))!;
     assert.equal(await store.readOnce('a', 'wrong'), 'wrong-password');
     assert.equal(await store.renew('a', held, 1_000), true, 'a refused read takes nothing over');
     await store.send('a', msg('m'));
     assert.equal(text((await store.readOnce('a', 's')) as StoredMessage), 'm');
+    await settle();
     const replaced = events.filter((e) => e.type === 'replaced').at(-1);
     assert.ok(replaced?.type === 'replaced' && replaced.epoch > held);
     assert.equal(await store.renew('a', held, 1_000), false, 'the claim is gone');
@@ -431,15 +466,18 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: a watcher hears its own inbox only, until it unwatches`, async () => {
-    const { store } = setup();
+    const { store, settle } = setup();
     const heard: InboxEvent[] = [];
     const unwatch = store.watch('mine', (e) => heard.push(e));
+    await settle();
     await store.open('mine', 's', true);
     await store.open('other', 's', true);
     await store.send('other', msg('x'));
     await store.send('mine', msg('y'));
+    await settle();
     unwatch();
     await store.send('mine', msg('z'));
+    await settle();
     assert.deepEqual(heard, [{ type: 'message', name: 'mine' }]);
   });
 
@@ -484,10 +522,12 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory): vo
   });
 
   test(`${backend}: close stops the events`, async () => {
-    const { store, events } = setup();
+    const { store, events, settle } = setup();
+    await settle(); // the watchers listen before anything happens
     await store.open('a', 's', true);
     await store.close();
     await store.send('a', msg('x'));
+    await settle();
     assert.deepEqual(events, []);
   });
 }

@@ -1,0 +1,130 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** How long a command may take before its request is answered 503 (scale-out: within 1 s). */
+export const COMMAND_TIMEOUT_MS = 1000;
+/** How long a node waits for Redis at start before it refuses to start. */
+export const START_TIMEOUT_MS = 5000;
+
+/** A node's two connections to the deployment's Redis, and the prefix of its keys and channels. */
+export interface RedisConnection {
+  /** Commands and scripts; concurrent requests share round trips (auto-pipelining). */
+  readonly cmd: Redis;
+  /** Subscriptions only (a subscribed connection takes no other command). */
+  readonly sub: Redis;
+  readonly prefix: string;
+  /** Whether the command connection is up now. */
+  readonly ready: boolean;
+  close(): Promise<void>;
+}
+
+export class RedisStartError extends Error {}
+
+export interface RedisConnectOptions {
+  readonly url: string;
+  readonly prefix: string;
+  readonly log: Logger;
+  readonly startTimeoutMs?: number;
+  readonly commandTimeoutMs?: number;
+}
+
+/**
+ * Connects to Redis; rejects with a RedisStartError when it does not answer
+ * within the start timeout. While Redis is unreachable later, commands fail
+ * at once (no offline queue: an outage must not pile up stale writes in
+ * memory) or after the command timeout, and are never sent twice; both
+ * connections reconnect by themselves, and ioredis subscribes again.
+ */
+export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnection> {
+  const common = {
+    lazyConnect: true,
+    connectTimeout: Math.min(o.startTimeoutMs ?? START_TIMEOUT_MS, 2000),
+    commandTimeout: o.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
+  };
+  const cmd = new Redis(o.url, { ...common, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
+  // The subscriber keeps an offline queue: a SUBSCRIBE made while it reconnects is sent once it is back.
+  const sub = new Redis(o.url, { ...common, enableOfflineQueue: true, autoResubscribe: true, connectionName: 'signalbox-sub' });
+  let closing = false;
+  watchHealth(cmd, 'commands', o.log, () => closing);
+  watchHealth(sub, 'subscriptions', o.log, () => closing);
+  const close = async () => {
+    closing = true;
+    await Promise.all([cmd, sub].map((c) => c.quit().catch(() => c.disconnect())));
+  };
+  try {
+    await withDeadline(Promise.all([ready(cmd), ready(sub)]), o.startTimeoutMs ?? START_TIMEOUT_MS, redacted(o.url));
+  } catch (err) {
+    cmd.disconnect();
+    sub.disconnect();
+    throw err;
+  }
+  await warnOnEviction(cmd, o.log);
+  return {
+    cmd, sub, prefix: o.prefix, close,
+    get ready() {
+      return cmd.status === 'ready';
+    },
+  };
+}
+
+/** Resolves on the connection's first 'ready', whatever failed attempts come before it. */
+function ready(client: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    client.once('ready', () => resolve());
+    client.connect().catch(() => {}); // retried by retryStrategy until ready or disconnected
+  });
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, url: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisStartError(`Redis at ${url} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** One log line when a connection is lost and one when it is back, not one per failed attempt. */
+function watchHealth(client: Redis, role: string, log: Logger, closing: () => boolean): void {
+  let lost = false;
+  let lastError = '';
+  client.on('error', (err: Error) => {
+    lastError = err.message; // without a listener an 'error' event would end the process
+  });
+  client.on('close', () => {
+    if (lost || closing()) return;
+    lost = true;
+    log.warn({ role, reason: lastError || undefined }, 'Redis connection lost; reconnecting');
+  });
+  client.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    log.info({ role }, 'Redis connection back');
+  });
+}
+
+/** Eviction would silently drop inboxes and queued messages (scale-out: warn at start). */
+async function warnOnEviction(cmd: Redis, log: Logger): Promise<void> {
+  try {
+    const reply = (await cmd.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy !== undefined && policy !== 'noeviction') {
+      log.warn({ policy }, `Redis maxmemory-policy is ${policy}: under memory pressure Redis would drop inboxes and queued messages; set it to noeviction`);
+    }
+  } catch (err) {
+    log.info({ reason: (err as Error).message }, 'could not read Redis maxmemory-policy (CONFIG refused); make sure it is noeviction');
+  }
+}
+
+/** The URL with its password hidden, for messages and logs. */
+export function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '(hidden)';
+    return u.toString();
+  } catch {
+    return '(malformed URL)';
+  }
+}

@@ -1,0 +1,206 @@
+import type { Clock } from '../../clock.ts';
+import { asStoreError } from '../errors.ts';
+import type {
+  InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendFromOutcome, SendOutcome, StoreStats, StoredMessage,
+} from '../inbox.ts';
+import { startSweeping, type SweepSchedule } from '../memory/sweeping.ts';
+import { Channels } from './channels.ts';
+import type { RedisConnection } from './connection.ts';
+import * as lua from './inbox-lua.ts';
+import type { Script } from './script.ts';
+import { decodeMessage, encodeMessage, isMessage } from './message-codec.ts';
+
+export interface RedisInboxOptions {
+  readonly redis: RedisConnection;
+  readonly inboxTtlMs: number;
+  readonly inboxCapacity: number;
+  readonly maxInboxes: number;
+  readonly maxQueuedBytes: number;
+  /** Tests only: the scripts read this clock instead of Redis's (every node of a deployment must use Redis's). */
+  readonly clock?: Clock;
+  /** Sweep expired inboxes on this schedule; absent: only on access and sweep(). */
+  readonly sweep?: SweepSchedule;
+  /** A background call (sweep, catch-up after a reconnect) failed. */
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
+/** Due inboxes one sweep script looks at; a sweep runs it again while it finds that many. */
+const SWEEP_BATCH = 500;
+const MAX_SWEEP_BATCHES = 100;
+
+/**
+ * The inboxes in Redis, shared by every node of a deployment: each
+ * operation is one script (inbox-lua.ts), so one round trip, and the events
+ * travel on one channel per inbox, subscribed by the nodes that watch it.
+ */
+export class RedisInboxStore implements InboxStore {
+  readonly #o: RedisInboxOptions;
+  readonly #redis: RedisConnection;
+  readonly #channels: Channels;
+  readonly #stopSweeping: () => void;
+  readonly #onError: (err: unknown) => void;
+
+  constructor(o: RedisInboxOptions) {
+    this.#o = o;
+    this.#redis = o.redis;
+    this.#onError = o.onBackgroundError ?? (() => {});
+    this.#channels = new Channels(o.redis.sub, (channels) => void this.#catchUp(channels), this.#onError);
+    this.#stopSweeping = startSweeping(o.sweep, () => this.#sweep().catch(this.#onError));
+  }
+
+  /** The arguments every script starts with: prefix, the time ('' for Redis's clock), the idle TTL. */
+  #args(...rest: (string | number | Buffer)[]): (string | number | Buffer)[] {
+    return [this.#redis.prefix, this.#o.clock ? this.#o.clock.now() : '', this.#o.inboxTtlMs, ...rest];
+  }
+
+  #run(script: Script, operation: string, ...rest: (string | number | Buffer)[]): Promise<unknown> {
+    return script.run(this.#redis.cmd, this.#args(...rest)).catch((err: unknown) => {
+      throw asStoreError(err, `redis inbox ${operation}`);
+    });
+  }
+
+  #runBuffer(script: Script, operation: string, ...rest: (string | number | Buffer)[]): Promise<unknown> {
+    return script.runBuffer(this.#redis.cmd, this.#args(...rest)).catch((err: unknown) => {
+      throw asStoreError(err, `redis inbox ${operation}`);
+    });
+  }
+
+  async open(name: string, secret: string, touch: boolean, takeOver = false): Promise<OpenOutcome> {
+    return (await this.#run(lua.OPEN, 'open', name, digest(secret), touch ? 1 : 0, takeOver ? 1 : 0, this.#o.maxInboxes)) as OpenOutcome;
+  }
+
+  async readOnce(name: string, secret: string): Promise<ReadOnceOutcome> {
+    const reply = (await this.#runBuffer(lua.READ_ONCE, 'readOnce', name, digest(secret), this.#o.maxInboxes)) as Buffer;
+    return isMessage(reply) ? decodeMessage(reply) : (reply.toString('latin1') as ReadOnceOutcome & string);
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await this.#run(lua.EXISTS, 'exists', name)) === 1;
+  }
+
+  async send(to: string, message: StoredMessage): Promise<SendOutcome> {
+    const { maxQueuedBytes, inboxCapacity } = this.#o;
+    return (await this.#run(lua.SEND, 'send', to, encodeMessage(message), message.body.byteLength, inboxCapacity, maxQueuedBytes)) as SendOutcome;
+  }
+
+  async sendFrom(secret: string, to: string, message: StoredMessage): Promise<SendFromOutcome> {
+    const { maxQueuedBytes, inboxCapacity } = this.#o;
+    const encoded = encodeMessage(message);
+    const size = message.body.byteLength;
+    return (await this.#run(lua.SEND_FROM, 'sendFrom', to, encoded, size, inboxCapacity, maxQueuedBytes, message.from, digest(secret))) as SendFromOutcome;
+  }
+
+  async take(name: string): Promise<StoredMessage | undefined> {
+    const reply = (await this.#runBuffer(lua.TAKE, 'take', name)) as Buffer | null;
+    return reply === null ? undefined : decodeMessage(reply);
+  }
+
+  async giveBack(name: string, message: StoredMessage): Promise<void> {
+    await this.#run(lua.GIVE_BACK, 'giveBack', name, encodeMessage(message), message.body.byteLength);
+  }
+
+  async remove(name: string, secret: string): Promise<RemoveOutcome> {
+    return (await this.#run(lua.REMOVE, 'remove', name, digest(secret))) as RemoveOutcome;
+  }
+
+  async claim(name: string, leaseMs: number): Promise<number | undefined> {
+    // A claim made before this node hears the inbox's channel could miss a newer claim's 'replaced'.
+    const subscribing = this.#channels.subscribed(channelOf(this.#redis.prefix, name));
+    if (subscribing) await subscribing;
+    const epoch = (await this.#run(lua.CLAIM, 'claim', name, leaseMs)) as number | null;
+    return epoch ?? undefined;
+  }
+
+  async renew(name: string, epoch: number, leaseMs: number): Promise<boolean> {
+    return (await this.#run(lua.RENEW, 'renew', name, epoch, leaseMs)) === 1;
+  }
+
+  async unclaim(name: string, epoch: number): Promise<void> {
+    await this.#run(lua.UNCLAIM, 'unclaim', name, epoch);
+  }
+
+  sweep(): Promise<number> {
+    return this.#sweep();
+  }
+
+  async #sweep(): Promise<number> {
+    let dropped = 0;
+    for (let batch = 0; batch < MAX_SWEEP_BATCHES; batch++) {
+      const [gone, seen] = (await this.#run(lua.SWEEP, 'sweep', SWEEP_BATCH)) as [number, number];
+      dropped += gone;
+      if (seen < SWEEP_BATCH) break;
+    }
+    return dropped;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [inboxes, messages, bytes] = (await this.#run(lua.STATS, 'stats')) as [number, number, number];
+    return { inboxes, messages, bytes };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#redis.cmd.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  watch(name: string, listener: (event: InboxEvent) => void): () => void {
+    return this.#channels.listen(channelOf(this.#redis.prefix, name), (payload) => {
+      const event = parseEvent(name, payload);
+      if (event) listener(event);
+    }, this.#onError);
+  }
+
+  /** Stops the sweeps and the events; the connection is its owner's to close. */
+  async close(): Promise<void> {
+    this.#stopSweeping();
+    this.#channels.close();
+  }
+
+  /**
+   * After a reconnect: what was published meanwhile is lost, so every watched
+   * inbox hears its current claim again (an older reader ends) and a
+   * 'message' (a waiting reader looks at its queue).
+   */
+  async #catchUp(channels: readonly string[]): Promise<void> {
+    const start = this.#redis.prefix.length + EVENTS.length;
+    const names = channels.map((c) => c.slice(start));
+    try {
+      const epochs = (await this.#run(lua.EPOCHS, 'epochs', ...names)) as (string | null)[];
+      names.forEach((name, i) => {
+        const epoch = epochs[i];
+        if (epoch !== null && epoch !== undefined) this.#deliver(name, `r${epoch}`);
+        this.#deliver(name, 'm');
+      });
+    } catch (err) {
+      this.#onError(err);
+    }
+  }
+
+  #deliver(name: string, payload: string): void {
+    this.#channels.deliver(channelOf(this.#redis.prefix, name), payload);
+  }
+}
+
+const EVENTS = 'ev:';
+const channelOf = (prefix: string, name: string) => prefix + EVENTS + name;
+
+/** The secret digest as its 16 bytes (it is a latin1 string of them). */
+const digest = (secret: string) => Buffer.from(secret, 'latin1');
+
+function parseEvent(name: string, payload: string): InboxEvent | undefined {
+  switch (payload) {
+    case 'm':
+      return { type: 'message', name };
+    case 'gd':
+      return { type: 'gone', name, reason: 'deleted' };
+    case 'ge':
+      return { type: 'gone', name, reason: 'expired' };
+    default: {
+      const epoch = payload.startsWith('r') ? Number(payload.slice(1)) : NaN;
+      return Number.isSafeInteger(epoch) ? { type: 'replaced', name, epoch } : undefined;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * A Lua script run with EVALSHA (the body is sent once per connection, on
+ * the first NOSCRIPT answer), its arguments all in ARGV: the scripts compute
+ * their key names from the deployment's prefix.
+ */
+export class Script {
+  readonly #sha: string;
+
+  constructor(readonly name: string, readonly lua: string) {
+    this.#sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  /** Runs it; replies come back as strings, numbers, arrays or null. */
+  run(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
+    return redis.evalsha(this.#sha, 0, ...args).catch((err: unknown) => {
+      if (!isNoScript(err)) throw err;
+      return redis.eval(this.lua, 0, ...args);
+    });
+  }
+
+  /** Runs it; every bulk string of the reply comes back as a Buffer (binary message bodies). */
+  runBuffer(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
+    const buffers = redis as unknown as BufferReplies;
+    return buffers.evalshaBuffer(this.#sha, 0, ...args).catch((err: unknown) => {
+      if (!isNoScript(err)) throw err;
+      return buffers.evalBuffer(this.lua, 0, ...args);
+    });
+  }
+}
+
+/**
+ * ioredis makes a Buffer-reply twin of every command at run time, but its
+ * types omit these two (and `callBuffer` loses its command name when
+ * auto-pipelined).
+ */
+interface BufferReplies {
+  evalshaBuffer(sha: string, keys: number, ...args: readonly (string | number | Buffer)[]): Promise<unknown>;
+  evalBuffer(lua: string, keys: number, ...args: readonly (string | number | Buffer)[]): Promise<unknown>;
+}
+
+const isNoScript = (err: unknown) => err instanceof Error && err.message.startsWith('NOSCRIPT');

@@ -1,0 +1,92 @@
+// Starts a private redis-server on a free loopback port (never 6379) and stops it by its PID.
+// Used by test/run.mjs for the whole run, and by the tests that stop and restart a Redis of their own.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Whether Debian's redis-server is on this machine. */
+export function haveRedisServer() {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; the listener is closed before the port is handed out). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => (port === 6379 ? freePort().then(resolve, reject) : resolve(port)));
+    });
+  });
+}
+
+/** Resolves once something on the port answers PING with PONG; rejects after `ms`. */
+export async function waitForPong(port, ms = 5000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await pong(port)) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function pong(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d) => {
+      reply += d;
+      if (reply.includes('\r\n')) socket.end();
+    });
+    socket.on('close', () => resolve(reply.startsWith('+PONG')));
+    socket.on('error', () => {});
+  });
+}
+
+/**
+ * Starts redis-server on `port` (a free one when absent) with its data in a
+ * new temporary directory (or `dir`), no persistence unless `appendonly`.
+ * Returns { url, port, pid, dir, stop() }; stop() ends exactly that process
+ * (SIGTERM, then SIGKILL after 3 s) and removes the directory it made.
+ */
+export async function startRedisServer({ port, dir, appendonly = false } = {}) {
+  port ??= await freePort();
+  const ownDir = dir === undefined;
+  dir ??= mkdtempSync(join(tmpdir(), 'signalbox-redis-'));
+  const child = spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    '--appendonly', appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
+  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await Promise.race([waitForPong(port), exited.then(() => Promise.reject(new Error('redis-server exited at start')))]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    dir,
+    /** Ends the server the way a crash would (no save, no goodbye). */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

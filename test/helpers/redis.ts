@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
+import pino from 'pino';
+import type { InboxStore } from '../../src/store/inbox.ts';
+import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
+// @ts-expect-error: a plain JavaScript module, shared with test/run.mjs
+import { haveRedisServer, startRedisServer } from './redis-server.mjs';
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Why the Redis tests of this file do not run, or undefined when they do (in CI they always must). */
+export function redisSkip(): string | undefined {
+  if (process.env.REDIS_TEST_URL || haveRedisServer()) return undefined;
+  if (process.env.CI) throw new Error('redis-server is not installed: the Redis store tests cannot run');
+  return 'redis-server is not installed (apt-get install redis-server)';
+}
+
+let shared: Promise<string> | undefined;
+
+/**
+ * The URL of the run's Redis (test/run.mjs starts one and passes it on);
+ * a file run on its own starts one for itself, stopped when the file ends.
+ */
+export function testRedisUrl(): Promise<string> {
+  if (process.env.REDIS_TEST_URL) return Promise.resolve(process.env.REDIS_TEST_URL);
+  return (shared ??= startRedisServer().then((server: RedisServer) => {
+    after(() => server.stop());
+    return server.url;
+  }));
+}
+
+/** A Redis of this test's own, to stop, kill and restart (fault tests). */
+export async function ownRedisServer(o: { port?: number; dir?: string; appendonly?: boolean } = {}): Promise<RedisServer> {
+  return startRedisServer(o) as Promise<RedisServer>;
+}
+
+/** A prefix no other test uses, so tests share one Redis without seeing each other's keys. */
+export const uniquePrefix = (label = 't') => `sbtest:${label}:${randomBytes(6).toString('hex')}:`;
+
+const silent = pino({ level: 'silent' });
+
+/** A node's connection to `url` under a fresh prefix (or `prefix`); closed when the file ends. */
+export async function testConnection(o: { url?: string; prefix?: string } = {}): Promise<RedisConnection> {
+  const connection = await connectRedis({ url: o.url ?? (await testRedisUrl()), prefix: o.prefix ?? uniquePrefix(), log: silent });
+  after(() => connection.close());
+  return connection;
+}
+
+let marker = 0;
+
+/**
+ * Resolves once every event the store's scripts published so far reached
+ * its watchers, and every watch made so far is in force: a marker watched
+ * through the same subscriber connection is published until it arrives
+ * (Redis delivers one connection's messages and subscriptions in order).
+ */
+export function settleRedisEvents(store: InboxStore, connection: RedisConnection): Promise<void> {
+  const name = `__settle__${marker++}`;
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stop = store.watch(name, () => {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    });
+    let tries = 0;
+    const publish = () => {
+      if (tries++ > 200) return reject(new Error('the settle marker never arrived'));
+      connection.cmd.publish(`${connection.prefix}ev:${name}`, 'm').catch(reject);
+      timer = setTimeout(publish, 10);
+    };
+    publish();
+  });
+}
