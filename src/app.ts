@@ -22,6 +22,7 @@ import { bundleForBrowser } from './static/bundle.ts';
 import { DEMO_DIR, StaticFiles } from './static/files.ts';
 import { registerStaticRoutes } from './static/http-routes.ts';
 import { closeStores, createStores, type Stores } from './store/index.ts';
+import type { RedisConnection } from './store/redis/connection.ts';
 import { isStoreError, storeFailureFields } from './store/errors.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { registerTurnRoute } from './turn/http-route.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   readonly core?: LoadedCore;
   /** Stores instead of the ones createStores builds from the config (tests: failing or shared stores). */
   readonly stores?: Partial<Stores>;
+  /** With STORE=redis: the connection to the deployment's Redis (the caller connects and closes it). */
+  readonly redis?: RedisConnection;
   /** TURN settings instead of config.turn; null turns TURN off. */
   readonly turn?: TurnSettings | null;
   /** /inbox/ws tunables (auth timeout, idle timeout, backpressure); defaults in WS_DEFAULTS. */
@@ -82,12 +85,12 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const log = deps.logger ?? createLogger(config.logLevel);
   const core = deps.core ?? loadUwsCore();
   const durations = loopDurations(config.loop);
-  const stores = createStores(storeSettings(config, durations), clock, timers, deps.stores);
-  const store = stores.inbox;
   const onBackgroundError = (err: unknown) => {
     if (isStoreError(err)) log.warn(storeFailureFields(err), 'background store call: storage unavailable');
     else log.error({ err }, 'background store call failed');
   };
+  const stores = createStores(storeSettings(config, durations), clock, timers, deps.stores, { redis: deps.redis, onBackgroundError });
+  const store = stores.inbox;
   const now = () => clock.now();
   const limits = deps.limits ?? createClientLimits(config, now);
   const { gate, creation } = limits;

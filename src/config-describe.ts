@@ -143,7 +143,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   for (const s of SETTINGS) {
     if (s.group === 'turn') continue;
     const v = config[s.key as keyof Config];
-    out[s.env] = v === undefined ? 'unset' : s.kind === 'seconds' ? (v as number) / 1000 : v;
+    out[s.env] = v === undefined ? 'unset' : s.kind === 'seconds' ? (v as number) / 1000 : s.redact ? s.redact(v as string) : v;
   }
   out.TURN = config.turn ? { TURN_URLS: config.turn.urls, TURN_TTL: config.turn.ttlSec, TURN_SECRET: config.turn.secret } : 'off';
   const { external: _derived, ...loop } = config.loop;

@@ -29,3 +29,15 @@ export function hideSecrets(value: unknown, secret: (key: string) => boolean = i
   }
   return out;
 }
+
+/** The URL with its password replaced by "(hidden)", for what is printed and logged. */
+export function redactedUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    if (!url.password) return text;
+    url.password = HIDDEN;
+    return url.toString();
+  } catch {
+    return text.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:(hidden)@');
+  }
+}

@@ -2,6 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { isIP } from 'node:net';
 import { ConfigError } from './config-error.ts';
+import { redactedUrl } from './config-secrets.ts';
 import { readConfigFile, CONFIG_ENV, CONFIG_FLAG } from './config-file.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
 import { parseOutboundAllow } from './net/outbound-policy.ts';
@@ -30,7 +31,7 @@ export interface Config {
   readonly inboxCapacity: number;
   /** Largest message body. Default 65536. */
   readonly maxMessageBytes: number;
-  /** Live inboxes on this node. Default 1,000,000. */
+  /** Live inboxes (of the whole deployment with STORE=redis). Default 1,000,000. */
   readonly maxInboxes: number;
   /** Body bytes queued over all inboxes; a send past it is a 503. Default: a quarter of the memory (cgroup limit or total), within 16 MiB..4 GiB. */
   readonly maxQueuedBytes: number;
@@ -88,6 +89,12 @@ export interface Config {
    * userMacSecret. undefined: random keys per process (one node only).
    */
   readonly sharedSecret: string | undefined;
+  /** Where shared state lives: this process's memory (default) or the deployment's Redis. */
+  readonly storeBackend: 'memory' | 'redis';
+  /** redis:// or rediss:// URL of the deployment's Redis (STORE=redis). Default redis://127.0.0.1:6379. */
+  readonly redisUrl: string;
+  /** Prefix of every Redis key and channel, so deployments can share one Redis. Default "sb:". */
+  readonly keyPrefix: string;
 }
 
 export { ConfigError, CONFIG_ENV, CONFIG_FLAG };
@@ -115,6 +122,8 @@ export interface Setting {
   readonly allowed?: string;
   /** Never printed or logged (see config-secrets.ts). */
   readonly secret?: boolean;
+  /** How the value is printed and logged, when part of it is secret (a password in a URL). */
+  readonly redact?: (raw: string) => string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -159,6 +168,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'roomsPerMin', env: 'RATE_LIMIT_ROOMS', flag: '--rate-limit-rooms', kind: 'integer', schema: count, fallback: '30', group: 'limits', doc: 'Loop rooms created per client address per minute (0: no limit).' },
   { key: 'maxConnectionsPerClient', env: 'MAX_CONNECTIONS_PER_CLIENT', flag: '--max-connections-per-client', kind: 'integer', schema: count, fallback: '256', group: 'limits', doc: 'Busy connections (requests in progress, long-polls, WebSockets) per client address (0: no limit).' },
   { key: 'sharedSecret', env: 'SHARED_SECRET', flag: '--shared-secret', kind: 'string', schema: Type.Union([Type.Literal(''), Type.String({ minLength: MIN_SHARED_SECRET_LENGTH })]), fallback: '', group: 'storage', secret: true, allowed: `at least ${MIN_SHARED_SECRET_LENGTH} characters (e.g. from openssl rand -base64 32), the same on every node`, doc: 'Key every node derives its keyed hashes from (inbox passwords; Loop hawkIdSecret and userMacSecret unless the config file sets them); unset: random keys per process.' },
+  { key: 'storeBackend', env: 'STORE', flag: '--store', kind: 'string', schema: oneOf(['memory', 'redis']), fallback: 'memory', group: 'storage', doc: 'Where inboxes live: memory (this process; one node, fastest) or redis (shared by every node on REDIS_URL; needs SHARED_SECRET).' },
+  { key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', kind: 'string', schema: Type.String({ pattern: '^rediss?://[^\\s]+$' }), fallback: 'redis://127.0.0.1:6379', group: 'storage', redact: redactedUrl, allowed: 'a redis:// or rediss:// URL, with user, password and database number when needed (redis://user:password@host:6379/0)', doc: 'The Redis of the deployment (STORE=redis); its password is never printed.' },
+  { key: 'keyPrefix', env: 'KEY_PREFIX', flag: '--key-prefix', kind: 'string', schema: Type.String({ pattern: '^[!-~]{1,64}$' }), fallback: 'sb:', group: 'storage', allowed: '1 to 64 printable ASCII characters, no spaces', doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis.' },
   { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: '--max-connections', kind: 'integer-or-auto', schema: Type.Union([Type.Literal('auto'), count]), fallback: 'auto', group: 'limits', allowed: 'a whole number (0: no limit) or auto', doc: 'Busy connections in total; auto: the open-file limit minus a reserve. Stays on with RATE_LIMITS=off.' },
 ];
 
@@ -284,7 +296,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const name = fromFlag !== undefined ? s.flag : env[s.env] !== undefined || fromFile === undefined ? s.env : fileKey(s);
     const raw = fromFlag ?? env[s.env] ?? fromFile ?? s.fallback;
     const value = convert(s, raw);
-    const shown = s.secret ? '(hidden)' : JSON.stringify(raw);
+    const shown = s.secret ? '(hidden)' : JSON.stringify(s.redact ? s.redact(raw) : raw);
     if (!Value.Check(s.schema, value)) throw new ConfigError(name, `must be ${allowedText(s)}, not ${shown}`);
     values[s.key] = s.kind === 'seconds' ? Math.round((value as number) * 1000) : value;
     // A positive time that rounds to 0 ms would silently mean "no TTL" / "no wait".
@@ -301,6 +313,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(env, `must be an IP address or a host name, not ${JSON.stringify(host)}`);
     }
   }
+  if (config.storeBackend === 'redis') {
+    if (!sharedSecret) {
+      throw new ConfigError('SHARED_SECRET', `is required with STORE=redis: at least ${MIN_SHARED_SECRET_LENGTH} characters, the same on every node`);
+    }
+    const url = redisUrlProblem(config.redisUrl);
+    if (url) throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL (${url}), not ${JSON.stringify(redactedUrl(config.redisUrl))}`);
+  }
   const allow = parseOutboundAllow(config.outboundAllow);
   if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', `must be a comma list of host names, IP addresses or CIDR networks (${allow.message})`);
   const badProxy = trustProxyProblem(config.trustProxy);
@@ -314,6 +333,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loop: asConfigError(() => loadLoop(file, sharedSecret)),
     turn: turnSettingsFrom({ secret: turnSecret, urls: turnUrls, ttlSec: turnTtlSec }),
   });
+}
+
+/** What is wrong with a Redis URL, or undefined. */
+function redisUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'not a URL';
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return 'the scheme must be redis or rediss';
+  if (!url.hostname) return 'no host';
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) return 'the path can only be a database number';
+  return undefined;
 }
 
 /** The external-service options report bad values with their own error type (they load without this module). */

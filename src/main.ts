@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { describeConfig, helpText } from './config-describe.ts';
+import { redactedUrl } from './config-secrets.ts';
 import { ListenError } from './http/listening.ts';
 import { loadUwsCore } from './http/uws.ts';
 import { createLogger } from './logger.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
+import { connectRedis, RedisStartError, type RedisConnection } from './store/redis/connection.ts';
 
 /** A refusal to start: one line on stderr and exit status 2 (bad settings, port in use). */
 function refuse(message: string): never {
@@ -46,9 +48,21 @@ if (!core.native && !config.allowUwsFallback) {
   process.exit(1);
 }
 
+// STORE=redis: Redis must answer within 5 s, or the node refuses to start (scale-out).
+let redis: RedisConnection | undefined;
+if (config.storeBackend === 'redis') {
+  try {
+    redis = await connectRedis({ url: config.redisUrl, prefix: config.keyPrefix, log });
+  } catch (err) {
+    if (!(err instanceof RedisStartError)) throw err;
+    refuse(err.message);
+  }
+  log.warn('STORE=redis shares the inboxes; the Loop API\'s state (sessions, call URLs, calls, rooms) is still kept by each node: route the Loop API to one node');
+}
+
 let app;
 try {
-  app = createApp(config, { logger: log, core });
+  app = createApp(config, { logger: log, core, redis });
 } catch (err) {
   // Some settings (e.g. tokBox credentials for the opentok provider) are checked when their service is built.
   if (!(err instanceof ExternalOptionsError)) throw err;
@@ -58,20 +72,23 @@ try {
   await app.listen();
 } catch (err) {
   if (!(err instanceof ListenError)) throw err;
+  await redis?.close();
   refuse(err.message);
 }
-const urls = app.urls();
-const { fd, maxConnections } = app.limits;
-log.info({ config: describeConfig(config) }, 'configuration');
-log.info(
-  { version, core: core.description, urls, openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections },
-  `signalbox ${version} listening on ${urls.api} (demo ${urls.demo}, inbox WebSocket ${urls.inboxWebSocket}, Loop WebSocket ${urls.loopWebSocket}, metrics ${urls.metrics})`,
-);
-if (maxConnections === 0 && config.maxConnections === 'auto') log.warn('open-file limit unknown: no total connection cap (set MAX_CONNECTIONS)');
-
+// Before the listening line: whoever waits for it may stop us at once.
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'stopping after an uncaught error');
   log.info({ signal }, 'signalbox stopping');
   await app.close();
+  await redis?.close();
   log.info('signalbox stopped');
 });
+
+const urls = app.urls();
+const { fd, maxConnections } = app.limits;
+log.info({ config: describeConfig(config) }, 'configuration');
+log.info(
+  { version, core: core.description, store: redis ? `redis ${redactedUrl(config.redisUrl)} prefix ${config.keyPrefix}` : 'memory', urls, openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections },
+  `signalbox ${version} listening on ${urls.api} (demo ${urls.demo}, inbox WebSocket ${urls.inboxWebSocket}, Loop WebSocket ${urls.loopWebSocket}, metrics ${urls.metrics})`,
+);
+if (maxConnections === 0 && config.maxConnections === 'auto') log.warn('open-file limit unknown: no total connection cap (set MAX_CONNECTIONS)');

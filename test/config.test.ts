@@ -39,6 +39,9 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   maxConnectionsPerClient: 256,
   maxConnections: 'auto',
   sharedSecret: undefined,
+  storeBackend: 'memory',
+  redisUrl: 'redis://127.0.0.1:6379',
+  keyPrefix: 'sb:',
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
@@ -74,7 +77,13 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['maxConnectionsPerClient', 'MAX_CONNECTIONS_PER_CLIENT', '--max-connections-per-client', '8', 8],
   ['maxConnections', 'MAX_CONNECTIONS', '--max-connections', '1000', 1000],
   ['sharedSecret', 'SHARED_SECRET', '--shared-secret', 'a deployment secret of 32+ chars!', 'a deployment secret of 32+ chars!'],
+  ['storeBackend', 'STORE', '--store', 'redis', 'redis'],
+  ['redisUrl', 'REDIS_URL', '--redis-url', 'rediss://app:pw@redis.internal:6380/2', 'rediss://app:pw@redis.internal:6380/2'],
+  ['keyPrefix', 'KEY_PREFIX', '--key-prefix', 'app1:', 'app1:'],
 ];
+
+/** STORE=redis needs SHARED_SECRET: every case below sets one, so each setting can be read alone. */
+const SECRET = { SHARED_SECRET: 'x'.repeat(32) };
 
 test('defaults match the spec when nothing is set', () => {
   const c = loadConfig({}, []);
@@ -90,15 +99,15 @@ test('the config is frozen, its origin list too', () => {
 
 test('every setting is read from its environment variable', () => {
   for (const [key, env, , raw, parsed] of EVERY) {
-    assert.deepEqual(loadConfig({ [env]: raw }, [])[key], parsed, env);
+    assert.deepEqual(loadConfig({ ...SECRET, [env]: raw }, [])[key], parsed, env);
   }
 });
 
 test('every setting is read from its flag, as "--flag value" and "--flag=value"', () => {
   for (const [key, , flag, raw, parsed] of EVERY) {
     // a boolean flag takes no separate value (it is "--flag" or "--flag=value")
-    if (typeof parsed !== 'boolean') assert.deepEqual(loadConfig({}, [flag, raw])[key], parsed, flag);
-    assert.deepEqual(loadConfig({}, [`${flag}=${raw}`])[key], parsed, `${flag}=`);
+    if (typeof parsed !== 'boolean') assert.deepEqual(loadConfig(SECRET, [flag, raw])[key], parsed, flag);
+    assert.deepEqual(loadConfig(SECRET, [`${flag}=${raw}`])[key], parsed, `${flag}=`);
   }
 });
 
@@ -280,4 +289,26 @@ test('TURN_* variables land in config.turn (TURN off without a secret); bad ones
   assert.deepEqual(on.turn, { secret: 's3cret', urls: ['turn:t.example:3478'], ttlSec: 600 });
   assert.equal(configError(() => loadConfig({ TURN_SECRET: 's3cret' })).setting, 'TURN_URLS');
   assert.deepEqual(describeConfig(on).TURN, { TURN_URLS: ['turn:t.example:3478'], TURN_TTL: 600, TURN_SECRET: '(hidden)' });
+});
+
+test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed REDIS_URL (its password never shown)', () => {
+  const missing = configError(() => loadConfig({ STORE: 'redis' }, []));
+  assert.equal(missing.setting, 'SHARED_SECRET');
+  assert.match(missing.message, /required with STORE=redis/);
+  assert.equal(configError(() => loadConfig({ STORE: 'redis', SHARED_SECRET: 'short' }, [])).setting, 'SHARED_SECRET');
+  for (const bad of ['http://h:6379', 'redis://', 'redis://:hunter2@h:6379/zero', 'redis:// h', 'redis://:hunter2@[::1']) {
+    const err = configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: bad }, []));
+    assert.equal(err.setting, 'REDIS_URL', bad);
+    assert.ok(!err.message.includes('hunter2'), err.message);
+  }
+  assert.equal(configError(() => loadConfig({ STORE: 'mongo' }, [])).setting, 'STORE');
+  assert.equal(configError(() => loadConfig({ KEY_PREFIX: 'a b' }, [])).setting, 'KEY_PREFIX');
+  assert.equal(configError(() => loadConfig({ KEY_PREFIX: '' }, [])).setting, 'KEY_PREFIX');
+});
+
+test('REDIS_URL is printed with its password hidden', () => {
+  const d = describeConfig(loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: 'redis://app:hunter2@redis.internal:6379/1' }, []));
+  assert.equal(d.REDIS_URL, 'redis://app:(hidden)@redis.internal:6379/1');
+  assert.equal(d.STORE, 'redis');
+  assert.equal(describeConfig(loadConfig({}, [])).REDIS_URL, 'redis://127.0.0.1:6379');
 });

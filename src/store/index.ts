@@ -11,6 +11,8 @@ import { MemoryCallStateStore } from './memory/call-state.ts';
 import { MemoryInboxStore } from './memory/inbox.ts';
 import { MemoryLoopStore, type LoopMemoryLimits } from './memory/loop.ts';
 import { MemoryLoopRoomStore } from './memory/rooms.ts';
+import type { RedisConnection } from './redis/connection.ts';
+import { RedisInboxStore } from './redis/inbox.ts';
 import type { LoopRoomStore } from './rooms.ts';
 
 export interface Stores {
@@ -39,14 +41,27 @@ export interface StoreSettings {
 const SWEEP_INBOXES_EVERY_MS = 1000;
 const SWEEP_LOOP_EVERY_MS = 30_000;
 
+/** Where the shared state lives: this process (the default), or a deployment's Redis, already connected. */
+export interface StoreBackend {
+  readonly redis?: RedisConnection;
+  /** A background store call (a sweep, a catch-up after a reconnect) failed. */
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
 /**
- * Builds every store not given in `given` (tests inject some); the memory
- * backends sweep themselves on `timers` until closed.
+ * Builds every store not given in `given` (tests inject some); the backends
+ * sweep themselves on `timers` until closed. With a Redis connection the
+ * inboxes live in Redis, on Redis's clock; the Loop stores are still this
+ * process's (not shared yet).
  */
-export function createStores(settings: StoreSettings, clock: Clock, timers: Timers, given: Partial<Stores> = {}): Stores {
+export function createStores(settings: StoreSettings, clock: Clock, timers: Timers, given: Partial<Stores> = {}, backend: StoreBackend = {}): Stores {
   const sweepLoop = { timers, everyMs: SWEEP_LOOP_EVERY_MS };
+  const sweepInboxes = { timers, everyMs: SWEEP_INBOXES_EVERY_MS };
+  const { redis, onBackgroundError } = backend;
   return {
-    inbox: given.inbox ?? new MemoryInboxStore({ ...settings, clock, sweep: { timers, everyMs: SWEEP_INBOXES_EVERY_MS } }),
+    inbox: given.inbox ?? (redis
+      ? new RedisInboxStore({ ...settings, redis, sweep: sweepInboxes, onBackgroundError })
+      : new MemoryInboxStore({ ...settings, clock, sweep: sweepInboxes })),
     loop: given.loop ?? new MemoryLoopStore({ clock, limits: settings.loopLimits, sweep: sweepLoop }),
     rooms: given.rooms ?? new MemoryLoopRoomStore({ clock, sweep: sweepLoop }),
     callState: given.callState ?? new MemoryCallStateStore({

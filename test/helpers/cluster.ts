@@ -3,7 +3,11 @@ import { systemClock, systemTimers } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { storeSettings } from '../../src/compose.ts';
 import { closeStores, createStores, type Stores } from '../../src/store/index.ts';
+import { RedisInboxStore } from '../../src/store/redis/inbox.ts';
 import { loopEnv } from './loop.ts';
+import { testRedisUrl, uniquePrefix } from './redis.ts';
+import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
+import pino from 'pino';
 import type { TestServer } from './server.ts';
 
 /** One secret for every app of a cluster: they must derive the same keyed hashes. */
@@ -36,6 +40,13 @@ export interface ClusterOptions {
    * apps' calls, as they would on Redis.
    */
   readonly storeLatencyMs?: number;
+  /**
+   * 'redis': each app has its own connection to the run's Redis and its own
+   * Redis inbox store, all under one fresh prefix, as nodes of a deployment
+   * would (the Loop stores stay one shared set in memory). Default: every
+   * app shares one memory inbox store.
+   */
+  readonly inboxStore?: 'memory' | 'redis';
 }
 
 /**
@@ -51,10 +62,24 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
     ...(o.loop ? loopEnv(o.loop) : {}), ...env,
   });
   const clock = deps.clock ?? systemClock;
-  const stores = createStores(storeSettings(config), clock, deps.timers ?? systemTimers);
+  const timers = deps.timers ?? systemTimers;
+  const settings = storeSettings(config);
+  const prefix = uniquePrefix('cluster');
+  // A Redis node's inbox store; with a fake clock the scripts read it instead of Redis's.
+  const connections: RedisConnection[] = [];
+  const redisInbox = async () => {
+    const redis = await connectRedis({ url: await testRedisUrl(), prefix, log: pino({ level: 'silent' }) });
+    connections.push(redis);
+    return new RedisInboxStore({ ...settings, redis, clock: deps.clock, sweep: { timers, everyMs: 1000 } });
+  };
+  const redisMode = o.inboxStore === 'redis';
+  const stores = createStores(settings, clock, timers, redisMode ? { inbox: await redisInbox() } : {});
   const apps: ClusterApp[] = [];
+  const nodeInboxes: Stores['inbox'][] = [];
   for (let i = 0; i < n; i++) {
-    const handle = storeHandle(stores, o.storeLatencyMs ?? 0);
+    const own = redisMode ? { ...stores, inbox: await redisInbox() } : stores;
+    if (redisMode) nodeInboxes.push(own.inbox);
+    const handle = storeHandle(own, o.storeLatencyMs ?? 0);
     const app = createApp(config, { metrics: { maxAgeMs: 0 }, ...deps, stores: handle.stores });
     const port = await app.listen();
     let closed = false;
@@ -79,6 +104,9 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
     async close() {
       await Promise.all(apps.map((a) => a.close()));
       await closeStores(stores);
+      // Each app's own Redis inbox store: its app does not close what it was given.
+      if (redisMode) await Promise.all(nodeInboxes.map((s) => s.close()));
+      await Promise.all(connections.map((c) => c.close()));
     },
   };
 }

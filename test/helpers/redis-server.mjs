@@ -62,6 +62,7 @@ export async function startRedisServer({ port, dir, appendonly = false } = {}) {
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  child.unref(); // a test file that started it for itself still ends when its tests do (and kills it on exit)
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     await Promise.race([waitForPong(port), exited.then(() => Promise.reject(new Error('redis-server exited at start')))]);

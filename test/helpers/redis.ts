@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { after } from 'node:test';
 import pino from 'pino';
 import type { InboxStore } from '../../src/store/inbox.ts';
 import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
 // @ts-expect-error: a plain JavaScript module, shared with test/run.mjs
-import { haveRedisServer, startRedisServer } from './redis-server.mjs';
+import { freePort, haveRedisServer, startRedisServer } from './redis-server.mjs';
 
 export interface RedisServer {
   readonly url: string;
@@ -28,8 +29,16 @@ let shared: Promise<string> | undefined;
  */
 export function testRedisUrl(): Promise<string> {
   if (process.env.REDIS_TEST_URL) return Promise.resolve(process.env.REDIS_TEST_URL);
-  return (shared ??= startRedisServer().then((server: RedisServer) => {
-    after(() => server.stop());
+  return (shared ??= startRedisServer().then((server: RedisServer & { pid: number; dir: string }) => {
+    // Not an after() hook: one registered inside a before() hook would run as soon as that hook ends.
+    process.once('exit', () => {
+      try {
+        process.kill(server.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(server.dir, { recursive: true, force: true });
+    });
     return server.url;
   }));
 }
@@ -77,3 +86,6 @@ export function settleRedisEvents(store: InboxStore, connection: RedisConnection
     publish();
   });
 }
+
+/** A free loopback port (nothing listens there once it is handed out). */
+export const freePortForTests = (): Promise<number> => freePort();

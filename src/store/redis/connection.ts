@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { redactedUrl } from '../../config-secrets.ts';
 
 /** How long a command may take before its request is answered 503 (scale-out: within 1 s). */
 export const COMMAND_TIMEOUT_MS = 1000;
@@ -55,7 +56,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     await Promise.all([cmd, sub].map((c) => c.quit().catch(() => c.disconnect())));
   };
   try {
-    await withDeadline(Promise.all([ready(cmd), ready(sub)]), o.startTimeoutMs ?? START_TIMEOUT_MS, redacted(o.url));
+    await withDeadline(Promise.all([ready(cmd), ready(sub)]), o.startTimeoutMs ?? START_TIMEOUT_MS, redactedUrl(o.url));
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
@@ -115,16 +116,5 @@ async function warnOnEviction(cmd: Redis, log: Logger): Promise<void> {
     }
   } catch (err) {
     log.info({ reason: (err as Error).message }, 'could not read Redis maxmemory-policy (CONFIG refused); make sure it is noeviction');
-  }
-}
-
-/** The URL with its password hidden, for messages and logs. */
-export function redacted(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '(hidden)';
-    return u.toString();
-  } catch {
-    return '(malformed URL)';
   }
 }
