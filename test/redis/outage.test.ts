@@ -1,0 +1,104 @@
+// What a node on Redis does when Redis goes away and comes back (scale-out: faults):
+// requests answered 503 within a second, nothing acknowledged that was not written,
+// open sockets kept, and recovery without a restart, waking readers that missed a message.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
+import { Peer, done } from '../helpers/inbox-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { ownRedisServer, redisSkip, uniquePrefix, type RedisServer } from '../helpers/redis.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { CLUSTER_SECRET } from '../helpers/cluster.ts';
+import { inboxReady } from '../inbox-ws/ws-helpers.ts';
+
+const skip = redisSkip();
+
+/** A node on the Redis at `url`: its own connection, STORE=redis. */
+async function node(url: string, prefix: string, env: Record<string, string> = {}): Promise<{ server: TestServer; redis: RedisConnection }> {
+  const redis = await connectRedis({ url, prefix, log: pino({ level: 'silent' }) });
+  const server = await startServer({ STORE: 'redis', REDIS_URL: url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET, ...env }, { redis });
+  after(async () => {
+    await server.close();
+    await redis.close();
+  });
+  return { server, redis };
+}
+
+test('Redis down: inbox requests are 503 storage_unavailable with Retry-After within a second, the heartbeat says storage false, sockets stay open; Redis back with its data: served again, no restart', { skip }, async () => {
+  // Every write is on disk before Redis answers, so a kill loses nothing acknowledged.
+  const first: RedisServer = await ownRedisServer({ appendonly: true });
+  const dir = (first as RedisServer & { dir: string }).dir;
+  let redis: RedisServer = first;
+  after(() => redis.stop());
+  const admin = new Redis(first.url);
+  await admin.config('SET', 'appendfsync', 'always');
+  admin.disconnect();
+  const prefix = uniquePrefix('outage');
+  const { server } = await node(first.url, prefix);
+  const alice = new Peer(server.url, 'alice', 'pw');
+  const bob = new Peer(server.url, 'bob', 'pw');
+  assert.equal((await done(alice.read())).status, 204);
+  assert.equal((await done(bob.send('alice', 'kept'))).status, 204);
+
+  // An authenticated socket of carol's, open across the outage.
+  const socket = await inboxReady(server, 'carol');
+
+  await first.kill();
+  for (const request of [() => alice.read(), () => bob.send('alice', 'lost?')]) {
+    const started = Date.now();
+    const r = await done(request());
+    assert.equal(r.status, 503, r.text);
+    assert.ok(Date.now() - started < 1500, `answered after ${Date.now() - started} ms`);
+    assert.ok(Number(r.headers.get('retry-after')) > 0);
+    assert.equal(JSON.parse(r.text).error, 'storage_unavailable');
+  }
+  const heartbeat = await fetch(`${server.url}/__heartbeat__`);
+  assert.equal(heartbeat.status, 503);
+  assert.equal((await heartbeat.json()).storage, false);
+  assert.equal((await fetch(`${server.url}/__lbheartbeat__`)).status, 200);
+  assert.ok(socket.isOpen);
+
+  // Redis back on the same port with its data: the node reconnects by itself.
+  redis = await ownRedisServer({ port: first.port, dir, appendonly: true });
+  await eventually(async () => (await fetch(`${server.url}/__heartbeat__`)).status === 200, 'heartbeat healthy again');
+  const r = await done(alice.read());
+  assert.equal(r.status, 200);
+  assert.equal(r.text, 'kept');
+  assert.equal((await done(alice.read())).status, 204, 'the send refused during the outage was not queued');
+  assert.ok(socket.isOpen);
+  // and it still gets what is sent to it
+  assert.equal((await done(bob.send('carol', 'after'))).status, 204);
+  const frame = await socket.next(undefined, 'the message sent after the outage');
+  assert.equal(frame.type, 'message');
+  socket.close();
+});
+
+test('a subscriber connection lost and re-established: a long-poll whose message was published meanwhile still gets it', { skip }, async () => {
+  const redisServer = await ownRedisServer();
+  after(() => redisServer.stop());
+  const prefix = uniquePrefix('resub');
+  const a = await node(redisServer.url, prefix);
+  const b = await node(redisServer.url, prefix);
+  const reader = new Peer(a.server.url, 'dave', 'pw');
+  assert.equal((await done(reader.read())).status, 204);
+  const waiting = done(reader.read({ wait: 20 }));
+  await eventually(async () => (await a.redis.cmd.pubsub('NUMSUB', `${prefix}ev:dave`))[1] === 1, 'reader subscribed');
+  // Kill every subscriber connection, then send through B before A's comes back (its first retry is 50 ms later):
+  // the 'message' event is published to nobody.
+  const admin = new Redis(redisServer.url);
+  try {
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    const sent = await done(new Peer(b.server.url, 'erin', 'pw').send('dave', 'while away'));
+    assert.equal(sent.status, 204);
+    assert.equal((await admin.pubsub('NUMSUB', `${prefix}ev:dave`))[1], 0, 'sent while nobody listened');
+  } finally {
+    admin.disconnect();
+  }
+  const started = Date.now();
+  const got = await waiting;
+  assert.equal(got.status, 200);
+  assert.equal(got.text, 'while away');
+  assert.ok(Date.now() - started < 5000, `woken after ${Date.now() - started} ms, not at the end of its wait`);
+});
