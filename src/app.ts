@@ -94,7 +94,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const now = () => clock.now();
   const limits = deps.limits ?? createClientLimits(config, now);
   const { gate, creation } = limits;
-  const service = new InboxService({ store, timers, ...config, onBackgroundError, newInboxes: creation.newInboxes });
+  // A socket's claim is renewed within the liveness interval, so a dead node's socket keeps an inbox at most INBOX_TTL + WS_IDLE_TIMEOUT.
+  const socketLeaseMs = Math.min(30_000, config.wsIdleTimeoutSec * 1000);
+  const service = new InboxService({ store, timers, ...config, socketLeaseMs, onBackgroundError, newInboxes: creation.newInboxes });
   const metrics = new Metrics({
     inboxes: async () => (await store.stats()).inboxes,
     messages: async () => (await store.stats()).messages,

@@ -28,7 +28,11 @@ export interface InboxServiceOptions {
   readonly socketLeaseMs?: number;
 }
 
-/** A long-poll's claim lasts its wait plus this; a socket's is renewed while it lives. */
+/**
+ * A long-poll's claim lasts its wait plus this, within MAX_WAIT (so a dead
+ * node's reader keeps an inbox at most INBOX_TTL + MAX_WAIT); a socket's is
+ * renewed while it lives.
+ */
 const LEASE_MARGIN_MS = 5_000;
 const DEFAULT_SOCKET_LEASE_MS = 30_000;
 
@@ -111,6 +115,10 @@ export class InboxService {
     return isAsync(admission) ? admission.then(end) : end(admission);
   }
 
+  #pollLeaseMs(waitMs: number): number {
+    return Math.max(waitMs, Math.min(waitMs + LEASE_MARGIN_MS, this.#o.maxWaitMs));
+  }
+
   #opened(name: string, reader: Reader, waitMs: number, oneShot: boolean): MaybeAsync<undefined> {
     if (!reader.isOpen()) return undefined;
     if (oneShot) {
@@ -123,7 +131,7 @@ export class InboxService {
     const watch = this.#watches.watch(name);
     let claimed: MaybeAsync<number | undefined>;
     try {
-      claimed = this.#o.store.claim(name, reader.single ? waitMs + LEASE_MARGIN_MS : this.#socketLeaseMs);
+      claimed = this.#o.store.claim(name, reader.single ? this.#pollLeaseMs(waitMs) : this.#socketLeaseMs);
     } catch (err) {
       this.#watches.unwatch(name, watch);
       throw err;

@@ -60,6 +60,24 @@ test('effectiveWait: default when none asked, capped at maxWait', () => {
   assert.equal(service.effectiveWait(99_000), 30_000);
 });
 
+test('a long-poll claims for its wait plus 5 s, never past MAX_WAIT; a dead node\'s reader keeps an inbox at most INBOX_TTL + MAX_WAIT', async () => {
+  const leases: number[] = [];
+  const { service } = setup({
+    store: (m) => new Proxy(m, {
+      get: (target, key) => {
+        if (key === 'claim') return (name: string, leaseMs: number) => (leases.push(leaseMs), target.claim(name, leaseMs));
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }),
+  });
+  for (const [name, wait] of [['a', 10_000], ['b', 27_000], ['c', 30_000]] as const) {
+    await service.read(owner(name), new FakeReader(), 0); // creates the inbox
+    await service.read(owner(name), new FakeReader(), wait);
+  }
+  assert.deepEqual(leases, [15_000, 30_000, 30_000]);
+});
+
 test('empty queue and no wait: the reader ends "empty" at once', async () => {
   const { service } = setup();
   const r = new FakeReader();
