@@ -59,7 +59,7 @@ export function redisRoomCases(connection: RedisConnection, fresh: () => RedisCo
     assert.deepEqual((await store.listRooms('u1')).map((r) => r.roomToken), ['r']);
   });
 
-  test('redis room store: every key carries a backstop lifetime (the record\'s remaining lifetime + 60 s), never shortened', async () => {
+  test('redis room store: every key carries a backstop lifetime (the remaining lifetime + 60 s; an owner\'s keys follow its longest-lived entry)', async () => {
     const redis = fresh();
     const P = redis.prefix;
     const store = made({ clock: new FakeTime(), redis });
