@@ -50,18 +50,23 @@ function pong(port) {
 
 /**
  * Starts redis-server on `port` (a free one when absent) with its data in a
- * new temporary directory (or `dir`), no persistence unless `appendonly`.
+ * new temporary directory (or `dir`), no persistence unless `appendonly`,
+ * pinned to core `cpu` when given.
  * Returns { url, port, pid, dir, stop() }; stop() ends exactly that process
  * (SIGTERM, then SIGKILL after 3 s) and removes the directory it made.
  */
-export async function startRedisServer({ port, dir, appendonly = false } = {}) {
+export async function startRedisServer({ port, dir, appendonly = false, cpu } = {}) {
   port ??= await freePort();
   const ownDir = dir === undefined;
   dir ??= mkdtempSync(join(tmpdir(), 'signalbox-redis-'));
-  const child = spawn('redis-server', [
+  const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  ];
+  // `cpu` (benchmarks): pinned to that core with taskset.
+  const child = cpu === undefined
+    ? spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawn('taskset', ['-c', String(cpu), 'redis-server', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   child.unref(); // a test file that started it for itself still ends when its tests do (and kills it on exit)
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {

@@ -1,0 +1,104 @@
+import { Redis } from 'ioredis';
+// @ts-expect-error: a plain JavaScript module, shared with the tests
+import { startRedisServer } from '../../test/helpers/redis-server.mjs';
+import { runLoad } from '../lib/load.ts';
+import { cpuSeconds } from '../lib/procs.ts';
+import type { Row, Scenario } from '../lib/scenario.ts';
+import { createInboxes } from '../lib/setup.ts';
+import { startSignalbox } from '../lib/servers.ts';
+import { measureThroughput } from '../lib/throughput.ts';
+import { readEmptyPlan } from './get-empty.ts';
+import { sendPlan } from './post-inbox.ts';
+
+const SECRET = 'bench-shared-secret-of-at-least-32-characters';
+
+interface RedisServer {
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Redis's own count of the memory its data takes (INFO memory used_memory). */
+async function usedMemory(admin: Redis): Promise<number> {
+  const info = await admin.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+/**
+ * STORE=redis on one node: the same empty GETs and POSTs as get-empty and
+ * post-inbox, each operation a script on a Redis pinned to the server's core
+ * (so node and Redis share one core, the per-core figure), then Redis's
+ * memory per idle inbox and per queued message. Compare with the memory
+ * store's rows of the same run (BENCH_ONLY=get-empty,post-inbox,redis-inbox).
+ */
+export const scenario: Scenario = {
+  name: 'redis-inbox',
+  description: 'STORE=redis, one node: empty GETs and POSTs (Redis on the server core), Redis bytes per idle inbox and per queued message',
+  async run(ctx) {
+    const count = ctx.options.quick ? 2_000 : 10_000;
+    const redis: RedisServer = await startRedisServer({ cpu: ctx.options.serverCpu });
+    const admin = new Redis(redis.url);
+    const rows: Row[] = [];
+    try {
+      const server = await startSignalbox(ctx.options, {
+        env: { STORE: 'redis', REDIS_URL: redis.url, SHARED_SECRET: SECRET, INBOX_CAPACITY: '1000000' },
+      });
+      try {
+        await createInboxes(ctx, server, 'g', count, 0, 1);
+        await createInboxes(ctx, server, 'p', count, 0, 1);
+        for (const [name, plan, ceiling] of [
+          ['redis-get-empty', readEmptyPlan({ prefix: 'g', count }), 'get'],
+          ['redis-post-inbox', sendPlan({ prefix: 'p', count }), 'post'],
+        ] as const) {
+          const redisCpuBefore = cpuSeconds(redis.pid);
+          const started = process.hrtime.bigint();
+          const result = await measureThroughput(ctx, {
+            scenario: name, server, plan, ceiling,
+            maxMode: ctx.options.generator === 'raw' ? 'closed' : 'autocannon',
+            // Every answer waits for Redis, and uWS closes a connection on which a request arrives
+            // behind an unanswered one: one request in flight per connection, more connections.
+            pipelining: 1,
+            connections: 4 * ctx.options.connections,
+          });
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const redisShare = Math.round((100 * (cpuSeconds(redis.pid) - redisCpuBefore)) / seconds);
+          ctx.log(`${name}: Redis used ${redisShare} % of a core on average over both runs`);
+          rows.push(...result.rows.map((r) => ({ ...r, extra: { ...r.extra, redisCpuPct: redisShare } })));
+        }
+      } finally {
+        await server.stop();
+      }
+
+      // Memory, through the node as a client would make it: idle inboxes, then queued messages.
+      const idle = ctx.options.quick ? 10_000 : 100_000;
+      const memoryNode = await startSignalbox(ctx.options, {
+        env: { STORE: 'redis', REDIS_URL: redis.url, SHARED_SECRET: SECRET, KEY_PREFIX: 'mem:', INBOX_CAPACITY: '1000000' },
+      });
+      try {
+        const before = await usedMemory(admin);
+        await createInboxes(ctx, memoryNode, 'idle', idle, 0, 1);
+        const afterInboxes = await usedMemory(admin);
+        const perInbox = Math.round((afterInboxes - before) / idle);
+        ctx.log(`redis-inbox: ${idle.toLocaleString('en')} idle inboxes: Redis used_memory +${((afterInboxes - before) / 2 ** 20).toFixed(1)} MiB, ${perInbox} B/inbox`);
+        rows.push({ scenario: 'redis-inbox', run: `${idle.toLocaleString('en')} idle inboxes`, warnings: [], extra: { redisBytesPerInbox: perInbox } });
+        // One message to each idle inbox: the typical ICE candidate body of post-inbox.
+        const { result } = await runLoad(
+          { mode: 'closed', port: memoryNode.port, plan: sendPlan({ prefix: 'idle', count: idle }), connections: 4 * ctx.options.connections, pipelining: 1, durationSec: 0, warmupSec: 0 },
+          memoryNode.pid, ctx.options, 600,
+        );
+        if ((result.statusCodes['204'] ?? 0) !== idle) throw new Error(`redis-inbox: filling: statuses ${JSON.stringify(result.statusCodes)}`);
+        const queued = Number(await admin.get('mem:m'));
+        const afterMessages = await usedMemory(admin);
+        const perMessage = queued > 0 ? Math.round((afterMessages - afterInboxes) / queued) : 0;
+        ctx.log(`redis-inbox: ${queued.toLocaleString('en')} queued messages (~150-byte bodies): ${perMessage} B/message in Redis`);
+        rows.push({ scenario: 'redis-inbox', run: `${queued.toLocaleString('en')} queued messages`, warnings: [], extra: { redisBytesPerMessage: perMessage } });
+      } finally {
+        await memoryNode.stop();
+      }
+      return { rows, targets: [] };
+    } finally {
+      admin.disconnect();
+      await redis.stop();
+    }
+  },
+};
