@@ -102,3 +102,23 @@ test('a subscriber connection lost and re-established: a long-poll whose message
   assert.equal(got.text, 'while away');
   assert.ok(Date.now() - started < 5000, `woken after ${Date.now() - started} ms, not at the end of its wait`);
 });
+
+test('a Redis that stops answering (hung, not gone): requests are 503 after the one-second command timeout; it answers again, so do they', { skip }, async () => {
+  const redisServer = await ownRedisServer();
+  const pid = (redisServer as RedisServer & { pid: number }).pid;
+  after(() => redisServer.stop());
+  const { server } = await node(redisServer.url, uniquePrefix('hung'));
+  const frank = new Peer(server.url, 'frank', 'pw');
+  assert.equal((await done(frank.read())).status, 204);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const started = Date.now();
+    const r = await done(frank.read());
+    const took = Date.now() - started;
+    assert.equal(r.status, 503, r.text);
+    assert.ok(took >= 900 && took < 2500, `answered after ${took} ms`);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await eventually(async () => (await done(frank.read())).status === 204, 'served again');
+});
