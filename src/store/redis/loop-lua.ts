@@ -24,7 +24,10 @@ import { Script } from './script.ts';
  * entry lives while its expiry is after NOW, checked by every script that
  * reads it; each key also gets a native PEXPIRE of its remaining lifetime
  * plus GRACE, a backstop that empties Redis even when no node sweeps, and
- * indexes tolerate members whose record is gone.
+ * indexes tolerate members whose record is gone. A shared key (an index, a
+ * user's hash) has a backstop at least as long as its longest-lived entry's.
+ * Only P lseq has none: one number for the deployment, which must not start
+ * over while sessions it ordered live.
  */
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock); the operation's own from ARGV[3].
@@ -50,9 +53,10 @@ local function cuk(user) return P .. 'lcu:' .. user end
 local function expiry(ttl) return NOW + math.max(1, ttl) end
 local function backstopMs(ttl) return math.ceil(math.max(1, ttl)) + GRACE end
 
--- Sets the key's backstop to at least ms from now (a key several entries share: never shortened).
+-- Keeps the backstop of a key several entries share at least ms from now (never shortened); it
+-- overshoots by GRACE, so the writes of the next minute find it long enough and only read it.
 local function extend(key, ms)
-  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms + GRACE) end
 end
 
 local function dropPush(id)

@@ -21,9 +21,12 @@ local e = expiry(ttl)
 local hset = {'HSET', sk(id), 'e', e}
 for i = 6, #ARGV do hset[#hset + 1] = ARGV[i] end
 redis.call(unpack(hset))
-redis.call('PEXPIRE', sk(id), backstopMs(ttl))
+local ms = backstopMs(ttl)
+redis.call('PEXPIRE', sk(id), ms)
 redis.call('ZADD', SF, e, id)
 redis.call('ZADD', SO, redis.call('INCR', SEQ), id)
+extend(SF, ms)
+extend(SO, ms)
 return 1
 `);
 
@@ -42,7 +45,7 @@ export const TOUCH_SESSION = script('touchSession', `
 local id, ttl, cap = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local s = liveSession(id)
 if not s then return 0 end
-local e, used = expiry(ttl), s[2]
+local e, used, ms = expiry(ttl), s[2], backstopMs(ttl)
 if not used then
   if redis.call('ZCARD', SU) >= cap then sweepSessions(SU, 100) end
   used = redis.call('ZCOUNT', SU, LIVE, '+inf') < cap
@@ -53,11 +56,15 @@ if not used then
   else
     redis.call('ZADD', SF, e, id)
     redis.call('ZADD', SO, redis.call('INCR', SEQ), id)
+    extend(SF, ms)
+    extend(SO, ms)
   end
 end
-if used then redis.call('ZADD', SU, e, id) end
+if used then
+  redis.call('ZADD', SU, e, id)
+  extend(SU, ms)
+end
 redis.call('HSET', sk(id), 'e', e)
-local ms = backstopMs(ttl)
 redis.call('PEXPIRE', sk(id), ms)
 local users = redis.call('SMEMBERS', pok(id))
 if #users > 0 then
