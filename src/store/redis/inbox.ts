@@ -1,11 +1,11 @@
 import type { Clock } from '../../clock.ts';
-import { asStoreError } from '../errors.ts';
+import { StoreError, asStoreError } from '../errors.ts';
 import type {
   InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendFromOutcome, SendOutcome, StoreStats, StoredMessage,
 } from '../inbox.ts';
 import { startSweeping, type SweepSchedule } from '../memory/sweeping.ts';
 import { Channels } from './channels.ts';
-import type { RedisConnection } from './connection.ts';
+import { COMMAND_TIMEOUT_MS, type RedisConnection } from './connection.ts';
 import * as lua from './inbox-lua.ts';
 import type { Script } from './script.ts';
 import { decodeMessage, encodeMessage, isMessage } from './message-codec.ts';
@@ -106,7 +106,7 @@ export class RedisInboxStore implements InboxStore {
   async claim(name: string, leaseMs: number): Promise<number | undefined> {
     // A claim made before this node hears the inbox's channel could miss a newer claim's 'replaced'.
     const subscribing = this.#channels.subscribed(channelOf(this.#redis.prefix, name));
-    if (subscribing) await subscribing;
+    if (subscribing) await withinCommandTimeout(subscribing, 'claim: subscribe');
     const epoch = (await this.#run(lua.CLAIM, 'claim', name, leaseMs)) as number | null;
     return epoch ?? undefined;
   }
@@ -182,6 +182,15 @@ export class RedisInboxStore implements InboxStore {
   #deliver(name: string, payload: string): void {
     this.#channels.deliver(channelOf(this.#redis.prefix, name), payload);
   }
+}
+
+/** `p`, or a StoreError once the command timeout passed (the subscriber connection may be down). */
+function withinCommandTimeout<T>(p: Promise<T>, operation: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreError(`redis inbox ${operation}: no answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 const EVENTS = 'ev:';
