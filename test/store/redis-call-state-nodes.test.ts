@@ -122,7 +122,9 @@ test("redis: a call's keys carry a native expiry (its life plus a grace), and a 
   try {
     await nodeA.create(placed('v'), ['u']);
     await nodeA.join({ callId: 'v', deviceId: 'd' }, 'caller', 10_000);
-    for (const key of ['cs:v', 'csd:v', 'cst:v', 'csu:u']) {
+    await nodeA.join({ callId: 'v', deviceId: 'e' }, 'callee', 10_000);
+    await nodeA.setDeadline({ callId: 'v', deviceId: 'd' }, 'supervisory', 10_000);
+    for (const key of ['cs:v', 'csc:v', 'cse:v', 'cst:v', 'csu:u']) {
       const ttl = await a.cmd.pttl(`${a.prefix}${key}`);
       assert.ok(ttl > 60_000 && ttl <= 120_000, `${key}: ${ttl}`);
     }
@@ -164,4 +166,18 @@ test('redis: a failed Redis call is a StoreError', { skip }, async () => {
     await assert.rejects(attempt(), (err: unknown) => isStoreError(err) && err.code === 'storage_unavailable');
   }
   await store.close();
+});
+
+test('redis: a node renews thousands of sockets in one renew (several scripts), the lost ones in order', { skip }, async () => {
+  const { nodeA } = await twoNodes();
+  try {
+    await nodeA.create(placed('many'), ['u']);
+    const devices = Array.from({ length: 2500 }, (_, i) => ({ callId: i % 7 === 0 ? 'gone' : 'many', deviceId: `d${i}` }));
+    await Promise.all(devices.filter((d) => d.callId === 'many').map((d) => nodeA.join(d, 'callee', 60_000)));
+    const lost = await nodeA.renew(devices, 60_000);
+    assert.deepEqual(lost, devices.filter((d) => d.callId === 'gone'));
+    assert.equal((await nodeA.get('many'))?.devices.callee, 2500 - lost.length);
+  } finally {
+    await nodeA.close();
+  }
 });

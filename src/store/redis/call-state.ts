@@ -5,7 +5,8 @@ import type {
   PublishedState, Role, StateChange, StateListener,
 } from '../call-state.ts';
 import { startSweeping, type SweepSchedule } from '../memory/sweeping.ts';
-import * as lua from './call-state-lua.ts';
+import { digitsOf, stateOf } from './call-state-lua.ts';
+import * as lua from './call-state-scripts.ts';
 import { Channels } from './channels.ts';
 import type { RedisConnection } from './connection.ts';
 import type { Script } from './script.ts';
@@ -26,6 +27,12 @@ export interface RedisCallStateStoreOptions {
 
 /** How many due items one `fireDue` claims when the caller gives no `max` (as the memory store). */
 const DEFAULT_FIRE_MAX = 1000;
+/**
+ * Devices one renew script takes at most: a node renewing all its sockets
+ * sends several scripts in one pipeline (one round trip still), so Redis
+ * never stalls its other clients on one long script.
+ */
+const RENEW_BATCH = 1000;
 /** Expired calls one sweep script drops; a sweep runs it again while it finds that many. */
 const SWEEP_BATCH = 500;
 const MAX_SWEEP_BATCHES = 100;
@@ -102,14 +109,14 @@ export class RedisCallStateStore implements CallStateStore {
   }
 
   async addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): Promise<MarkerOutcome | undefined> {
-    const reply = (await this.#run(lua.ADD_MARKER, 'addMarker', callId, marker, lua.digitsOf(allowedFrom))) as [number, number, number, string | null] | null;
+    const reply = (await this.#run(lua.ADD_MARKER, 'addMarker', callId, marker, digitsOf(allowedFrom))) as [number, number, number, string | null] | null;
     if (reply === null) return undefined;
     const [before, after, added, reason] = reply;
-    return { before: lua.stateOf(before), after: lua.stateOf(after), added: added === 1, ...(reason !== null && { reason }) };
+    return { before: stateOf(before), after: stateOf(after), added: added === 1, ...(reason !== null && { reason }) };
   }
 
   async terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): Promise<boolean> {
-    const from = onlyFrom ? lua.digitsOf(onlyFrom) : '*';
+    const from = onlyFrom ? digitsOf(onlyFrom) : '*';
     return (await this.#run(lua.TERMINATE, 'terminate', callId, reason === undefined ? 0 : 1, reason ?? '', from)) === 1;
   }
 
@@ -119,10 +126,14 @@ export class RedisCallStateStore implements CallStateStore {
   }
 
   async renew(devices: readonly DeviceRef[], leaseMs: number): Promise<DeviceRef[]> {
-    if (devices.length === 0) return [];
-    const pairs = devices.flatMap((d) => [d.callId, d.deviceId]);
-    const lost = (await this.#run(lua.RENEW, 'renew', leaseMs, ...pairs)) as number[];
-    return lost.map((i) => ({ callId: devices[i].callId, deviceId: devices[i].deviceId }));
+    const batches: (readonly DeviceRef[])[] = [];
+    for (let i = 0; i < devices.length; i += RENEW_BATCH) batches.push(devices.slice(i, i + RENEW_BATCH));
+    const lost = await Promise.all(batches.map(async (batch) => {
+      const pairs = batch.flatMap((d) => [d.callId, d.deviceId]);
+      const positions = (await this.#run(lua.RENEW, 'renew', leaseMs, ...pairs)) as number[];
+      return positions.map((i) => ({ callId: batch[i].callId, deviceId: batch[i].deviceId }));
+    }));
+    return lost.flat();
   }
 
   async leave(device: DeviceRef): Promise<LeaveOutcome | undefined> {
@@ -220,7 +231,7 @@ export class RedisCallStateStore implements CallStateStore {
       const states = (await this.#run(lua.STATES, 'states', ...callIds)) as [number, (string | null)?][];
       callIds.forEach((callId, i) => {
         const [count, reason] = states[i];
-        const state = count < 0 ? undefined : lua.stateOf(count);
+        const state = count < 0 ? undefined : stateOf(count);
         if (state === undefined || !PUBLISHED.has(state)) return;
         const change = { callId, state: state as PublishedState, ...(state === 'terminated' && reason != null && { reason }) };
         this.#channels.deliver(this.#channelOf(callId), encodeChange(change));
