@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after } from 'node:test';
 import pino from 'pino';
+import type { CallStateStore } from '../../src/store/call-state.ts';
 import type { InboxStore } from '../../src/store/inbox.ts';
 import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
 // @ts-expect-error: a plain JavaScript module, shared with test/run.mjs
@@ -84,6 +85,35 @@ export function settleRedisEvents(store: InboxStore, connection: RedisConnection
       timer = setTimeout(publish, 10);
     };
     publish();
+  });
+}
+
+/** Per call store: the marker call it listens to, and the settles waiting for their marker, oldest first. */
+const callSettlers = new WeakMap<CallStateStore, Promise<{ callId: string; waiting: (() => void)[] }>>();
+
+/**
+ * The call-state store's settleRedisEvents: resolves once every broadcast
+ * its scripts published so far reached its listeners. The store listens to
+ * a marker call of its own (subscribe resolves once Redis confirmed it);
+ * each settle publishes one marker and waits for it (Redis delivers one
+ * connection's messages in the order they were published).
+ */
+export async function settleCallStateEvents(store: CallStateStore): Promise<void> {
+  let settler = callSettlers.get(store);
+  if (!settler) {
+    const callId = `__settle__${marker++}`;
+    const waiting: (() => void)[] = [];
+    settler = Promise.resolve(store.subscribe(callId, () => waiting.shift()?.())).then(() => ({ callId, waiting }));
+    callSettlers.set(store, settler);
+  }
+  const { callId, waiting } = await settler;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the settle marker never arrived')), 2000);
+    waiting.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    Promise.resolve(store.publish({ callId, state: 'alerting' })).catch(reject);
   });
 }
 

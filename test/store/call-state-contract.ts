@@ -4,11 +4,14 @@ import type { CallStateStore, PlacedCall, StateChange } from '../../src/store/ca
 
 /**
  * The behaviour every CallStateStore backend must show. `make` builds a
- * store whose calls live `durationMs`; `advance` moves its clock.
+ * store whose calls live `durationMs`; `advance` moves its clock; `settle`,
+ * when given, resolves once every broadcast published so far reached this
+ * node's listeners (a networked backend delivers them asynchronously; the
+ * memory one at once, so it needs none).
  */
 export function callStateStoreContract(
   name: string,
-  make: () => { store: CallStateStore; advance: (ms: number) => Promise<void>; durationMs: number },
+  make: () => { store: CallStateStore; advance: (ms: number) => Promise<void>; durationMs: number; settle?: () => Promise<void> },
 ): void {
   const placed = (callId: string, timestamp = 1): PlacedCall => ({
     callId, wsCallerToken: `caller-${callId}`, wsCalleeToken: `callee-${callId}`,
@@ -26,7 +29,12 @@ export function callStateStoreContract(
     await made.store.create(call, ['u']);
     const heard: StateChange[] = [];
     await made.store.subscribe('c1', (c) => heard.push(c));
-    return { ...made, heard };
+    /** What the listener heard, once every broadcast so far arrived. */
+    const settled = async () => {
+      await made.settle?.();
+      return heard;
+    };
+    return { ...made, settled };
   };
 
   test(`${name}: create stores the call in the callees' lists and its progress state in one step`, async () => {
@@ -141,31 +149,31 @@ export function callStateStoreContract(
   });
 
   test(`${name}: devices per role; the last device of a role to leave a live call ends it with closed, published once`, async () => {
-    const { store, heard } = await withCall();
+    const { store, settled } = await withCall();
     assert.equal(await store.join(callee1, 'callee', HOUR), 1);
     assert.equal(await store.join(caller1, 'caller', HOUR), 1);
     assert.equal(await store.join(caller2, 'caller', HOUR), 2);
     assert.deepEqual((await store.get('c1'))?.devices, { caller: 2, callee: 1 });
     assert.deepEqual(await store.leave(caller1), { left: 1, terminated: false });
     assert.equal(await store.leave(caller1), undefined, 'a device leaves once');
-    assert.deepEqual(heard, []);
+    assert.deepEqual(await settled(), []);
     assert.deepEqual(await store.leave(caller2), { left: 0, terminated: true });
-    assert.deepEqual(heard, [{ callId: 'c1', state: 'terminated', reason: 'closed' }]);
+    assert.deepEqual(await settled(), [{ callId: 'c1', state: 'terminated', reason: 'closed' }]);
     assert.equal((await store.get('c1'))?.reason, 'closed');
     // The other party's last device leaves a terminated call: nothing more.
     assert.deepEqual(await store.leave(callee1), { left: 0, terminated: false });
-    assert.equal(heard.length, 1);
+    assert.equal((await settled()).length, 1);
     assert.equal(await store.leave({ callId: 'c1', deviceId: 'never' }), undefined);
   });
 
   test(`${name}: a connected call is still ended with closed by its last device of a role (§12.9)`, async () => {
-    const { store, heard } = await withCall();
+    const { store, settled } = await withCall();
     await store.join(caller1, 'caller', HOUR);
     for (const m of ['init.caller', 'init.callee', 'connecting', 'connected.caller', 'connected.callee'] as const) {
       await store.addMarker('c1', m, ['init', 'half-initiated', 'alerting', 'connecting', 'half-connected']);
     }
     assert.deepEqual(await store.leave(caller1), { left: 0, terminated: true });
-    assert.deepEqual(heard.map((c) => c.reason), ['closed']);
+    assert.deepEqual((await settled()).map((c) => c.reason), ['closed']);
   });
 
   test(`${name}: leases: a device counts until its lease lapses; renew extends a live lease only`, async () => {
@@ -182,26 +190,26 @@ export function callStateStoreContract(
   });
 
   test(`${name}: fireDue reaps lapsed devices once; the last one of a role ends the call with closed, published once`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(caller1, 'caller', 100);
     await store.join(caller2, 'caller', 200);
     await store.join(callee1, 'callee', HOUR);
     await advance(100);
     assert.deepEqual(await store.fireDue(), [{ callId: 'c1', deviceId: 'caller-1', kind: 'lease', terminated: false }]);
     assert.deepEqual(await store.fireDue(), [], 'reaped once');
-    assert.deepEqual(heard, []);
+    assert.deepEqual(await settled(), []);
     await advance(100);
     // Two nodes poll at the same moment: the lapsed device is reaped by one of them.
     const [a, b] = await Promise.all([store.fireDue(), store.fireDue()]);
     assert.deepEqual([...a, ...b], [{ callId: 'c1', deviceId: 'caller-2', kind: 'lease', terminated: true }]);
-    assert.deepEqual(heard, [{ callId: 'c1', state: 'terminated', reason: 'closed' }]);
+    assert.deepEqual(await settled(), [{ callId: 'c1', state: 'terminated', reason: 'closed' }]);
     assert.deepEqual(await store.renew([caller2], 100), [caller2]);
     assert.equal(await store.leave(caller2), undefined, 'a reaped device is gone');
     assert.deepEqual((await store.get('c1'))?.devices, { caller: 0, callee: 1 });
   });
 
   test(`${name}: a deadline fires once: its own node's fireDeadline or a poll, never both`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(caller1, 'caller', HOUR);
     await store.addMarker('c1', 'init.caller', ['init']);
     assert.equal(await store.setDeadline(caller1, 'supervisory', 50), true);
@@ -212,13 +220,13 @@ export function callStateStoreContract(
     const [own, pollA, pollB] = await Promise.all([store.fireDeadline(caller1, 'supervisory'), store.fireDue(), store.fireDue()]);
     const all = [...(own ? [own] : []), ...pollA, ...pollB];
     assert.deepEqual(all, [fired]);
-    assert.deepEqual(heard, [{ callId: 'c1', state: 'terminated', reason: 'timeout' }]);
+    assert.deepEqual(await settled(), [{ callId: 'c1', state: 'terminated', reason: 'timeout' }]);
     assert.equal(await store.fireDeadline(caller1, 'supervisory'), undefined);
     assert.equal((await store.get('c1'))?.reason, 'timeout');
   });
 
   test(`${name}: a deadline polled by two nodes at once fires once`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(callee1, 'callee', HOUR);
     await store.addMarker('c1', 'init.caller', ['init']);
     await store.addMarker('c1', 'init.callee', ['half-initiated']);
@@ -226,25 +234,25 @@ export function callStateStoreContract(
     await advance(30);
     const [a, b] = await Promise.all([store.fireDue(), store.fireDue()]);
     assert.deepEqual([...a, ...b], [{ callId: 'c1', deviceId: 'callee-1', kind: 'ringing', terminated: true }]);
-    assert.deepEqual(heard, [{ callId: 'c1', state: 'terminated', reason: 'timeout' }]);
+    assert.deepEqual(await settled(), [{ callId: 'c1', state: 'terminated', reason: 'timeout' }]);
   });
 
   test(`${name}: a deadline ends the call only from the states its kind ends, else it just goes`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(callee1, 'callee', HOUR);
     await store.setDeadline(callee1, 'ringing', 10); // ringing ends `alerting` only; the call is `init`
     await store.setDeadline(callee1, 'connection', 10);
     await advance(10);
     assert.deepEqual(await store.fireDeadline(callee1, 'ringing'), { callId: 'c1', deviceId: 'callee-1', kind: 'ringing', terminated: false });
-    assert.deepEqual(heard, []);
+    assert.deepEqual(await settled(), []);
     await store.terminate('c1', 'cancel');
     assert.deepEqual(await store.fireDue(), [{ callId: 'c1', deviceId: 'callee-1', kind: 'connection', terminated: false }]);
-    assert.deepEqual(heard, [], 'a terminated call keeps its reason');
+    assert.deepEqual(await settled(), [], 'a terminated call keeps its reason');
     assert.equal((await store.get('c1'))?.reason, 'cancel');
   });
 
   test(`${name}: setDeadline re-arms; leave removes the device's deadlines; an unknown device has none`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(caller1, 'caller', HOUR);
     await store.join(caller2, 'caller', HOUR);
     await store.addMarker('c1', 'init.caller', ['init']);
@@ -257,23 +265,23 @@ export function callStateStoreContract(
     assert.deepEqual(await store.fireDue(), []);
     await advance(10);
     assert.deepEqual((await store.fireDue()).map((f) => f.deviceId), ['caller-1']);
-    assert.deepEqual(heard.map((c) => c.reason), ['timeout']);
+    assert.deepEqual((await settled()).map((c) => c.reason), ['timeout']);
   });
 
   test(`${name}: a deadline due before its device's lease lapsed fires first (timeout, not closed)`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(caller1, 'caller', 100);
     await store.addMarker('c1', 'init.caller', ['init']);
     await store.setDeadline(caller1, 'supervisory', 50);
     await store.setDeadline(caller1, 'connection', 150);
     await advance(200); // nobody polled meanwhile (every node was busy or down)
     assert.deepEqual((await store.fireDue()).map((f) => [f.kind, f.terminated]), [['supervisory', true], ['lease', false]]);
-    assert.deepEqual(heard.map((c) => c.reason), ['timeout']);
+    assert.deepEqual((await settled()).map((c) => c.reason), ['timeout']);
     assert.deepEqual(await store.fireDue(), [], 'the lapsed device took its later deadline with it');
   });
 
   test(`${name}: a lapsed lease counts as gone for deadlines: none is armed, and a later one is not fired by its node but reaped`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(caller1, 'caller', 100);
     await store.addMarker('c1', 'init.caller', ['init']);
     await store.setDeadline(caller1, 'supervisory', 150); // due after the lease ends
@@ -283,22 +291,22 @@ export function callStateStoreContract(
     // Its node fires late (it failed to renew): the outcome is the poll's, whoever gets there first.
     assert.equal(await store.fireDeadline(caller1, 'supervisory'), undefined);
     assert.deepEqual(await store.fireDue(), [{ callId: 'c1', deviceId: 'caller-1', kind: 'lease', terminated: true }]);
-    assert.deepEqual(heard, [{ callId: 'c1', state: 'terminated', reason: 'closed' }]);
+    assert.deepEqual(await settled(), [{ callId: 'c1', state: 'terminated', reason: 'closed' }]);
     assert.deepEqual(await store.fireDue(), []);
   });
 
   test(`${name}: a deadline due before its device's lease lapsed is still fired by its own node afterwards`, async () => {
-    const { store, advance, heard } = await withCall();
+    const { store, advance, settled } = await withCall();
     await store.join(caller1, 'caller', 100);
     await store.addMarker('c1', 'init.caller', ['init']);
     await store.setDeadline(caller1, 'supervisory', 50);
     await advance(120);
     assert.deepEqual(await store.fireDeadline(caller1, 'supervisory'), { callId: 'c1', deviceId: 'caller-1', kind: 'supervisory', terminated: true });
-    assert.deepEqual(heard.map((c) => c.reason), ['timeout']);
+    assert.deepEqual((await settled()).map((c) => c.reason), ['timeout']);
   });
 
   test(`${name}: publish reaches the subscribers of that call only, in order, until they unsubscribe`, async () => {
-    const { store } = make();
+    const { store, settle } = make();
     const a: StateChange[] = [];
     const b: StateChange[] = [];
     const other: StateChange[] = [];
@@ -307,16 +315,18 @@ export function callStateStoreContract(
     await store.subscribe('c2', (c) => other.push(c));
     await store.publish({ callId: 'c1', state: 'alerting' });
     await store.publish({ callId: 'c1', state: 'terminated', reason: 'busy' });
+    await settle?.();
     offA();
     offA(); // twice is harmless
     await store.publish({ callId: 'c1', state: 'connected' });
+    await settle?.();
     assert.deepEqual(a, [{ callId: 'c1', state: 'alerting' }, { callId: 'c1', state: 'terminated', reason: 'busy' }]);
     assert.deepEqual(b.map((c) => c.state), ['alerting', 'terminated', 'connected']);
     assert.deepEqual(other, []);
   });
 
   test(`${name}: a listener that unsubscribes another during delivery does not break the delivery`, async () => {
-    const { store } = make();
+    const { store, settle } = make();
     const got: string[] = [];
     let offB = (): void => {};
     await store.subscribe('c1', () => {
@@ -326,6 +336,7 @@ export function callStateStoreContract(
     offB = await store.subscribe('c1', () => got.push('b'));
     await store.publish({ callId: 'c1', state: 'alerting' });
     await store.publish({ callId: 'c1', state: 'connecting' });
+    await settle?.();
     assert.deepEqual(got, ['a', 'b', 'a']);
   });
 }

@@ -37,8 +37,17 @@ const LIVE: readonly CallState[] = BY_COUNT.slice(1);
 
 export interface CallStatePropertiesBackend {
   readonly name: string;
-  /** A fresh store whose calls live `callDurationMs` and which holds at most `maxCalls` live calls; `advance` moves its clock. */
-  readonly make: (o: { callDurationMs: number; maxCalls: number }) => { store: CallStateStore; advance: (ms: number) => Promise<void> };
+  /**
+   * A fresh store whose calls live `callDurationMs` and which holds at most
+   * `maxCalls` live calls; `advance` moves its clock; `settle`, when given,
+   * resolves once every broadcast published so far reached this node's
+   * listeners (see the contract suite).
+   */
+  readonly make: (o: { callDurationMs: number; maxCalls: number }) => {
+    store: CallStateStore;
+    advance: (ms: number) => Promise<void>;
+    settle?: () => Promise<void>;
+  };
 }
 
 type Op =
@@ -164,7 +173,9 @@ function tamper(value: unknown): void {
   }
 }
 
-async function runOps(store: CallStateStore, advance: (ms: number) => Promise<void>, ops: readonly Op[]): Promise<void> {
+async function runOps(
+  store: CallStateStore, advance: (ms: number) => Promise<void>, settle: (() => Promise<void>) | undefined, ops: readonly Op[],
+): Promise<void> {
   const model = new Model();
   const callIds: string[] = [];
   const devices: DeviceRef[] = [];
@@ -309,6 +320,7 @@ async function runOps(store: CallStateStore, advance: (ms: number) => Promise<vo
         await advance(o.steps * STEP);
         break;
     }
+    await settle?.();
     await agree(store, model, callIds, heard, at);
   }
 }
@@ -343,9 +355,9 @@ export function callStateStoreProperties({ name, make }: CallStatePropertiesBack
   test(`${name}: random sequences of calls, markers, devices, leases and deadlines agree with the model`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
-        const { store, advance } = make({ callDurationMs: DURATION, maxCalls: MAX_CALLS });
+        const { store, advance, settle } = make({ callDurationMs: DURATION, maxCalls: MAX_CALLS });
         try {
-          await runOps(store, advance, ops);
+          await runOps(store, advance, settle, ops);
         } finally {
           await store.close();
         }

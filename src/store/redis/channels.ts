@@ -16,10 +16,15 @@ export class Channels {
   readonly #pending = new Map<string, Promise<void>>();
   #connectedOnce = false;
 
+  /** Our handlers on the subscriber connection: off after close() until the next listen (stores come and go on one connection). */
+  readonly #onMessage: (channel: string, payload: string) => void;
+  readonly #onReady: () => void;
+  #attached = false;
+
   constructor(sub: Redis, onResubscribed: (channels: readonly string[]) => void, onError: (err: unknown) => void) {
     this.#sub = sub;
-    sub.on('message', (channel: string, payload: string) => this.deliver(channel, payload));
-    sub.on('ready', () => {
+    this.#onMessage = (channel, payload) => this.deliver(channel, payload);
+    this.#onReady = () => {
       if (!this.#connectedOnce) {
         this.#connectedOnce = true;
         return;
@@ -28,12 +33,21 @@ export class Channels {
       if (channels.length === 0) return;
       // ioredis has sent its own SUBSCRIBE again; this one resolves once Redis has them all.
       sub.subscribe(...channels).then(() => onResubscribed(channels), onError);
-    });
+    };
+    this.#attach();
     if (sub.status === 'ready') this.#connectedOnce = true;
+  }
+
+  #attach(): void {
+    if (this.#attached) return;
+    this.#attached = true;
+    this.#sub.on('message', this.#onMessage);
+    this.#sub.on('ready', this.#onReady);
   }
 
   /** Listens to `channel`; returns the function that stops it (the last one unsubscribes). */
   listen(channel: string, listener: ChannelListener, onError: (err: unknown) => void): () => void {
+    this.#attach();
     let set = this.#listeners.get(channel);
     if (!set) {
       this.#listeners.set(channel, (set = new Set()));
@@ -68,6 +82,9 @@ export class Channels {
 
   /** Stops every listener of this node and unsubscribes their channels. */
   close(): void {
+    this.#attached = false;
+    this.#sub.off('message', this.#onMessage);
+    this.#sub.off('ready', this.#onReady);
     const channels = [...this.#listeners.keys()];
     this.#listeners.clear();
     if (channels.length > 0) this.#sub.unsubscribe(...channels).catch(() => {});
