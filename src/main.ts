@@ -57,7 +57,6 @@ if (config.storeBackend === 'redis') {
     if (!(err instanceof RedisStartError)) throw err;
     refuse(err.message);
   }
-  log.warn('STORE=redis shares the inboxes; the Loop API\'s state (sessions, call URLs, calls, rooms) is still kept by each node: route the Loop API to one node');
 }
 
 let app;

@@ -12,7 +12,10 @@ import { MemoryInboxStore } from './memory/inbox.ts';
 import { MemoryLoopStore, type LoopMemoryLimits } from './memory/loop.ts';
 import { MemoryLoopRoomStore } from './memory/rooms.ts';
 import type { RedisConnection } from './redis/connection.ts';
+import { RedisCallStateStore } from './redis/call-state.ts';
 import { RedisInboxStore } from './redis/inbox.ts';
+import { RedisLoopStore } from './redis/loop.ts';
+import { RedisLoopRoomStore } from './redis/rooms.ts';
 import type { LoopRoomStore } from './rooms.ts';
 
 export interface Stores {
@@ -50,9 +53,8 @@ export interface StoreBackend {
 
 /**
  * Builds every store not given in `given` (tests inject some); the backends
- * sweep themselves on `timers` until closed. With a Redis connection the
- * inboxes live in Redis, on Redis's clock; the Loop stores are still this
- * process's (not shared yet).
+ * sweep themselves on `timers` until closed. With a Redis connection every
+ * store lives in Redis, on Redis's clock, shared by the nodes on it.
  */
 export function createStores(settings: StoreSettings, clock: Clock, timers: Timers, given: Partial<Stores> = {}, backend: StoreBackend = {}): Stores {
   const sweepLoop = { timers, everyMs: SWEEP_LOOP_EVERY_MS };
@@ -62,11 +64,15 @@ export function createStores(settings: StoreSettings, clock: Clock, timers: Time
     inbox: given.inbox ?? (redis
       ? new RedisInboxStore({ ...settings, redis, sweep: sweepInboxes, onBackgroundError })
       : new MemoryInboxStore({ ...settings, clock, sweep: sweepInboxes })),
-    loop: given.loop ?? new MemoryLoopStore({ clock, limits: settings.loopLimits, sweep: sweepLoop }),
-    rooms: given.rooms ?? new MemoryLoopRoomStore({ clock, sweep: sweepLoop }),
-    callState: given.callState ?? new MemoryCallStateStore({
-      clock, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweepLoop,
-    }),
+    loop: given.loop ?? (redis
+      ? new RedisLoopStore({ redis, limits: settings.loopLimits, sweep: sweepLoop, onBackgroundError })
+      : new MemoryLoopStore({ clock, limits: settings.loopLimits, sweep: sweepLoop })),
+    rooms: given.rooms ?? (redis
+      ? new RedisLoopRoomStore({ redis, sweep: sweepLoop, onBackgroundError })
+      : new MemoryLoopRoomStore({ clock, sweep: sweepLoop })),
+    callState: given.callState ?? (redis
+      ? new RedisCallStateStore({ redis, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweepLoop, onBackgroundError })
+      : new MemoryCallStateStore({ clock, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweepLoop })),
   };
 }
 

@@ -24,16 +24,21 @@ before(async () => {
   time = new FakeTime();
   cluster = await startCluster(3, {}, { clock: time, timers: time }, { loop: { timers: TIMERS } });
   capture = await pushCapture();
-  fired = recordFirings(cluster.stores.callState);
+  fired = recordFirings(cluster);
 });
 after(async () => {
   await cluster.close();
   await capture.close();
 });
 
-/** Every deadline or lease the store fired (through any app's timer or poll). */
-function recordFirings(store: CallStateStore): Firing[] {
+/** Every deadline or lease the cluster's stores fired (through any app's timer or poll). */
+function recordFirings(of: Cluster): Firing[] {
   const log: Firing[] = [];
+  for (const { callState } of of.nodeStores) recordInto(log, callState);
+  return log;
+}
+
+function recordInto(log: Firing[], store: CallStateStore): void {
   const own = store.fireDeadline.bind(store);
   const due = store.fireDue.bind(store);
   Object.assign(store, {
@@ -48,7 +53,6 @@ function recordFirings(store: CallStateStore): Firing[] {
       return f;
     },
   });
-  return log;
 }
 
 /** Moves fake time in small steps, letting the store work and socket I/O each step caused run in between. */
@@ -179,7 +183,7 @@ test('accept on B without media-up: the connection deadline fires once; caller o
 test('crash: the app holding the caller socket dies; the callee on another app gets terminated/closed once the lease lapses', async () => {
   const t = new FakeTime();
   const crashy = await startCluster(3, {}, { clock: t, timers: t }, { loop: { progressSocketLease: 3 } });
-  const log = recordFirings(crashy.stores.callState);
+  const log = recordFirings(crashy);
   try {
     const [A, B, C] = crashy.apps;
     const call = await placeCall(C, capture);
@@ -202,7 +206,7 @@ test('crash: the app holding the caller socket dies; the callee on another app g
 test('crash: the app that armed the ringing timer dies; another app\'s poll fires it on time (timeout, not closed)', async () => {
   const t = new FakeTime();
   const crashy = await startCluster(3, {}, { clock: t, timers: t }, { loop: { timers: TIMERS } });
-  const log = recordFirings(crashy.stores.callState);
+  const log = recordFirings(crashy);
   try {
     const [A, B, C] = crashy.apps;
     const call = await placeCall(C, capture);

@@ -8,15 +8,13 @@ import { eventually } from '../helpers/eventually.ts';
 
 // Three apps on one shared memory store and one SHARED_SECRET: every inbox
 // rule must hold across them as it does within one server.
-// inbox-redis.test.ts runs them with every app on its own connection to one Redis.
-const inboxStoreKind = process.env.CLUSTER_INBOX_STORE === 'redis' ? 'redis' : 'memory';
 let cluster: Cluster;
 let A: string;
 let B: string;
 let C: string;
 before(async () => {
   // inbox-waiting-store.test.ts runs these same tests on a store that answers after a delay.
-  cluster = await startCluster(3, { MAX_INBOXES: '50' }, {}, { storeLatencyMs: Number(process.env.CLUSTER_STORE_LATENCY_MS ?? 0), inboxStore: inboxStoreKind });
+  cluster = await startCluster(3, { MAX_INBOXES: '50' }, {}, { storeLatencyMs: Number(process.env.CLUSTER_STORE_LATENCY_MS ?? 0) });
   [A, B, C] = cluster.apps.map((a) => a.url);
 });
 after(() => cluster.close());
@@ -121,7 +119,7 @@ test('MAX_INBOXES is counted across apps', async () => {
 
 test('an app that crashes while holding a long-poll stops keeping the inbox alive when its lease lapses', async () => {
   const time = new FakeTime();
-  const crashy = await startCluster(2, { INBOX_TTL: '60', MAX_WAIT: '30' }, { clock: time }, { inboxStore: inboxStoreKind });
+  const crashy = await startCluster(2, { INBOX_TTL: '60', MAX_WAIT: '30' }, { clock: time });
   try {
     const [a, b] = crashy.apps;
     const name = fresh('crash');

@@ -3,7 +3,10 @@ import { systemClock, systemTimers } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { storeSettings } from '../../src/compose.ts';
 import { closeStores, createStores, type Stores } from '../../src/store/index.ts';
+import { RedisCallStateStore } from '../../src/store/redis/call-state.ts';
 import { RedisInboxStore } from '../../src/store/redis/inbox.ts';
+import { RedisLoopStore } from '../../src/store/redis/loop.ts';
+import { RedisLoopRoomStore } from '../../src/store/redis/rooms.ts';
 import { loopEnv } from './loop.ts';
 import { testRedisUrl, uniquePrefix } from './redis.ts';
 import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
@@ -25,8 +28,10 @@ export interface ClusterApp extends TestServer {
 
 export interface Cluster {
   readonly apps: readonly ClusterApp[];
-  /** The one set of stores every app shares. */
+  /** The one set of stores every app shares (Redis: the stores of one more node, to look at the shared state). */
   readonly stores: Stores;
+  /** The stores each app runs on, without duplicates (memory: the one shared set; Redis: one set per app). */
+  readonly nodeStores: readonly Stores[];
   close(): Promise<void>;
 }
 
@@ -42,11 +47,11 @@ export interface ClusterOptions {
   readonly storeLatencyMs?: number;
   /**
    * 'redis': each app has its own connection to the run's Redis and its own
-   * Redis inbox store, all under one fresh prefix, as nodes of a deployment
-   * would (the Loop stores stay one shared set in memory). Default: every
-   * app shares one memory inbox store.
+   * Redis stores, all under one fresh prefix, as the nodes of a deployment
+   * would. Default: the apps share one set of memory stores. The
+   * CLUSTER_STORE environment variable (memory or redis) sets it when absent.
    */
-  readonly inboxStore?: 'memory' | 'redis';
+  readonly store?: 'memory' | 'redis';
 }
 
 /**
@@ -65,20 +70,26 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
   const timers = deps.timers ?? systemTimers;
   const settings = storeSettings(config);
   const prefix = uniquePrefix('cluster');
-  // A Redis node's inbox store; with a fake clock the scripts read it instead of Redis's.
   const connections: RedisConnection[] = [];
-  const redisInbox = async () => {
+  // A Redis node's stores; with a fake clock the scripts read it instead of Redis's.
+  const redisStores = async (): Promise<Stores> => {
     const redis = await connectRedis({ url: await testRedisUrl(), prefix, log: pino({ level: 'silent' }) });
     connections.push(redis);
-    return new RedisInboxStore({ ...settings, redis, clock: deps.clock, sweep: { timers, everyMs: 1000 } });
+    const sweep = { timers, everyMs: 1000 };
+    return {
+      inbox: new RedisInboxStore({ ...settings, redis, clock: deps.clock, sweep }),
+      loop: new RedisLoopStore({ redis, limits: settings.loopLimits, clock: deps.clock, sweep }),
+      rooms: new RedisLoopRoomStore({ redis, clock: deps.clock, sweep }),
+      callState: new RedisCallStateStore({ redis, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, clock: deps.clock, sweep }),
+    };
   };
-  const redisMode = o.inboxStore === 'redis';
-  const stores = createStores(settings, clock, timers, redisMode ? { inbox: await redisInbox() } : {});
+  const redisMode = (o.store ?? process.env.CLUSTER_STORE) === 'redis';
+  const stores = redisMode ? await redisStores() : createStores(settings, clock, timers);
   const apps: ClusterApp[] = [];
-  const nodeInboxes: Stores['inbox'][] = [];
+  const nodeStores: Stores[] = redisMode ? [] : [stores];
   for (let i = 0; i < n; i++) {
-    const own = redisMode ? { ...stores, inbox: await redisInbox() } : stores;
-    if (redisMode) nodeInboxes.push(own.inbox);
+    const own = redisMode ? await redisStores() : stores;
+    if (redisMode) nodeStores.push(own);
     const handle = storeHandle(own, o.storeLatencyMs ?? 0);
     const app = createApp(config, { metrics: { maxAgeMs: 0 }, ...deps, stores: handle.stores });
     const port = await app.listen();
@@ -101,11 +112,12 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
   return {
     apps,
     stores,
+    nodeStores,
     async close() {
       await Promise.all(apps.map((a) => a.close()));
       await closeStores(stores);
-      // Each app's own Redis inbox store: its app does not close what it was given.
-      if (redisMode) await Promise.all(nodeInboxes.map((s) => s.close()));
+      // Each app's own Redis stores: an app does not close the stores it was given.
+      if (redisMode) await Promise.all(nodeStores.map((s) => closeStores(s)));
       await Promise.all(connections.map((c) => c.close()));
     },
   };

@@ -26,7 +26,7 @@ async function node(url: string, prefix: string, env: Record<string, string> = {
   return { server, redis };
 }
 
-test('Redis down: inbox requests are 503 storage_unavailable with Retry-After within a second, the heartbeat says storage false, sockets stay open; Redis back with its data: served again, no restart', { skip }, async () => {
+test('Redis down: inbox requests are 503 storage_unavailable with Retry-After within a second, Loop requests 503 errno 201, the heartbeat says storage false, sockets stay open; Redis back with its data: served again, no restart', { skip }, async () => {
   // Every write is on disk before Redis answers, so a kill loses nothing acknowledged.
   const first: RedisServer = await ownRedisServer({ appendonly: true });
   const dir = (first as RedisServer & { dir: string }).dir;
@@ -54,6 +54,12 @@ test('Redis down: inbox requests are 503 storage_unavailable with Retry-After wi
     assert.ok(Number(r.headers.get('retry-after')) > 0);
     assert.equal(JSON.parse(r.text).error, 'storage_unavailable');
   }
+  // The Loop API says "retry later" its own way: 503 errno 201.
+  const started = Date.now();
+  const loop = await fetch(`${server.url}/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.ok(Date.now() - started < 1500, `Loop answered after ${Date.now() - started} ms`);
+  assert.equal(loop.status, 503);
+  assert.equal((await loop.json()).errno, 201);
   const heartbeat = await fetch(`${server.url}/__heartbeat__`);
   assert.equal(heartbeat.status, 503);
   assert.equal((await heartbeat.json()).storage, false);
@@ -66,6 +72,7 @@ test('Redis down: inbox requests are 503 storage_unavailable with Retry-After wi
   const r = await done(alice.read());
   assert.equal(r.status, 200);
   assert.equal(r.text, 'kept');
+  assert.equal((await fetch(`${server.url}/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 200);
   assert.equal((await done(alice.read())).status, 204, 'the send refused during the outage was not queued');
   assert.ok(socket.isOpen);
   // and it still gets what is sent to it
