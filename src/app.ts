@@ -92,7 +92,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const stores = createStores(storeSettings(config, durations), clock, timers, deps.stores, { redis: deps.redis, onBackgroundError });
   const store = stores.inbox;
   const now = () => clock.now();
-  const limits = deps.limits ?? createClientLimits(config, now);
+  const limits = deps.limits ?? createClientLimits(config, now, undefined, deps.redis);
   const { gate, creation } = limits;
   // A socket's claim is renewed within the liveness interval, so a dead node's socket keeps an inbox at most INBOX_TTL + WS_IDLE_TIMEOUT.
   const socketLeaseMs = Math.min(30_000, config.wsIdleTimeoutSec * 1000);

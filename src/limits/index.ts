@@ -6,6 +6,7 @@ import { autoMaxConnections, readFdLimits, type FdLimits } from './fd-limits.ts'
 import { createCreationLimits, NO_CREATION_LIMITS, type CreationLimits } from './keyed-limits.ts';
 import { RequestRate } from './request-rate.ts';
 import { TokenBuckets } from './token-bucket.ts';
+import type { RedisConnection } from '../store/redis/connection.ts';
 
 export type { ClientRef, CreationLimits, KeyedLimit } from './keyed-limits.ts';
 export { NO_CLIENT } from './keyed-limits.ts';
@@ -31,8 +32,12 @@ type LimitConfig = Pick<
 /** Requests saved up beyond the per-second rate: two seconds' worth (a page load, an ICE burst). */
 const BURST_SECONDS = 2;
 
-/** Builds the limits; `now` is a monotonic ms clock. RATE_LIMITS=off leaves only the total connection cap. */
-export function createClientLimits(c: LimitConfig, now: () => number, fd: FdLimits = readFdLimits()): ClientLimits {
+/**
+ * Builds the limits; `now` is a monotonic ms clock. RATE_LIMITS=off leaves
+ * only the total connection cap. With `redis` (STORE=redis) the creation
+ * limits count in Redis, for the whole deployment; the others stay per node.
+ */
+export function createClientLimits(c: LimitConfig, now: () => number, fd: FdLimits = readFdLimits(), redis?: RedisConnection): ClientLimits {
   const on = c.rateLimits;
   const maxConnections = c.maxConnections === 'auto' ? autoMaxConnections(fd) : c.maxConnections;
   const perClientConnections = on ? c.maxConnectionsPerClient : 0;
@@ -41,7 +46,7 @@ export function createClientLimits(c: LimitConfig, now: () => number, fd: FdLimi
   const gate = on || connections ? new ClientGate({ perClient: on, trust: new TrustedProxies(c.trustProxy), requests, connections }) : null;
   return {
     gate,
-    creation: on ? createCreationLimits(c) : NO_CREATION_LIMITS,
+    creation: on ? createCreationLimits(c, redis) : NO_CREATION_LIMITS,
     wsFramesPerSec: on ? c.wsFramesPerSec : 0,
     fd,
     maxConnections,

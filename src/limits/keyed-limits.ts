@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RedisConnection } from '../store/redis/connection.ts';
 
 /** A count of events per client key over a window: how many inboxes, registrations, rooms a client made. */
 export interface KeyedLimit {
@@ -38,21 +39,28 @@ export interface CreationLimitSettings {
 export const NO_CREATION_LIMITS: CreationLimits = { newInboxes: null, registrations: null, rooms: null };
 
 /**
- * The one place the creation limiters are built. They are rate-limiter-flexible
- * limiters in this process's memory; a Redis-backed build of this function
- * (RateLimiterRedis with the same options, and a memory insurance limiter)
- * makes the same limits hold across a deployment.
+ * The one place the creation limiters are built: rate-limiter-flexible
+ * limiters in this process's memory, or, with a Redis connection (STORE=redis),
+ * in Redis, so that each limit holds across the deployment, counted on
+ * Redis's clock. While Redis fails, a memory limiter with the same limit
+ * stands in on each node (rate-limiter-flexible's insurance), so a client is
+ * neither refused for the outage nor unlimited.
  */
-export function createCreationLimits(s: CreationLimitSettings): CreationLimits {
+export function createCreationLimits(s: CreationLimitSettings, redis?: RedisConnection): CreationLimits {
   return {
-    newInboxes: perMinute('inbox', s.newInboxesPerMin),
-    registrations: perMinute('registration', s.registrationsPerMin),
-    rooms: perMinute('room', s.roomsPerMin),
+    newInboxes: perMinute('inbox', s.newInboxesPerMin, redis),
+    registrations: perMinute('registration', s.registrationsPerMin, redis),
+    rooms: perMinute('room', s.roomsPerMin, redis),
   };
 }
 
-function perMinute(keyPrefix: string, points: number): KeyedLimit | null {
-  return points > 0 ? new FlexibleLimit(new RateLimiterMemory({ keyPrefix, points, duration: 60 })) : null;
+function perMinute(name: string, points: number, redis: RedisConnection | undefined): KeyedLimit | null {
+  if (points <= 0) return null;
+  const memory = new RateLimiterMemory({ keyPrefix: name, points, duration: 60 });
+  if (!redis) return new FlexibleLimit(memory);
+  return new FlexibleLimit(new RateLimiterRedis({
+    storeClient: redis.cmd, keyPrefix: `${redis.prefix}rl:${name}`, points, duration: 60, insuranceLimiter: memory,
+  }));
 }
 
 /** rate-limiter-flexible behind KeyedLimit: a refusal (a RateLimiterRes rejection) becomes its wait in seconds. */
