@@ -86,11 +86,13 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
   const redisMode = (o.store ?? process.env.CLUSTER_STORE) === 'redis';
   const stores = redisMode ? await redisStores() : createStores(settings, clock, timers);
   const apps: ClusterApp[] = [];
+  const handles: { release(): void }[] = [];
   const nodeStores: Stores[] = redisMode ? [] : [stores];
   for (let i = 0; i < n; i++) {
     const own = redisMode ? await redisStores() : stores;
     if (redisMode) nodeStores.push(own);
     const handle = storeHandle(own, o.storeLatencyMs ?? 0);
+    handles.push(handle);
     const app = createApp(config, { metrics: { maxAgeMs: 0 }, ...deps, stores: handle.stores });
     const port = await app.listen();
     let closed = false;
@@ -115,6 +117,7 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
     nodeStores,
     async close() {
       await Promise.all(apps.map((a) => a.close()));
+      for (const handle of handles) handle.release();
       await closeStores(stores);
       // Each app's own Redis stores: an app does not close the stores it was given.
       if (redisMode) await Promise.all(nodeStores.map((s) => closeStores(s)));
@@ -129,9 +132,11 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
  * calls never complete and watchers hear nothing, like a node whose
  * connection to the store is gone.
  */
-function storeHandle(shared: Stores, latencyMs: number): { stores: Stores; cut(): void } {
+function storeHandle(shared: Stores, latencyMs: number): { stores: Stores; cut(): void; release(): void } {
   let cut = false;
   const never = new Promise<never>(() => {});
+  const calls = { pending: 0, cut: false };
+  liveHandles.add(calls);
   const wrap = <T extends object>(store: T): T =>
     new Proxy(store, {
       get(target, key, receiver) {
@@ -144,15 +149,35 @@ function storeHandle(shared: Stores, latencyMs: number): { stores: Stores; cut()
           const result = (value as (...a: unknown[]) => unknown).apply(target, passed);
           // With a latency every answer waits, as a networked store's would (the memory store answers at
           // once); a function handed back (watch's unsubscribe) stays as it is.
-          if (latencyMs === 0 || typeof result === 'function') return result;
-          return delayed(Promise.resolve(result), latencyMs);
+          if (typeof result === 'function' || (latencyMs === 0 && !(result instanceof Promise))) return result;
+          calls.pending++;
+          const answer = latencyMs === 0 ? (result as Promise<unknown>) : delayed(Promise.resolve(result), latencyMs);
+          return answer.finally(() => calls.pending--);
         };
       },
     });
   return {
     stores: { inbox: wrap(shared.inbox), loop: wrap(shared.loop), rooms: wrap(shared.rooms), callState: wrap(shared.callState) },
-    cut: () => void (cut = true),
+    cut: () => void (cut = calls.cut = true),
+    release: () => void liveHandles.delete(calls),
   };
+}
+
+/** The store calls each app has in flight (a cut handle's never finish, and do not count). */
+const liveHandles = new Set<{ pending: number; cut: boolean }>();
+
+/**
+ * Resolves once no app of any running cluster waits for its store: what the
+ * last step of fake time set off (a lease renewal, a poll) is done. Needed on
+ * Redis, whose answers take real time; the memory store answers at once.
+ */
+export async function storeCallsSettled(timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const busy = () => [...liveHandles].some((h) => !h.cut && h.pending > 0);
+  while (busy()) {
+    if (Date.now() > deadline) throw new Error(`store calls still in flight after ${timeoutMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** `p`'s outcome, `ms` later. */

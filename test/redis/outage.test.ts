@@ -129,3 +129,33 @@ test('a Redis that stops answering (hung, not gone): requests are 503 after the 
   }
   await eventually(async () => (await done(frank.read())).status === 204, 'served again');
 });
+
+test('subscriptions that silently stop delivering are noticed by the probe: the subscriber reconnects, a waiting long-poll gets its message, the heartbeat is healthy again', { skip }, async () => {
+  const redisServer = await ownRedisServer();
+  after(() => redisServer.stop());
+  const prefix = uniquePrefix('probe');
+  const logged: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
+  const redis = await connectRedis({ url: redisServer.url, prefix, log, probeEveryMs: 150, probeTimeoutMs: 300 });
+  const server = await startServer({ STORE: 'redis', REDIS_URL: redisServer.url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET }, { redis });
+  after(async () => {
+    await server.close();
+    await redis.close();
+  });
+  const sender = await node(redisServer.url, prefix);
+  const reader = new Peer(server.url, 'gina', 'pw');
+  assert.equal((await done(reader.read())).status, 204);
+  const waiting = done(reader.read({ wait: 20 }));
+  await eventually(async () => (await redis.cmd.pubsub('NUMSUB', `${prefix}ev:gina`))[1] === 1, 'reader subscribed');
+  // The node's subscriptions dropped with its connection left up (ioredis's own unsubscribe: the channels
+  // leave its list too, so nothing would subscribe them again): only the probe can tell.
+  await redis.sub.unsubscribe();
+  assert.equal((await done(new Peer(sender.server.url, 'hank', 'pw').send('gina', 'probed'))).status, 204);
+  const started = Date.now();
+  const got = await waiting;
+  assert.equal(got.status, 200);
+  assert.equal(got.text, 'probed');
+  assert.ok(Date.now() - started < 5000, `woken after ${Date.now() - started} ms`);
+  assert.ok(logged.some((l) => l.includes('Redis subscriptions stopped delivering')), 'the probe noticed');
+  await eventually(async () => (await fetch(`${server.url}/__heartbeat__`)).status === 200, 'healthy again');
+});

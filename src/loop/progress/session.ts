@@ -237,9 +237,20 @@ export class ProgressSession {
     });
   }
 
-  /** The store no longer holds this socket's device (its lease lapsed and was reaped): it counts as closed, so it goes. */
+  /**
+   * The store no longer holds this socket's device (its lease lapsed and was
+   * reaped, or the call ended and took its devices): it counts as closed, so
+   * it goes. When the call ended, the socket is told how first: the broadcast
+   * that says so may still be on its way (another node's store), and it must
+   * not be the close that arrives first.
+   */
   #lost(): void {
-    this.#close();
+    const joined = this.#joined;
+    if (!joined || this.#closed) return this.#close();
+    void (async () => {
+      const call = await this.#d.store.get(joined.callId);
+      if (call && deriveState(call.markers) === 'terminated') this.#onBroadcast({ callId: joined.callId, state: 'terminated', reason: call.reason });
+    })().catch(() => undefined).finally(() => this.#close()); // the store failing: closed all the same
   }
 
   #send(message: ServerMessage): void {

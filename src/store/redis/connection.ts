@@ -1,11 +1,15 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { redactedUrl } from '../../config-secrets.ts';
+import { DeliveryProbe } from './delivery-probe.ts';
 
 /** How long a command may take before its request is answered 503 (scale-out: within 1 s). */
 export const COMMAND_TIMEOUT_MS = 1000;
 /** How long a node waits for Redis at start before it refuses to start. */
 export const START_TIMEOUT_MS = 5000;
+/** How often a node checks that its subscriptions deliver, and how long it waits for its probe. */
+const PROBE_EVERY_MS = 5000;
+const PROBE_TIMEOUT_MS = 2000;
 
 /** A node's two connections to the deployment's Redis, and the prefix of its keys and channels. */
 export interface RedisConnection {
@@ -16,6 +20,8 @@ export interface RedisConnection {
   readonly prefix: string;
   /** Whether the command connection is up now. */
   readonly ready: boolean;
+  /** Whether the subscriber connection delivered the last probe (DeliveryProbe). */
+  readonly delivering: boolean;
   close(): Promise<void>;
 }
 
@@ -27,6 +33,9 @@ export interface RedisConnectOptions {
   readonly log: Logger;
   readonly startTimeoutMs?: number;
   readonly commandTimeoutMs?: number;
+  /** How often the subscriber's delivery is probed (0: never), and how long a probe may take. */
+  readonly probeEveryMs?: number;
+  readonly probeTimeoutMs?: number;
 }
 
 /**
@@ -51,8 +60,10 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   let closing = false;
   watchHealth(cmd, 'commands', o.log, () => closing);
   watchHealth(sub, 'subscriptions', o.log, () => closing);
+  let probe: DeliveryProbe | undefined;
   const close = async () => {
     closing = true;
+    probe?.stop();
     await Promise.all([cmd, sub].map((c) => c.quit().catch(() => c.disconnect())));
   };
   try {
@@ -63,10 +74,17 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     throw err;
   }
   await warnOnEviction(cmd, o.log);
+  probe = new DeliveryProbe({
+    cmd, sub, prefix: o.prefix, log: o.log, everyMs: o.probeEveryMs ?? PROBE_EVERY_MS, timeoutMs: o.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
+  });
+  const delivery = probe;
   return {
     cmd, sub, prefix: o.prefix, close,
     get ready() {
       return cmd.status === 'ready';
+    },
+    get delivering() {
+      return delivery.healthy;
     },
   };
 }

@@ -138,9 +138,10 @@ export class RedisInboxStore implements InboxStore {
     return { inboxes, messages, bytes };
   }
 
+  /** Redis answers, and the subscriptions deliver (a node whose readers would never be woken is not healthy). */
   async ping(): Promise<boolean> {
     try {
-      return (await this.#redis.cmd.ping()) === 'PONG';
+      return (await this.#redis.cmd.ping()) === 'PONG' && this.#redis.delivering;
     } catch {
       return false;
     }
