@@ -1,6 +1,6 @@
 import { DEADLINE_ENDS_FROM, type CallState } from '../call-state.ts';
 import { LIVE_STATES, stateForMarkerCount } from '../../loop/progress/call-state.ts';
-import { Script } from './script.ts';
+import { CLOCK_PRELUDE, Script } from './script.ts';
 
 /**
  * The call-state store's Redis layout and the Lua its scripts share (the
@@ -37,13 +37,7 @@ const ends = Object.entries(DEADLINE_ENDS_FROM).map(([kind, states]) => `${kind}
 const kinds = Object.keys(DEADLINE_ENDS_FROM).map((kind) => `'${kind}'`).join(', ');
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock); the operation's own from ARGV[3].
-const PRELUDE = `
-local P = ARGV[1]
-local NOW = tonumber(ARGV[2])
-if not NOW then
-  local t = redis.call('TIME')
-  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+const PRELUDE = CLOCK_PRELUDE + `
 local GRACE = 60000
 local CALLS, DUE = P .. 'csx', P .. 'csdue'
 local function ck(id) return P .. 'cs:' .. id end

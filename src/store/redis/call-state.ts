@@ -1,28 +1,21 @@
-import type { Clock } from '../../clock.ts';
 import { asStoreError } from '../errors.ts';
 import type {
   CallRecord, CallState, CallStateStore, DeadlineKind, DeviceRef, Firing, LeaveOutcome, Marker, MarkerOutcome, PlacedCall,
   PublishedState, Role, StateChange, StateListener,
 } from '../call-state.ts';
-import { startSweeping, type SweepSchedule } from '../memory/sweeping.ts';
+import { startSweeping } from '../memory/sweeping.ts';
 import { digitsOf, stateOf } from './call-state-lua.ts';
 import * as lua from './call-state-scripts.ts';
 import { Channels } from './channels.ts';
 import type { RedisConnection } from './connection.ts';
+import type { RedisBackendOptions } from './backend-options.ts';
 import type { Script } from './script.ts';
 
-export interface RedisCallStateStoreOptions {
-  readonly redis: RedisConnection;
+export interface RedisCallStateStoreOptions extends RedisBackendOptions {
   /** How long a call lives after `create`, never extended (§7.5 `callDuration`). */
   readonly callDurationMs: number;
-  /** Tests only: the scripts read this clock instead of Redis's (every node of a deployment must use Redis's). */
-  readonly clock?: Clock;
   /** Live calls the deployment holds at most (`limits.calls`); `create` stores nothing beyond it. Default: no cap. */
   readonly maxCalls?: number;
-  /** Sweep expired calls on this schedule; absent: a few at each create, and by sweep(). */
-  readonly sweep?: SweepSchedule;
-  /** A background call (sweep, catch-up after a reconnect) failed. */
-  readonly onBackgroundError?: (err: unknown) => void;
 }
 
 /** How many due items one `fireDue` claims when the caller gives no `max` (as the memory store). */

@@ -27,6 +27,15 @@ export interface RedisConnection {
 
 export class RedisStartError extends Error {}
 
+/** Whether Redis answers and the subscriptions deliver (a node whose readers would never be woken is not healthy). */
+export async function redisHealthy(redis: RedisConnection): Promise<boolean> {
+  try {
+    return (await redis.cmd.ping()) === 'PONG' && redis.delivering;
+  } catch {
+    return false;
+  }
+}
+
 export interface RedisConnectOptions {
   readonly url: string;
   readonly prefix: string;

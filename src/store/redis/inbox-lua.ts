@@ -1,4 +1,4 @@
-import { Script } from './script.ts';
+import { CLOCK_PRELUDE, Script } from './script.ts';
 
 /**
  * The inbox store's Redis scripts: each operation checks and writes in one
@@ -21,13 +21,7 @@ import { Script } from './script.ts';
  */
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock), ARGV[3] idle TTL in ms; the operation's own from ARGV[4].
-const PRELUDE = `
-local P = ARGV[1]
-local NOW = tonumber(ARGV[2])
-if not NOW then
-  local t = redis.call('TIME')
-  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+const PRELUDE = CLOCK_PRELUDE + `
 local TTL = tonumber(ARGV[3])
 local X, M, B, N = P .. 'x', P .. 'm', P .. 'b', P .. 'n'
 local function ik(n) return P .. 'i:' .. n end

@@ -1,27 +1,20 @@
-import type { Clock } from '../../clock.ts';
 import { StoreError, asStoreError } from '../errors.ts';
 import type {
   InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendFromOutcome, SendOutcome, StoreStats, StoredMessage,
 } from '../inbox.ts';
-import { startSweeping, type SweepSchedule } from '../memory/sweeping.ts';
+import { startSweeping } from '../memory/sweeping.ts';
 import { Channels } from './channels.ts';
-import { COMMAND_TIMEOUT_MS, type RedisConnection } from './connection.ts';
+import { COMMAND_TIMEOUT_MS, redisHealthy, type RedisConnection } from './connection.ts';
+import type { RedisBackendOptions } from './backend-options.ts';
 import * as lua from './inbox-lua.ts';
 import type { Script } from './script.ts';
 import { decodeMessage, encodeMessage, isMessage } from './message-codec.ts';
 
-export interface RedisInboxOptions {
-  readonly redis: RedisConnection;
+export interface RedisInboxOptions extends RedisBackendOptions {
   readonly inboxTtlMs: number;
   readonly inboxCapacity: number;
   readonly maxInboxes: number;
   readonly maxQueuedBytes: number;
-  /** Tests only: the scripts read this clock instead of Redis's (every node of a deployment must use Redis's). */
-  readonly clock?: Clock;
-  /** Sweep expired inboxes on this schedule; absent: only on access and sweep(). */
-  readonly sweep?: SweepSchedule;
-  /** A background call (sweep, catch-up after a reconnect) failed. */
-  readonly onBackgroundError?: (err: unknown) => void;
 }
 
 /** Due inboxes one sweep script looks at; a sweep runs it again while it finds that many. */
@@ -138,13 +131,8 @@ export class RedisInboxStore implements InboxStore {
     return { inboxes, messages, bytes };
   }
 
-  /** Redis answers, and the subscriptions deliver (a node whose readers would never be woken is not healthy). */
-  async ping(): Promise<boolean> {
-    try {
-      return (await this.#redis.cmd.ping()) === 'PONG' && this.#redis.delivering;
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return redisHealthy(this.#redis);
   }
 
   watch(name: string, listener: (event: InboxEvent) => void): () => void {

@@ -1,4 +1,4 @@
-import { Script } from './script.ts';
+import { CLOCK_PRELUDE, Script } from './script.ts';
 
 /**
  * What every Loop store script shares: the clock, the key names and the
@@ -31,13 +31,7 @@ import { Script } from './script.ts';
  */
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock); the operation's own from ARGV[3].
-const PRELUDE = `
-local P = ARGV[1]
-local NOW = tonumber(ARGV[2])
-if not NOW then
-  local t = redis.call('TIME')
-  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+const PRELUDE = CLOCK_PRELUDE + `
 -- ZCOUNT's lower bound for the live entries (expiry after NOW).
 local LIVE = string.format('(%.17g', NOW)
 local GRACE = 60000

@@ -1,28 +1,21 @@
-import type { Clock } from '../../clock.ts';
 import { asStoreError } from '../errors.ts';
 import type {
   CallUrlRecord, LoopStore, LoopStoreStats, NonceClaim, PushTopic, PushUrls, SessionPatch, SessionRecord,
 } from '../loop.ts';
 import type { LoopMemoryLimits } from '../memory/loop.ts';
-import { startSweeping, type SweepSchedule } from '../memory/sweeping.ts';
+import { startSweeping } from '../memory/sweeping.ts';
 import * as urls from './loop-call-urls-lua.ts';
 import {
   decodeCallUrl, decodeSession, encodeCallUrl, nonceBytes, patchArgs, pushPairs, sessionPairs, topicLetter,
 } from './loop-records.ts';
 import * as sessions from './loop-sessions-lua.ts';
-import type { RedisConnection } from './connection.ts';
+import { redisHealthy, type RedisConnection } from './connection.ts';
+import type { RedisBackendOptions } from './backend-options.ts';
 import type { Script } from './script.ts';
 
-export interface RedisLoopStoreOptions {
-  readonly redis: RedisConnection;
+export interface RedisLoopStoreOptions extends RedisBackendOptions {
   /** The memory store's caps, kept for the whole deployment. */
   readonly limits: LoopMemoryLimits;
-  /** Tests only: the scripts read this clock instead of Redis's (every node of a deployment must use Redis's). */
-  readonly clock?: Clock;
-  /** Sweep expired entries on this schedule; absent: only on access, by the key backstops and by sweep(). */
-  readonly sweep?: SweepSchedule;
-  /** A background sweep failed. */
-  readonly onBackgroundError?: (err: unknown) => void;
 }
 
 /** Due entries of each kind one sweep script drops at most; a sweep runs it again while one kind had that many. */
@@ -144,12 +137,8 @@ export class RedisLoopStore implements LoopStore {
     return { sessions: sessionCount, unusedSessions, callUrls };
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      return (await this.#redis.cmd.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return redisHealthy(this.#redis);
   }
 
   /** Stops the sweeps; the connection is its owner's to close. */

@@ -1,4 +1,4 @@
-import { Script } from './script.ts';
+import { CLOCK_PRELUDE, Script } from './script.ts';
 
 /**
  * What every room script starts with. Layout, under the deployment's prefix P:
@@ -26,13 +26,7 @@ import { Script } from './script.ts';
  */
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock); the operation's own from ARGV[3].
-const PRELUDE = `
-local P = ARGV[1]
-local NOW = tonumber(ARGV[2])
-if not NOW then
-  local t = redis.call('TIME')
-  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+const PRELUDE = CLOCK_PRELUDE + `
 local GRACE = 60000
 local RMX, RPX, RNX = P .. 'rmx', P .. 'rpx', P .. 'rnx'
 local function rm(t) return P .. 'rm:' .. t end

@@ -1,25 +1,18 @@
 import type { Clock } from '../../clock.ts';
 import { asStoreError } from '../errors.ts';
-import { startSweeping, type SweepSchedule } from '../memory/sweeping.ts';
+import { startSweeping } from '../memory/sweeping.ts';
 import type {
   DeletedRoomNotice, ExpiredParticipants, JoinRefusal, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomJoin, RoomJoinResult, RoomPatch,
   RoomRecord,
 } from '../rooms.ts';
-import type { RedisConnection } from './connection.ts';
+import { redisHealthy, type RedisConnection } from './connection.ts';
+import type { RedisBackendOptions } from './backend-options.ts';
 import { decodeNotice, decodeParticipant, decodeRoom, patchFields, roomFields } from './room-codec.ts';
 import * as people from './room-participants-lua.ts';
 import * as lua from './rooms-lua.ts';
 import type { Script } from './script.ts';
 
-export interface RedisLoopRoomStoreOptions {
-  readonly redis: RedisConnection;
-  /** Tests only: the scripts read this clock instead of Redis's (every node of a deployment must use Redis's). */
-  readonly clock?: Clock;
-  /** Sweep ended rooms and notices on this schedule; absent: only when met, or by sweep(). */
-  readonly sweep?: SweepSchedule;
-  /** A background sweep failed. */
-  readonly onBackgroundError?: (err: unknown) => void;
-}
+export type RedisLoopRoomStoreOptions = RedisBackendOptions;
 
 /** Due entries one sweep or expiry script looks at; the store runs it again while it finds that many. */
 const BATCH = 500;
@@ -151,12 +144,8 @@ export class RedisLoopRoomStore implements LoopRoomStore {
     return { rooms, participants, deletedNotices };
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      return (await this.#redis.cmd.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return redisHealthy(this.#redis);
   }
 
   /** Stops the sweeps; the connection is its owner's to close. */

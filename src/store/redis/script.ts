@@ -2,6 +2,21 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
+ * The start of every script: ARGV[1] is the deployment's key prefix (P),
+ * ARGV[2] the time in ms, or '' for Redis's own clock (TIME), so that every
+ * node of a deployment measures lifetimes alike; tests pass their fake
+ * clock's reading. The operation's own arguments follow.
+ */
+export const CLOCK_PRELUDE = `
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+if not NOW then
+  local t = redis.call('TIME')
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
  * A Lua script run with EVALSHA (the body is sent once per connection, on
  * the first NOSCRIPT answer), its arguments all in ARGV: the scripts compute
  * their key names from the deployment's prefix.
