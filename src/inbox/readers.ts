@@ -1,6 +1,6 @@
 import type { TimerHandle, Timers } from '../clock.ts';
 import type { InboxStore } from '../store/inbox.ts';
-import { isAsync } from '../store/maybe-async.ts';
+import { isAsync, then, type MaybeAsync } from '../store/maybe-async.ts';
 import type { EndReason, Reader } from './reader.ts';
 import type { InboxWatches } from './watches.ts';
 
@@ -17,7 +17,7 @@ export interface Attached {
 }
 
 export interface InboxReadersOptions {
-  readonly store: Pick<InboxStore, 'renew' | 'unclaim'>;
+  readonly store: Pick<InboxStore, 'renew' | 'unclaim' | 'exists'>;
   readonly timers: Timers;
   readonly watches: InboxWatches;
   readonly socketLeaseMs: number;
@@ -102,15 +102,23 @@ export class InboxReaders {
     entry.timer = null;
   }
 
-  /** A claim lost without an event (a missed message) ends the socket too. */
+  /**
+   * A claim lost without an event (a missed message) ends the socket too: as
+   * 'replaced' when the inbox still exists (a newer reader holds it), as
+   * 'gone' when it does not (deleted or expired, or lost with a Redis that
+   * restarted without its data).
+   */
   #renew(name: string, entry: Attached): void {
-    const renewed = (current: boolean) => {
-      if (!current && this.#readers.get(name) === entry) this.end(name, entry, 'replaced');
+    const current = () => this.#readers.get(name) === entry;
+    const renewed = (held: boolean): MaybeAsync<void> => {
+      if (held || !current()) return;
+      return then(this.#o.store.exists(name), (exists) => {
+        if (current()) this.end(name, entry, exists ? 'replaced' : 'gone');
+      });
     };
     try {
-      const current = this.#o.store.renew(name, entry.epoch, this.#o.socketLeaseMs);
-      if (isAsync(current)) current.then(renewed, (err: unknown) => this.#o.onBackgroundError?.(err));
-      else renewed(current);
+      const done = then(this.#o.store.renew(name, entry.epoch, this.#o.socketLeaseMs), renewed);
+      if (isAsync(done)) done.catch((err: unknown) => this.#o.onBackgroundError?.(err));
     } catch (err) {
       this.#o.onBackgroundError?.(err);
     }

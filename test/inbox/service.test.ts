@@ -374,3 +374,26 @@ test('an open reader keeps the inbox alive; its TTL starts when the reader ends'
   const late = await send('alice', 'x');
   assert.ok(isError(late) && late.status === 404);
 });
+
+test('a socket reader whose claim is lost without an event ends "replaced" when a newer reader holds the inbox, "gone" when the inbox went', async () => {
+  // The store's events never reach the service (a missed message): only the renewal finds out.
+  const deaf = (m: MemoryInboxStore): InboxStore => new Proxy(m, {
+    get: (target, key) => {
+      if (key === 'watch') return () => () => {};
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const { service, memory, time } = setup({ store: deaf });
+  const replaced = new FakeReader(false);
+  await service.read(owner('alice'), replaced, SOCKET_WAIT);
+  const gone = new FakeReader(false);
+  await service.read(owner('bob'), gone, SOCKET_WAIT);
+  await flush();
+  memory.claim('alice', 30_000); // a reader on another node
+  memory.remove('bob', 's-bob'); // deleted through another node
+  time.advance(10_000); // one renewal (every third of the 30 s lease)
+  await flush();
+  assert.equal(replaced.ended, 'replaced');
+  assert.equal(gone.ended, 'gone');
+});
