@@ -10,7 +10,7 @@ const skip = redisSkip();
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const apiOf = (main: RunningMain) => (main.lines.find((l) => String(l.msg).includes(' listening on '))!.urls as Record<string, string>).api;
 
-test('two nodes on one Redis behave as one server: a message sent through one is read through the other', { skip }, async () => {
+test('two nodes on one Redis behave as one server: a message sent through one is read through the other; a node started after both stopped serves what was queued', { skip }, async () => {
   const url = await testRedisUrl();
   const env = { STORE: 'redis', SHARED_SECRET: SECRET, REDIS_URL: url, KEY_PREFIX: uniquePrefix('cli'), HOST: '127.0.0.1', PORT: '0', RATE_LIMITS: 'off' };
   const [a, b] = await Promise.all([startMain(env), startMain(env)]);
@@ -28,9 +28,20 @@ test('two nodes on one Redis behave as one server: a message sent through one is
     assert.equal(await read.text(), 'offer');
     // the password set through B is checked on A
     assert.equal((await fetch(`${apiA}inbox`, { headers: { authorization: basic('alice', 'wrong') } })).status, 401);
+    // queued now, read after every node has restarted
+    const later = await fetch(`${apiA}inbox?to=alice`, { method: 'POST', headers: { authorization: basic('bob', 'pw-b'), 'content-type': 'text/plain' }, body: 'answer' });
+    assert.equal(later.status, 204);
   } finally {
     const runs = await Promise.all([a.stop(), b.stop()]);
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
+  }
+  const c = await startMain(env);
+  try {
+    const read = await fetch(`${apiOf(c)}inbox`, { headers: { authorization: basic('alice', 'pw-a') } });
+    assert.equal(read.status, 200, 'a node started afterwards serves what Redis holds');
+    assert.equal(await read.text(), 'answer');
+  } finally {
+    assert.equal((await c.stop()).code, 0);
   }
 });
 
