@@ -84,7 +84,8 @@ export class Delivery {
           continue;
         }
         if (!entry.reader.canAccept()) break;
-        const taken = this.#store.take(name);
+        // Under its claim: replaced on another node meanwhile (the event not here yet), it takes nothing.
+        const taken = this.#store.take(name, entry.epoch === 0 ? undefined : entry.epoch);
         if (isAsync(taken)) {
           taken.then((message) => this.#pumpAfter(name, () => this.#handOver(name, message)), (err: unknown) => this.#pumpFailed(name, err));
           return;

@@ -69,8 +69,12 @@ export interface InboxStore {
    * created: a missing sender inbox is 'no-sender'.
    */
   sendFrom(secret: string, to: string, message: StoredMessage): MaybeAsync<SendFromOutcome>;
-  /** Removes and returns the oldest message, if any. */
-  take(name: string): MaybeAsync<StoredMessage | undefined>;
+  /**
+   * Removes and returns the oldest message, if any. With `epoch`, only while
+   * that claim is the inbox's current one: a reader replaced on another node,
+   * whose node has not heard of it yet, takes nothing.
+   */
+  take(name: string, epoch?: number): MaybeAsync<StoredMessage | undefined>;
   /** Puts a taken message back at the head (its reader vanished). Never refused, not even over the byte budget. */
   giveBack(name: string, message: StoredMessage): MaybeAsync<void>;
   /** Deletes the inbox and its queue when the secret matches; emits 'gone'. */

@@ -4,7 +4,7 @@ import { isError } from '../../src/errors.ts';
 import type { Owner } from '../../src/inbox/identity.ts';
 import { InboxService, type EndReason, type Reader } from '../../src/inbox/service.ts';
 import { MemoryInboxStore } from '../../src/store/memory/inbox.ts';
-import type { InboxStore, StoredMessage } from '../../src/store/inbox.ts';
+import type { InboxEvent, InboxStore, StoredMessage } from '../../src/store/inbox.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
 const TTL = 60_000;
@@ -396,4 +396,26 @@ test('a socket reader whose claim is lost without an event ends "replaced" when 
   await flush();
   assert.equal(replaced.ended, 'replaced');
   assert.equal(gone.ended, 'gone');
+});
+
+test('a reader replaced on another node, before the event reaches this one, is handed nothing: the message stays for the new reader', async () => {
+  // The 'replaced' events are lost on the way (late, on Redis); the 'message' events arrive.
+  const late = (m: MemoryInboxStore): InboxStore => new Proxy(m, {
+    get: (target, key) => {
+      if (key === 'watch') {
+        return (name: string, listener: (e: InboxEvent) => void) => target.watch(name, (e) => (e.type === 'replaced' ? undefined : listener(e)));
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const { service, memory, send } = setup({ store: late });
+  const older = new FakeReader();
+  await service.read(owner('alice'), older, 10_000);
+  await flush();
+  const newer = memory.claim('alice', 30_000)!; // a reader on another node
+  await send('alice', 'for the new reader');
+  await flush();
+  assert.deepEqual(older.got, [], 'the replaced reader got nothing');
+  assert.equal(Buffer.from(memory.take('alice', newer)!.body).toString(), 'for the new reader');
 });

@@ -342,6 +342,22 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     assert.deepEqual(events.at(-1), { type: 'gone', name: 'a', reason: 'expired' });
   });
 
+  test(`${backend}: take under a claim takes only while that claim is the current one`, async () => {
+    const { store } = setup();
+    await store.open('a', 's', true);
+    await store.send('a', msg('1'));
+    await store.send('a', msg('2'));
+    const older = (await store.claim('a', 1_000))!;
+    assert.equal(text(await store.take('a', older)), '1');
+    const newer = (await store.claim('a', 1_000))!;
+    assert.equal(await store.take('a', older), undefined, 'a replaced reader takes nothing');
+    assert.equal(text(await store.take('a', newer)), '2', 'the message stayed for the current reader');
+    await store.send('a', msg('3'));
+    assert.equal(await store.open('a', 's', true, true), 'ok'); // a one-shot read takes over: no claim is current
+    assert.equal(await store.take('a', newer), undefined);
+    assert.equal(text(await store.take('a')), '3', 'without an epoch, take does not look at claims');
+  });
+
   test(`${backend}: each claim gets a higher epoch and announces it; an older claim can neither renew nor unclaim`, async () => {
     const { store, time, events, settle } = setup();
     await settle(); // the watchers listen before anything happens

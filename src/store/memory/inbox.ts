@@ -156,9 +156,10 @@ export class MemoryInboxStore implements InboxStore {
     return 'ok';
   }
 
-  take(name: string): StoredMessage | undefined {
+  take(name: string, epoch?: number): StoredMessage | undefined {
     const inbox = this.#live(name);
-    return inbox && this.#takeFrom(inbox);
+    if (!inbox || (epoch !== undefined && this.#claims.get(name)?.epoch !== epoch)) return undefined;
+    return this.#takeFrom(inbox);
   }
 
   #takeFrom(inbox: Inbox): StoredMessage | undefined {

@@ -166,9 +166,11 @@ if to ~= from and not live(to) then return 'no-inbox' end
 return sendTo(to, ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]))
 `);
 
-/** ARGV[4] name: the oldest message, or nil. */
+/** ARGV[4] name, [5] the taker's claim epoch ('' for none): the oldest message, or nil (also when that claim is not the current one). */
 export const TAKE = script('take', `
-if not live(ARGV[4]) then return nil end
+local f = live(ARGV[4])
+if not f then return nil end
+if ARGV[5] ~= '' and f[4] ~= ARGV[5] then return nil end
 return take(ARGV[4])
 `);
 

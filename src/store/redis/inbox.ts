@@ -83,8 +83,8 @@ export class RedisInboxStore implements InboxStore {
     return (await this.#run(lua.SEND_FROM, 'sendFrom', to, encoded, size, inboxCapacity, maxQueuedBytes, message.from, digest(secret))) as SendFromOutcome;
   }
 
-  async take(name: string): Promise<StoredMessage | undefined> {
-    const reply = (await this.#runBuffer(lua.TAKE, 'take', name)) as Buffer | null;
+  async take(name: string, epoch?: number): Promise<StoredMessage | undefined> {
+    const reply = (await this.#runBuffer(lua.TAKE, 'take', name, epoch ?? '')) as Buffer | null;
     return reply === null ? undefined : decodeMessage(reply);
   }
 
