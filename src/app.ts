@@ -22,7 +22,7 @@ import { bundleForBrowser } from './static/bundle.ts';
 import { DEMO_DIR, StaticFiles } from './static/files.ts';
 import { registerStaticRoutes } from './static/http-routes.ts';
 import { closeStores, createStores, type Stores } from './store/index.ts';
-import type { RedisConnection } from './store/redis/connection.ts';
+import type { RedisBackend } from './store/redis/index.ts';
 import { isStoreError, storeFailureFields } from './store/errors.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { registerTurnRoute } from './turn/http-route.ts';
@@ -34,8 +34,8 @@ export interface AppDeps {
   readonly core?: LoadedCore;
   /** Stores instead of the ones createStores builds from the config (tests: failing or shared stores). */
   readonly stores?: Partial<Stores>;
-  /** With STORE=redis: the connection to the deployment's Redis (the caller connects and closes it). */
-  readonly redis?: RedisConnection;
+  /** With STORE=redis: the deployment's Redis, connected (the caller connects and closes it). */
+  readonly redis?: RedisBackend;
   /** TURN settings instead of config.turn; null turns TURN off. */
   readonly turn?: TurnSettings | null;
   /** /inbox/ws tunables (auth timeout, idle timeout, backpressure); defaults in WS_DEFAULTS. */
@@ -92,7 +92,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const stores = createStores(storeSettings(config, durations), clock, timers, deps.stores, { redis: deps.redis, onBackgroundError });
   const store = stores.inbox;
   const now = () => clock.now();
-  const limits = deps.limits ?? createClientLimits(config, now, undefined, deps.redis);
+  const limits = deps.limits ?? createClientLimits(config, now, undefined, deps.redis?.connection);
   const { gate, creation } = limits;
   // A socket's claim is renewed within the liveness interval, so a dead node's socket keeps an inbox at most INBOX_TTL + WS_IDLE_TIMEOUT.
   const socketLeaseMs = Math.min(30_000, config.wsIdleTimeoutSec * 1000);

@@ -8,7 +8,7 @@ import { ListenError } from './http/listening.ts';
 import { loadUwsCore } from './http/uws.ts';
 import { createLogger } from './logger.ts';
 import { ExternalOptionsError } from './loop/external/options.ts';
-import { connectRedis, RedisStartError, type RedisConnection } from './store/redis/connection.ts';
+import type { RedisBackend } from './store/redis/index.ts';
 
 /** A refusal to start: one line on stderr and exit status 2 (bad settings, port in use). */
 function refuse(message: string): never {
@@ -49,10 +49,11 @@ if (!core.native && !config.allowUwsFallback) {
 }
 
 // STORE=redis: Redis must answer within 5 s, or the node refuses to start (scale-out).
-let redis: RedisConnection | undefined;
+let redis: RedisBackend | undefined;
 if (config.storeBackend === 'redis') {
+  const { openRedisBackend, RedisStartError } = await import('./store/redis/index.ts'); // only then: ioredis and the Redis stores
   try {
-    redis = await connectRedis({ url: config.redisUrl, prefix: config.keyPrefix, log });
+    redis = await openRedisBackend({ url: config.redisUrl, prefix: config.keyPrefix, log });
   } catch (err) {
     if (!(err instanceof RedisStartError)) throw err;
     refuse(err.message);

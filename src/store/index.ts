@@ -11,11 +11,7 @@ import { MemoryCallStateStore } from './memory/call-state.ts';
 import { MemoryInboxStore } from './memory/inbox.ts';
 import { MemoryLoopStore, type LoopMemoryLimits } from './memory/loop.ts';
 import { MemoryLoopRoomStore } from './memory/rooms.ts';
-import type { RedisConnection } from './redis/connection.ts';
-import { RedisCallStateStore } from './redis/call-state.ts';
-import { RedisInboxStore } from './redis/inbox.ts';
-import { RedisLoopStore } from './redis/loop.ts';
-import { RedisLoopRoomStore } from './redis/rooms.ts';
+import type { RedisBackend } from './redis/index.ts';
 import type { LoopRoomStore } from './rooms.ts';
 
 export interface Stores {
@@ -46,33 +42,27 @@ const SWEEP_LOOP_EVERY_MS = 30_000;
 
 /** Where the shared state lives: this process (the default), or a deployment's Redis, already connected. */
 export interface StoreBackend {
-  readonly redis?: RedisConnection;
+  readonly redis?: RedisBackend;
   /** A background store call (a sweep, a catch-up after a reconnect) failed. */
   readonly onBackgroundError?: (err: unknown) => void;
 }
 
 /**
  * Builds every store not given in `given` (tests inject some); the backends
- * sweep themselves on `timers` until closed. With a Redis connection every
+ * sweep themselves on `timers` until closed. With a Redis backend every
  * store lives in Redis, on Redis's clock, shared by the nodes on it.
  */
 export function createStores(settings: StoreSettings, clock: Clock, timers: Timers, given: Partial<Stores> = {}, backend: StoreBackend = {}): Stores {
   const sweepLoop = { timers, everyMs: SWEEP_LOOP_EVERY_MS };
   const sweepInboxes = { timers, everyMs: SWEEP_INBOXES_EVERY_MS };
-  const { redis, onBackgroundError } = backend;
+  const remote = backend.redis?.stores(settings, { inboxes: sweepInboxes, loop: sweepLoop }, backend.onBackgroundError);
   return {
-    inbox: given.inbox ?? (redis
-      ? new RedisInboxStore({ ...settings, redis, sweep: sweepInboxes, onBackgroundError })
-      : new MemoryInboxStore({ ...settings, clock, sweep: sweepInboxes })),
-    loop: given.loop ?? (redis
-      ? new RedisLoopStore({ redis, limits: settings.loopLimits, sweep: sweepLoop, onBackgroundError })
-      : new MemoryLoopStore({ clock, limits: settings.loopLimits, sweep: sweepLoop })),
-    rooms: given.rooms ?? (redis
-      ? new RedisLoopRoomStore({ redis, sweep: sweepLoop, onBackgroundError })
-      : new MemoryLoopRoomStore({ clock, sweep: sweepLoop })),
-    callState: given.callState ?? (redis
-      ? new RedisCallStateStore({ redis, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweepLoop, onBackgroundError })
-      : new MemoryCallStateStore({ clock, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweepLoop })),
+    inbox: given.inbox ?? remote?.inbox ?? new MemoryInboxStore({ ...settings, clock, sweep: sweepInboxes }),
+    loop: given.loop ?? remote?.loop ?? new MemoryLoopStore({ clock, limits: settings.loopLimits, sweep: sweepLoop }),
+    rooms: given.rooms ?? remote?.rooms ?? new MemoryLoopRoomStore({ clock, sweep: sweepLoop }),
+    callState: given.callState ?? remote?.callState ?? new MemoryCallStateStore({
+      clock, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweepLoop,
+    }),
   };
 }
 

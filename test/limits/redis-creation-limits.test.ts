@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pino from 'pino';
 import { connectRedis } from '../../src/store/redis/connection.ts';
+import { redisBackend } from '../../src/store/redis/index.ts';
 import { CLUSTER_SECRET } from '../helpers/cluster.ts';
 import { redisSkip, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -16,7 +17,7 @@ async function nodes(n: number, env: Record<string, string>): Promise<TestServer
   const out: TestServer[] = [];
   for (let i = 0; i < n; i++) {
     const redis = await connectRedis({ url, prefix, log: pino({ level: 'silent' }) });
-    const server = await startServer({ STORE: 'redis', REDIS_URL: url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET, RATE_LIMITS: 'on', ...env }, { redis });
+    const server = await startServer({ STORE: 'redis', REDIS_URL: url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET, RATE_LIMITS: 'on', ...env }, { redis: redisBackend(redis) });
     after(async () => {
       await server.close();
       await redis.close();

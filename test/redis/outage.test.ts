@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
+import { redisBackend } from '../../src/store/redis/index.ts';
 import { Peer, done } from '../helpers/inbox-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownRedisServer, redisSkip, uniquePrefix, type RedisServer } from '../helpers/redis.ts';
@@ -18,7 +19,7 @@ const skip = redisSkip();
 /** A node on the Redis at `url`: its own connection, STORE=redis. */
 async function node(url: string, prefix: string, env: Record<string, string> = {}): Promise<{ server: TestServer; redis: RedisConnection }> {
   const redis = await connectRedis({ url, prefix, log: pino({ level: 'silent' }) });
-  const server = await startServer({ STORE: 'redis', REDIS_URL: url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET, ...env }, { redis });
+  const server = await startServer({ STORE: 'redis', REDIS_URL: url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET, ...env }, { redis: redisBackend(redis) });
   after(async () => {
     await server.close();
     await redis.close();
@@ -137,7 +138,7 @@ test('subscriptions that silently stop delivering are noticed by the probe: the 
   const logged: string[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
   const redis = await connectRedis({ url: redisServer.url, prefix, log, probeEveryMs: 150, probeTimeoutMs: 300 });
-  const server = await startServer({ STORE: 'redis', REDIS_URL: redisServer.url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET }, { redis });
+  const server = await startServer({ STORE: 'redis', REDIS_URL: redisServer.url, KEY_PREFIX: prefix, SHARED_SECRET: CLUSTER_SECRET }, { redis: redisBackend(redis) });
   after(async () => {
     await server.close();
     await redis.close();

@@ -1,0 +1,45 @@
+/**
+ * The Redis backend (STORE=redis), loaded only when it is chosen: a node on
+ * the memory store never loads ioredis or these modules.
+ */
+import type { Stores, StoreSettings } from '../index.ts';
+import type { SweepSchedule } from '../memory/sweeping.ts';
+import { RedisCallStateStore } from './call-state.ts';
+import { connectRedis, type RedisConnectOptions, type RedisConnection } from './connection.ts';
+import { RedisInboxStore } from './inbox.ts';
+import { RedisLoopStore } from './loop.ts';
+import { RedisLoopRoomStore } from './rooms.ts';
+
+export { RedisStartError } from './connection.ts';
+
+/** What createStores and the limits need of a connected Redis backend. */
+export interface RedisBackend {
+  readonly connection: RedisConnection;
+  /** Every store, on this connection, on Redis's clock. */
+  stores(settings: StoreSettings, sweep: { inboxes: SweepSchedule; loop: SweepSchedule }, onBackgroundError?: (err: unknown) => void): Stores;
+  close(): Promise<void>;
+}
+
+/** The backend on a connection made already (tests share one). */
+export function redisBackend(connection: RedisConnection): RedisBackend {
+  return {
+    connection,
+    stores(settings, sweep, onBackgroundError) {
+      const redis = connection;
+      return {
+        inbox: new RedisInboxStore({ ...settings, redis, sweep: sweep.inboxes, onBackgroundError }),
+        loop: new RedisLoopStore({ redis, limits: settings.loopLimits, sweep: sweep.loop, onBackgroundError }),
+        rooms: new RedisLoopRoomStore({ redis, sweep: sweep.loop, onBackgroundError }),
+        callState: new RedisCallStateStore({
+          redis, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweep.loop, onBackgroundError,
+        }),
+      };
+    },
+    close: () => connection.close(),
+  };
+}
+
+/** Connects (refusing with a RedisStartError when Redis does not answer in time) and returns the backend. */
+export async function openRedisBackend(o: RedisConnectOptions): Promise<RedisBackend> {
+  return redisBackend(await connectRedis(o));
+}
