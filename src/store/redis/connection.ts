@@ -13,7 +13,7 @@ const PROBE_TIMEOUT_MS = 2000;
 
 /** A node's two connections to the deployment's Redis, and the prefix of its keys and channels. */
 export interface RedisConnection {
-  /** Commands and scripts; concurrent requests share round trips (auto-pipelining). */
+  /** Commands and scripts; the commands of concurrent requests go out without waiting for each other (auto-pipelining). */
   readonly cmd: Redis;
   /** Subscriptions only (a subscribed connection takes no other command). */
   readonly sub: Redis;
