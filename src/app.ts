@@ -104,7 +104,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     longPolls: () => service.readerCount,
     websockets: () => inboxWs.count + progressWs.count,
   }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
-  const http = new HttpServer(core, log, metrics.observe, { gate, accessLog: config.accessLog });
+  // On Redis a body's write is made a turn later, when uWS has said whether the client is still there.
+  const http = new HttpServer(core, log, metrics.observe, { gate, accessLog: config.accessLog, bodiesNextTurn: deps.redis !== undefined });
   const wsLimits = { framesPerSec: limits.wsFramesPerSec, now };
   const clientHost = hostForClients(config.host);
   let port = config.port;

@@ -119,6 +119,17 @@ export class Reply {
   access: { readonly method: string; readonly client: string } | undefined;
   /** Close the connection after the response (a refused connection). */
   closeConnection = false;
+  /**
+   * Hand the body over on the next turn of the event loop, or not at all if
+   * the client went away by then (set by the server for a store that answers
+   * later). uWS closes a connection when a request arrives pipelined behind
+   * one not answered yet, and it does so after this request's callbacks, the
+   * microtasks and process.nextTick ran, but before setImmediate: so a write
+   * to the store (a POST's message) made at once would be carried out with
+   * its answer lost, and the client's retry would send it twice. A turn later
+   * the abort is known, and nothing is carried out.
+   */
+  bodyNextTurn = false;
   /** The connection slots this request holds (ClientGate), given back once answered or aborted. */
   #slots: ConnectionCounter | null = null;
   #client: string | null = null;
@@ -296,6 +307,17 @@ export class Reply {
   receiveBody(limit: number, contentLength: number | undefined, done: (body: Uint8Array | AppError | null) => void): void {
     if (contentLength !== undefined && contentLength > limit) return done(errors.messageTooLarge(limit));
     if (this.#aborted || this.#cutOff) return done(null);
+    if (this.bodyNextTurn) {
+      this.#arm();
+      const now = done;
+      done = (body) => void setImmediate(() => {
+        try {
+          now(this.#aborted || this.#cutOff ? null : body);
+        } catch (err) {
+          this.fail(err); // answered as a handler's exception is, never thrown into the event loop
+        }
+      });
+    }
     if (!this.#bodyPending) return done(EMPTY_BODY);
     this.#arm();
     this.#bodyDone = done;

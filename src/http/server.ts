@@ -82,18 +82,25 @@ export class HttpServer {
   #listenSocket: us_listen_socket | null = null;
 
   readonly #accessLog: boolean;
+  /** Request bodies reach their handlers on the next turn of the event loop (Reply.bodyNextTurn). */
+  readonly #bodiesNextTurn: boolean;
   /** `#failed` for replies, made once: a reply's `fail` answers as a handler's exception is answered. */
   readonly #failedReply = (err: unknown, reply: Reply): void => this.#failed(err, reply, reply.request!);
 
   /**
    * `gate`: the per-client checks run before every handler (null: none).
    * `accessLog`: one info line per response (method, route, status, duration, bytes, client; no credentials, no bodies).
+   * `bodiesNextTurn`: see Reply.bodyNextTurn (for a store that answers later).
    */
-  constructor(core: LoadedCore, log: Logger, observe: ReplyObserver, options: { gate?: ClientGate | null; accessLog?: boolean } = {}) {
+  constructor(
+    core: LoadedCore, log: Logger, observe: ReplyObserver,
+    options: { gate?: ClientGate | null; accessLog?: boolean; bodiesNextTurn?: boolean } = {},
+  ) {
     this.#core = core;
     this.#log = log;
     this.#gate = options.gate ?? null;
     this.#accessLog = options.accessLog ?? false;
+    this.#bodiesNextTurn = options.bodiesNextTurn ?? false;
     this.#observe = this.#accessLog ? withAccessLog(observe, log) : observe;
     this.app = core.uws.App();
   }
@@ -123,6 +130,7 @@ export class HttpServer {
       const info = readRequest(req, res, gate, own?.names ?? names, own?.keys ?? keys, paramCount, fixedPath, m, withBody);
       const hasBody = (info.contentLength ?? 0) > 0 || (info.headers['transfer-encoding'] ?? '') !== '';
       const reply = new Reply(res, label, hasBody, started, this.#observe);
+      reply.bodyNextTurn = this.#bodiesNextTurn;
       info.reply = reply;
       reply.request = info;
       reply.failWith(this.#failedReply);
