@@ -36,6 +36,8 @@ export interface AppDeps {
   readonly stores?: Partial<Stores>;
   /** With STORE=redis: the deployment's Redis, connected (the caller connects and closes it). */
   readonly redis?: RedisBackend;
+  /** Request bodies reach their handlers a turn later (Reply.bodyNextTurn); default: with `redis`. Tests giving Redis stores set it. */
+  readonly bodiesNextTurn?: boolean;
   /** TURN settings instead of config.turn; null turns TURN off. */
   readonly turn?: TurnSettings | null;
   /** /inbox/ws tunables (auth timeout, idle timeout, backpressure); defaults in WS_DEFAULTS. */
@@ -105,7 +107,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     websockets: () => inboxWs.count + progressWs.count,
   }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
   // On Redis a body's write is made a turn later, when uWS has said whether the client is still there.
-  const http = new HttpServer(core, log, metrics.observe, { gate, accessLog: config.accessLog, bodiesNextTurn: deps.redis !== undefined });
+  const http = new HttpServer(core, log, metrics.observe, { gate, accessLog: config.accessLog, bodiesNextTurn: deps.bodiesNextTurn ?? deps.redis !== undefined });
   const wsLimits = { framesPerSec: limits.wsFramesPerSec, now };
   const clientHost = hostForClients(config.host);
   let port = config.port;

@@ -93,7 +93,7 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
     if (redisMode) nodeStores.push(own);
     const handle = storeHandle(own, o.storeLatencyMs ?? 0);
     handles.push(handle);
-    const app = createApp(config, { metrics: { maxAgeMs: 0 }, ...deps, stores: handle.stores });
+    const app = createApp(config, { metrics: { maxAgeMs: 0 }, bodiesNextTurn: redisMode, ...deps, stores: handle.stores });
     const port = await app.listen();
     let closed = false;
     const close = async () => {
