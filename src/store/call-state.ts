@@ -180,15 +180,20 @@ export interface CallStateStore {
    * Adds `marker` if the call's current state is one of `allowedFrom`, in one
    * atomic step (a concurrent terminate cannot slip between the check and the
    * write). Adding a marker already set changes nothing. Undefined: call gone.
+   * With `publish`, the resulting state is broadcast in the same step when the
+   * state before was one of `allowedFrom` (what a client's action announces:
+   * a node that dies after the change can no longer leave it unannounced).
    */
-  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): MaybeAsync<MarkerOutcome | undefined>;
+  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[], publish?: boolean): MaybeAsync<MarkerOutcome | undefined>;
   /**
    * Clears every marker and stores `reason` when one is given (without one an
    * earlier reason stays). With `onlyFrom`, does so only when the current
    * state is one of them (atomically). Resolves true when it terminated the
    * call, false when the call is gone or its state was not in `onlyFrom`.
+   * With `publish`, `terminated` (with `reason`) is broadcast in the same step,
+   * whatever the outcome, as a client's terminate is announced.
    */
-  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): MaybeAsync<boolean>;
+  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[], publish?: boolean): MaybeAsync<boolean>;
 
   /**
    * Adds a device of `role` whose lease ends `leaseMs` from now; resolves the

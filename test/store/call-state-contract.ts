@@ -148,6 +148,25 @@ export function callStateStoreContract(
     assert.equal((await store.get('c1'))?.reason, 'timeout');
   });
 
+  test(`${name}: addMarker and terminate with publish broadcast the change in the same step; without it, nothing`, async () => {
+    const { store, settled } = await withCall();
+    await store.addMarker('c1', 'init.caller', ['init', 'half-initiated']);
+    await store.addMarker('c1', 'init.callee', ['init', 'half-initiated']);
+    assert.deepEqual(await settled(), [], 'a store step announces nothing unless asked');
+    assert.equal((await store.addMarker('c1', 'connected.caller', ['connecting', 'half-connected'], true))?.added, false);
+    assert.deepEqual(await settled(), [], 'not from an allowed state: nothing to announce');
+    assert.equal((await store.addMarker('c1', 'connecting', ['alerting'], true))?.after, 'connecting');
+    assert.deepEqual(await settled(), [{ callId: 'c1', state: 'connecting' }]);
+    await store.addMarker('c1', 'connected.caller', ['connecting', 'half-connected'], true);
+    await store.addMarker('c1', 'connected.caller', ['connecting', 'half-connected'], true); // a repeat: the same state again
+    assert.deepEqual((await settled()).slice(1).map((c) => c.state), ['half-connected', 'half-connected']);
+    assert.equal(await store.terminate('c1', 'busy', undefined, true), true);
+    assert.deepEqual((await settled()).at(-1), { callId: 'c1', state: 'terminated', reason: 'busy' });
+    assert.equal(await store.terminate('c1', undefined, undefined, true), true, 'a terminated call is terminated again');
+    assert.deepEqual((await settled()).at(-1), { callId: 'c1', state: 'terminated' });
+    assert.equal((await settled()).length, 5);
+  });
+
   test(`${name}: devices per role; the last device of a role to leave a live call ends it with closed, published once`, async () => {
     const { store, settled } = await withCall();
     assert.equal(await store.join(callee1, 'callee', HOUR), 1);

@@ -3,18 +3,19 @@ import type { ActionMessage } from './frames.ts';
 import { errorReasons } from './protocol.ts';
 import type { CallStateStore, StateChange } from '../../store/call-state.ts';
 
-/** What an `action` did to the stored call: an error for its socket, or a change to broadcast. */
+/** What an `action` did to the stored call: an error for its socket, or the change the store broadcast with it. */
 export type ActionOutcome =
   | { readonly error: string }
   /** `accepted`: this socket's accept moved the call to `connecting`. */
-  | { readonly publish: StateChange; readonly accepted?: true };
+  | { readonly published: StateChange; readonly accepted?: true };
 
 const MEDIA_UP_FROM: readonly CallState[] = ['connecting', 'half-connected'];
 
 /**
  * §12.6 on the store: checks and applies the transition an `action` asks
- * for, each as one atomic store step so concurrent sockets cannot both win.
- * A call that is gone counts as `terminated`.
+ * for, and broadcasts it, each as one atomic store step so concurrent
+ * sockets cannot both win and no change goes unannounced. A call that is
+ * gone counts as `terminated`.
  */
 export async function applyAction(
   store: CallStateStore,
@@ -23,8 +24,8 @@ export async function applyAction(
   m: ActionMessage,
 ): Promise<ActionOutcome> {
   if (m.event === 'terminate') {
-    await store.terminate(callId, m.reason);
-    return { publish: { callId, state: 'terminated', ...(m.reason !== undefined && { reason: m.reason }) } };
+    await store.terminate(callId, m.reason, undefined, true);
+    return { published: { callId, state: 'terminated', ...(m.reason !== undefined && { reason: m.reason }) } };
   }
   if (m.event === 'accept') {
     if (role !== 'callee') {
@@ -32,14 +33,14 @@ export async function applyAction(
       const call = await store.get(callId);
       return { error: errorReasons.noTransition(call ? deriveState(call.markers) : 'terminated', 'accept') };
     }
-    const outcome = await store.addMarker(callId, 'connecting', ['alerting']);
+    const outcome = await store.addMarker(callId, 'connecting', ['alerting'], true);
     if (!outcome?.added) return { error: errorReasons.noTransition(outcome?.before ?? 'terminated', 'accept') };
-    return { publish: { callId, state: 'connecting' }, accepted: true };
+    return { published: { callId, state: 'connecting' }, accepted: true };
   }
-  const outcome = await store.addMarker(callId, `connected.${role}`, MEDIA_UP_FROM);
+  const outcome = await store.addMarker(callId, `connected.${role}`, MEDIA_UP_FROM, true);
   if (!outcome || !MEDIA_UP_FROM.includes(outcome.before)) {
     return { error: errorReasons.noTransition(outcome?.before ?? 'terminated', 'media-up') };
   }
   // A repeated media-up re-broadcasts the same state; rule 2 of §12.7 swallows it.
-  return { publish: { callId, state: outcome.after as PublishedState } };
+  return { published: { callId, state: outcome.after as PublishedState } };
 }

@@ -3,7 +3,7 @@ import { randomHex } from '../credentials.ts';
 import {
   deriveState, helloState, type CallState, type ProgressTimings, type PublishedState, type Role,
 } from './call-state.ts';
-import { applyAction } from './actions.ts';
+import { applyAction, type ActionOutcome } from './actions.ts';
 import { deliveryFor } from './delivery.ts';
 import { decodeFrame, type ActionMessage, type Decoded, type HelloMessage } from './frames.ts';
 import type { DevicePresence } from './presence.ts';
@@ -61,6 +61,9 @@ export class ProgressSession {
   /** Stops renewing this socket's lease. */
   #unhold: (() => void) | undefined;
   #accepted = false;
+  /** This socket's accept is with the store: a `connecting` broadcast waits for its answer (#heldConnecting). */
+  #acceptPending = false;
+  #heldConnecting: StateChange | null = null;
   #lastProgress: PublishedState | undefined;
   #closed = false;
   #leaving: Promise<void> | undefined;
@@ -198,18 +201,32 @@ export class ProgressSession {
   /** §12.6. Answers only with errors: the effect comes back as a broadcast. */
   async #action(m: ActionMessage): Promise<void> {
     if (!this.#joined) return this.#error(errorReasons.noCallId);
-    const outcome = await applyAction(this.#d.store, this.#joined.callId, this.#joined.role, m);
-    if ('error' in outcome) return this.#error(outcome.error);
-    if (outcome.accepted) {
-      this.#accepted = true; // before publishing: this socket is not "elsewhere"
-      if (!this.#closed) this.#startTimer('connection', this.#d.timings.connectionMs);
+    // The store broadcasts an accept in the same step as it stores it, and the broadcast may reach this
+    // socket before the store's answer: a `connecting` heard meanwhile waits for that answer, which says
+    // whether this socket won (it is told `connecting`) or another device did (it is sent away).
+    const accepting = m.event === 'accept';
+    if (accepting) this.#heldConnecting = null;
+    this.#acceptPending = accepting;
+    let outcome: ActionOutcome;
+    try {
+      outcome = await applyAction(this.#d.store, this.#joined.callId, this.#joined.role, m);
+    } finally {
+      if (accepting) this.#acceptPending = false;
     }
-    // Published even if this socket closed meanwhile: the change is stored.
-    return this.#d.store.publish(outcome.publish);
+    if (!('error' in outcome) && outcome.accepted) this.#accepted = true;
+    const held = this.#heldConnecting;
+    this.#heldConnecting = null;
+    if (held) this.#onBroadcast(held);
+    if ('error' in outcome) return this.#error(outcome.error);
+    if (outcome.accepted && !this.#closed) this.#startTimer('connection', this.#d.timings.connectionMs);
   }
 
   #onBroadcast(change: StateChange): void {
     if (this.#closed || !this.#joined) return;
+    if (this.#acceptPending && change.state === 'connecting') {
+      this.#heldConnecting = change;
+      return;
+    }
     const delivery = deliveryFor({ role: this.#joined.role, accepted: this.#accepted, lastProgress: this.#lastProgress }, change);
     if (delivery.send) {
       this.#lastProgress = delivery.send.state;

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { frozenCopy } from './frozen.ts';
 import { index, unindex } from './index-sets.ts';
-import { LIVE_STATES, stateForMarkerCount, type CallState, type Marker, type Role } from '../../loop/progress/call-state.ts';
+import { LIVE_STATES, stateForMarkerCount, type CallState, type Marker, type PublishedState, type Role } from '../../loop/progress/call-state.ts';
 import {
   CLOSED_REASON, DEADLINE_ENDS_FROM, TIMEOUT_REASON,
   type CallRecord, type CallStateStore, type DeadlineKind, type DeviceRef, type Firing, type LeaveOutcome,
@@ -127,18 +127,22 @@ export class MemoryCallStateStore implements CallStateStore {
     };
   }
 
-  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): MarkerOutcome | undefined {
+  addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[], publish = false): MarkerOutcome | undefined {
     const call = this.#live(callId);
     if (!call) return undefined;
     const before = call.state;
-    const added = allowedFrom.includes(before) && !call.markers.includes(marker);
+    const allowed = allowedFrom.includes(before);
+    const added = allowed && !call.markers.includes(marker);
     if (added) call.markers = [...call.markers, marker];
+    if (publish && allowed) this.#deliver({ callId, state: call.state as PublishedState });
     return { before, after: call.state, added, ...(call.reason !== undefined && { reason: call.reason }) };
   }
 
-  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): boolean {
+  terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[], publish = false): boolean {
     const call = this.#live(callId);
-    return call !== undefined && this.#terminate(call, reason, onlyFrom, false);
+    const done = call !== undefined && this.#terminate(call, reason, onlyFrom, false);
+    if (publish) this.#deliver({ callId, state: 'terminated', ...(reason !== undefined && { reason }) });
+    return done;
   }
 
   join(device: DeviceRef, role: Role, leaseMs: number): number | undefined {
@@ -285,7 +289,7 @@ export class MemoryCallStateStore implements CallStateStore {
   /**
    * Terminates when the state allows; true when it did. The store's own
    * terminations (deadlines, last device) publish in the same step; a
-   * client's terminate is published by its session (applyAction).
+   * client's terminate publishes when its session asks (terminate's `publish`).
    */
   #terminate(call: Call, reason: string | undefined, onlyFrom: readonly CallState[] | undefined, publish = true): boolean {
     if (onlyFrom && !onlyFrom.includes(call.state)) return false;

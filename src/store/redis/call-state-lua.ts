@@ -33,6 +33,8 @@ export const countOf = (state: CallState): number => COUNT.get(state)!;
 export const stateOf = (count: number): CallState => stateForMarkerCount(count);
 export const digitsOf = (states: readonly CallState[]): string => states.map(countOf).join('');
 
+// Each marker count's state name, as a Lua table (what a script publishes for a client's action).
+const names = Array.from({ length: 7 }, (_, n) => `[${n}] = '${stateForMarkerCount(n)}'`).join(', ');
 const ends = Object.entries(DEADLINE_ENDS_FROM).map(([kind, states]) => `${kind} = '${digitsOf(states)}'`).join(', ');
 const kinds = Object.keys(DEADLINE_ENDS_FROM).map((kind) => `'${kind}'`).join(', ');
 
@@ -48,6 +50,10 @@ local function uk(u) return P .. 'csu:' .. u end
 local ENDS = { ${ends} }
 local LIVE = '${digitsOf(LIVE_STATES)}'
 local KINDS = { ${kinds} }
+local STATE_NAMES = { ${names} }
+local function announce(id, state, reason)
+  redis.call('PUBLISH', P .. 'csev:' .. id, reason and (state .. ' ' .. reason) or state)
+end
 
 local function allows(set, n) return string.find(set, tostring(n), 1, true) ~= nil end
 

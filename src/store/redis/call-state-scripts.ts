@@ -72,20 +72,30 @@ if not f then return nil end
 return { redis.call('HGET', ck(id), 'r'), f[2], f[3], devices(id, 'caller'), devices(id, 'callee') }
 `);
 
-/** [3] call id, [4] marker, [5] allowed states (digits): {count before, count after, 1 if added, reason or nil}, or nil. */
+/**
+ * [3] call id, [4] marker, [5] allowed states (digits), [6] '1' to broadcast the resulting state
+ * when the state before was allowed: {count before, count after, 1 if added, reason or nil}, or nil.
+ */
 export const ADD_MARKER = script('addMarker', `
 local id, marker = ARGV[3], ARGV[4]
 local f = live(id)
 if not f then return nil end
 local before = count(f[2])
-local added = allows(ARGV[5], before) and not string.find(',' .. f[2] .. ',', ',' .. marker .. ',', 1, true)
+local allowed = allows(ARGV[5], before)
+local added = allowed and not string.find(',' .. f[2] .. ',', ',' .. marker .. ',', 1, true)
 if added then redis.call('HSET', ck(id), 'm', f[2] == '' and marker or f[2] .. ',' .. marker) end
-return { before, added and before + 1 or before, added and 1 or 0, f[3] }
+local after = added and before + 1 or before
+if allowed and ARGV[6] == '1' then announce(id, STATE_NAMES[math.min(after, 6)]) end
+return { before, after, added and 1 or 0, f[3] }
 `);
 
-/** [3] call id, [4] 1 with a reason, [5] the reason, [6] the states it may end from (digits) or '*': 1 when it did. */
+/**
+ * [3] call id, [4] 1 with a reason, [5] the reason, [6] the states it may end from (digits) or '*',
+ * [7] '1' to broadcast terminated (with the reason) whatever the outcome: 1 when it ended the call.
+ */
 export const TERMINATE = script('terminate', `
 local id = ARGV[3]
+if ARGV[7] == '1' then announce(id, 'terminated', ARGV[4] == '1' and ARGV[5] or nil) end
 local f = live(id)
 if not f then return 0 end
 if ARGV[6] ~= '*' and not allows(ARGV[6], count(f[2])) then return 0 end

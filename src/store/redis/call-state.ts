@@ -101,16 +101,17 @@ export class RedisCallStateStore implements CallStateStore {
     };
   }
 
-  async addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[]): Promise<MarkerOutcome | undefined> {
-    const reply = (await this.#run(lua.ADD_MARKER, 'addMarker', callId, marker, digitsOf(allowedFrom))) as [number, number, number, string | null] | null;
+  async addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[], publish = false): Promise<MarkerOutcome | undefined> {
+    const args = [callId, marker, digitsOf(allowedFrom), publish ? 1 : 0];
+    const reply = (await this.#run(lua.ADD_MARKER, 'addMarker', ...args)) as [number, number, number, string | null] | null;
     if (reply === null) return undefined;
     const [before, after, added, reason] = reply;
     return { before: stateOf(before), after: stateOf(after), added: added === 1, ...(reason !== null && { reason }) };
   }
 
-  async terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[]): Promise<boolean> {
+  async terminate(callId: string, reason?: string, onlyFrom?: readonly CallState[], publish = false): Promise<boolean> {
     const from = onlyFrom ? digitsOf(onlyFrom) : '*';
-    return (await this.#run(lua.TERMINATE, 'terminate', callId, reason === undefined ? 0 : 1, reason ?? '', from)) === 1;
+    return (await this.#run(lua.TERMINATE, 'terminate', callId, reason === undefined ? 0 : 1, reason ?? '', from, publish ? 1 : 0)) === 1;
   }
 
   async join(device: DeviceRef, role: Role, leaseMs: number): Promise<number | undefined> {
