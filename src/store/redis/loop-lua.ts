@@ -79,15 +79,18 @@ local function liveSession(id)
   return {e, f[2] == '1'}
 end
 
--- Drops up to limit sessions of index z whose lifetime is over; answers how many were due.
-local function sweepSessions(z, limit)
+-- Looks at up to limit members of index z due by now: drops each whose record (key(member), field e)
+-- is over, moves the others to their current expiry; answers how many were due.
+local function sweepIndex(z, key, drop, limit)
   local due = redis.call('ZRANGEBYSCORE', z, '-inf', NOW, 'LIMIT', 0, limit)
-  for _, id in ipairs(due) do
-    local e = tonumber(redis.call('HGET', sk(id), 'e'))
-    if e and e > NOW then redis.call('ZADD', z, 'XX', e, id) else dropSession(id) end
+  for _, member in ipairs(due) do
+    local e = tonumber(redis.call('HGET', key(member), 'e'))
+    if e and e > NOW then redis.call('ZADD', z, 'XX', e, member) else drop(member) end
   end
   return #due
 end
+
+local function sweepSessions(z, limit) return sweepIndex(z, sk, dropSession, limit) end
 
 local function dropCallUrl(token)
   local user = redis.call('HGET', ck(token), 'u')
@@ -98,14 +101,7 @@ local function dropCallUrl(token)
   redis.call('ZREM', CX, token)
 end
 
-local function sweepCallUrls(limit)
-  local due = redis.call('ZRANGEBYSCORE', CX, '-inf', NOW, 'LIMIT', 0, limit)
-  for _, token in ipairs(due) do
-    local e = tonumber(redis.call('HGET', ck(token), 'e'))
-    if e and e > NOW then redis.call('ZADD', CX, 'XX', e, token) else dropCallUrl(token) end
-  end
-  return #due
-end
+local function sweepCallUrls(limit) return sweepIndex(CX, ck, dropCallUrl, limit) end
 
 -- Drops up to limit expired nonces (the first ranks are the earliest expiries); answers how many.
 local function sweepNonces(limit)
