@@ -9,7 +9,7 @@ import * as lua from './call-state-scripts.ts';
 import { Channels } from './channels.ts';
 import type { RedisConnection } from './connection.ts';
 import type { RedisBackendOptions } from './backend-options.ts';
-import type { Script } from './script.ts';
+import { inBatches, type Script } from './script.ts';
 
 export interface RedisCallStateStoreOptions extends RedisBackendOptions {
   /** How long a call lives after `create`, never extended (§7.5 `callDuration`). */
@@ -26,9 +26,6 @@ const DEFAULT_FIRE_MAX = 1000;
  * never stalls its other clients on one long script.
  */
 const RENEW_BATCH = 1000;
-/** Expired calls one sweep script drops; a sweep runs it again while it finds that many. */
-const SWEEP_BATCH = 500;
-const MAX_SWEEP_BATCHES = 100;
 
 type Arg = string | number;
 
@@ -186,11 +183,11 @@ export class RedisCallStateStore implements CallStateStore {
   /** Drops expired calls (their keys and index entries); returns how many went. */
   async sweep(): Promise<number> {
     let dropped = 0;
-    for (let batch = 0; batch < MAX_SWEEP_BATCHES; batch++) {
-      const gone = (await this.#run(lua.SWEEP, 'sweep', SWEEP_BATCH)) as number;
+    await inBatches(async (size) => {
+      const gone = (await this.#run(lua.SWEEP, 'sweep', size)) as number;
       dropped += gone;
-      if (gone < SWEEP_BATCH) break;
-    }
+      return gone === size;
+    });
     return dropped;
   }
 

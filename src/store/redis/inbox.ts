@@ -7,7 +7,7 @@ import { Channels } from './channels.ts';
 import { COMMAND_TIMEOUT_MS, redisHealthy, type RedisConnection } from './connection.ts';
 import type { RedisBackendOptions } from './backend-options.ts';
 import * as lua from './inbox-lua.ts';
-import type { Script } from './script.ts';
+import { inBatches, type Script } from './script.ts';
 import { decodeMessage, encodeMessage, isMessage } from './message-codec.ts';
 
 export interface RedisInboxOptions extends RedisBackendOptions {
@@ -17,9 +17,6 @@ export interface RedisInboxOptions extends RedisBackendOptions {
   readonly maxQueuedBytes: number;
 }
 
-/** Due inboxes one sweep script looks at; a sweep runs it again while it finds that many. */
-const SWEEP_BATCH = 500;
-const MAX_SWEEP_BATCHES = 100;
 
 /**
  * The inboxes in Redis, shared by every node of a deployment: each
@@ -38,7 +35,7 @@ export class RedisInboxStore implements InboxStore {
     this.#redis = o.redis;
     this.#onError = o.onBackgroundError ?? (() => {});
     this.#channels = new Channels(o.redis.sub, (channels) => void this.#catchUp(channels), this.#onError);
-    this.#stopSweeping = startSweeping(o.sweep, () => this.#sweep().catch(this.#onError));
+    this.#stopSweeping = startSweeping(o.sweep, () => this.sweep().catch(this.#onError));
   }
 
   /** The arguments every script starts with: prefix, the time ('' for Redis's clock), the idle TTL. */
@@ -112,17 +109,13 @@ export class RedisInboxStore implements InboxStore {
     await this.#run(lua.UNCLAIM, 'unclaim', name, epoch);
   }
 
-  sweep(): Promise<number> {
-    return this.#sweep();
-  }
-
-  async #sweep(): Promise<number> {
+  async sweep(): Promise<number> {
     let dropped = 0;
-    for (let batch = 0; batch < MAX_SWEEP_BATCHES; batch++) {
-      const [gone, seen] = (await this.#run(lua.SWEEP, 'sweep', SWEEP_BATCH)) as [number, number];
+    await inBatches(async (size) => {
+      const [gone, seen] = (await this.#run(lua.SWEEP, 'sweep', size)) as [number, number];
       dropped += gone;
-      if (seen < SWEEP_BATCH) break;
-    }
+      return seen === size;
+    });
     return dropped;
   }
 

@@ -11,16 +11,12 @@ import {
 import * as sessions from './loop-sessions-lua.ts';
 import { redisHealthy, type RedisConnection } from './connection.ts';
 import type { RedisBackendOptions } from './backend-options.ts';
-import type { Script } from './script.ts';
+import { inBatches, type Script } from './script.ts';
 
 export interface RedisLoopStoreOptions extends RedisBackendOptions {
   /** The memory store's caps, kept for the whole deployment. */
   readonly limits: LoopMemoryLimits;
 }
-
-/** Due entries of each kind one sweep script drops at most; a sweep runs it again while one kind had that many. */
-const SWEEP_BATCH = 500;
-const MAX_SWEEP_BATCHES = 100;
 
 type Arg = string | number | Buffer;
 
@@ -41,7 +37,7 @@ export class RedisLoopStore implements LoopStore {
     this.#redis = o.redis;
     this.#maxUnused = o.limits.unusedSessions ?? Math.max(1, Math.floor(o.limits.sessions / 10));
     const onError = o.onBackgroundError ?? (() => {});
-    this.#stopSweeping = startSweeping(o.sweep, () => this.#sweep().catch(onError));
+    this.#stopSweeping = startSweeping(o.sweep, () => this.sweep().catch(onError));
   }
 
   #run(script: Script, operation: string, ...rest: Arg[]): Promise<unknown> {
@@ -120,16 +116,9 @@ export class RedisLoopStore implements LoopStore {
     return (await this.#run(urls.CLAIM_NONCE, 'claimNonce', nonceBytes(nonceKey), ttlMs, this.#o.limits.nonces)) as NonceClaim;
   }
 
-  async sweep(): Promise<void> {
-    await this.#sweep();
-  }
-
-  /** Drops what came due, a batch per script, until a batch finds fewer than it may take (or MAX_SWEEP_BATCHES ran). */
-  async #sweep(): Promise<void> {
-    for (let batch = 0; batch < MAX_SWEEP_BATCHES; batch++) {
-      const due = (await this.#run(urls.SWEEP, 'sweep', SWEEP_BATCH)) as number;
-      if (due < SWEEP_BATCH) return;
-    }
+  /** Drops what came due, a batch of each kind per script. */
+  sweep(): Promise<void> {
+    return inBatches(async (size) => ((await this.#run(urls.SWEEP, 'sweep', size)) as number) === size);
   }
 
   async stats(): Promise<LoopStoreStats> {

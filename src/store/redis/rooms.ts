@@ -10,13 +10,10 @@ import type { RedisBackendOptions } from './backend-options.ts';
 import { decodeNotice, decodeParticipant, decodeRoom, patchFields, roomFields } from './room-codec.ts';
 import * as people from './room-participants-lua.ts';
 import * as lua from './rooms-lua.ts';
-import type { Script } from './script.ts';
+import { inBatches, type Script } from './script.ts';
 
 export type RedisLoopRoomStoreOptions = RedisBackendOptions;
 
-/** Due entries one sweep or expiry script looks at; the store runs it again while it finds that many. */
-const BATCH = 500;
-const MAX_BATCHES = 100;
 
 type Arg = string | number;
 
@@ -35,7 +32,7 @@ export class RedisLoopRoomStore implements LoopRoomStore {
     this.#redis = o.redis;
     this.#clock = o.clock;
     const onError = o.onBackgroundError ?? (() => {});
-    this.#stopSweeping = startSweeping(o.sweep, () => this.#sweep().catch(onError));
+    this.#stopSweeping = startSweeping(o.sweep, () => this.sweep().catch(onError));
   }
 
   /** Runs a script with the arguments every one starts with: prefix, the time ('' for Redis's clock). */
@@ -107,16 +104,16 @@ export class RedisLoopRoomStore implements LoopRoomStore {
 
   async expireParticipants(): Promise<ExpiredParticipants[]> {
     const byRoom = new Map<string, ParticipantRecord[]>();
-    for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const [seen, removed] = (await this.#run(people.EXPIRE, BATCH)) as [number, string[]];
+    await inBatches(async (size) => {
+      const [seen, removed] = (await this.#run(people.EXPIRE, size)) as [number, string[]];
       for (let i = 0; i < removed.length; i += 2) {
         const roomToken = removed[i]!;
         let list = byRoom.get(roomToken);
         if (!list) byRoom.set(roomToken, (list = []));
         list.push(decodeParticipant(removed[i + 1]!));
       }
-      if (seen < BATCH) break;
-    }
+      return seen === size;
+    });
     return [...byRoom].map(([roomToken, participants]) => ({ roomToken, participants }));
   }
 
@@ -129,14 +126,10 @@ export class RedisLoopRoomStore implements LoopRoomStore {
   }
 
   sweep(): Promise<void> {
-    return this.#sweep();
-  }
-
-  async #sweep(): Promise<void> {
-    for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const [rooms, notices] = (await this.#run(lua.SWEEP, BATCH)) as [number, number];
-      if (rooms < BATCH && notices < BATCH) break;
-    }
+    return inBatches(async (size) => {
+      const [rooms, notices] = (await this.#run(lua.SWEEP, size)) as [number, number];
+      return rooms === size || notices === size;
+    });
   }
 
   async stats(): Promise<LoopRoomStoreStats> {

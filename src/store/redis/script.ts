@@ -46,6 +46,19 @@ export class Script {
   }
 }
 
+/** Due entries one sweep script handles at most. */
+export const SWEEP_BATCH = 500;
+/** Scripts one sweep runs at most, so that a backlog is worked off over several sweeps. */
+const MAX_SWEEP_BATCHES = 100;
+
+/**
+ * Runs `batch` (one script over at most `size` due entries) again while it
+ * answers that its batch was full, at most MAX_SWEEP_BATCHES times.
+ */
+export async function inBatches(batch: (size: number) => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < MAX_SWEEP_BATCHES; i++) if (!(await batch(SWEEP_BATCH))) return;
+}
+
 /**
  * ioredis makes a Buffer-reply twin of every command at run time, but its
  * types omit these two (and `callBuffer` loses its command name when
