@@ -89,8 +89,4 @@ export class Channels {
     this.#listeners.clear();
     if (channels.length > 0) this.#sub.unsubscribe(...channels).catch(() => {});
   }
-
-  get size(): number {
-    return this.#listeners.size;
-  }
 }

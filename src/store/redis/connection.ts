@@ -18,8 +18,6 @@ export interface RedisConnection {
   /** Subscriptions only (a subscribed connection takes no other command). */
   readonly sub: Redis;
   readonly prefix: string;
-  /** Whether the command connection is up now. */
-  readonly ready: boolean;
   /** Whether the subscriber connection delivered the last probe (DeliveryProbe). */
   readonly delivering: boolean;
   close(): Promise<void>;
@@ -89,9 +87,6 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   const delivery = probe;
   return {
     cmd, sub, prefix: o.prefix, close,
-    get ready() {
-      return cmd.status === 'ready';
-    },
     get delivering() {
       return delivery.healthy;
     },
