@@ -3,10 +3,7 @@ import { systemClock, systemTimers } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { storeSettings } from '../../src/compose.ts';
 import { closeStores, createStores, type Stores } from '../../src/store/index.ts';
-import { RedisCallStateStore } from '../../src/store/redis/call-state.ts';
-import { RedisInboxStore } from '../../src/store/redis/inbox.ts';
-import { RedisLoopStore } from '../../src/store/redis/loop.ts';
-import { RedisLoopRoomStore } from '../../src/store/redis/rooms.ts';
+import { redisBackend } from '../../src/store/redis/index.ts';
 import { loopEnv } from './loop.ts';
 import { testRedisUrl, uniquePrefix } from './redis.ts';
 import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
@@ -76,12 +73,7 @@ export async function startCluster(n: number, env: Record<string, string> = {}, 
     const redis = await connectRedis({ url: await testRedisUrl(), prefix, log: pino({ level: 'silent' }) });
     connections.push(redis);
     const sweep = { timers, everyMs: 1000 };
-    return {
-      inbox: new RedisInboxStore({ ...settings, redis, clock: deps.clock, sweep }),
-      loop: new RedisLoopStore({ redis, limits: settings.loopLimits, clock: deps.clock, sweep }),
-      rooms: new RedisLoopRoomStore({ redis, clock: deps.clock, sweep }),
-      callState: new RedisCallStateStore({ redis, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, clock: deps.clock, sweep }),
-    };
+    return redisBackend(redis, deps.clock).stores(settings, { inboxes: sweep, loop: sweep });
   };
   const redisMode = (o.store ?? process.env.CLUSTER_STORE) === 'redis';
   const stores = redisMode ? await redisStores() : createStores(settings, clock, timers);

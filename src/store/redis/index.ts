@@ -2,6 +2,7 @@
  * The Redis backend (STORE=redis), loaded only when it is chosen: a node on
  * the memory store never loads ioredis or these modules.
  */
+import type { Clock } from '../../clock.ts';
 import type { Stores, StoreSettings } from '../index.ts';
 import type { SweepSchedule } from '../memory/sweeping.ts';
 import { RedisCallStateStore } from './call-state.ts';
@@ -20,19 +21,20 @@ export interface RedisBackend {
   close(): Promise<void>;
 }
 
-/** The backend on a connection made already (tests share one). */
-export function redisBackend(connection: RedisConnection): RedisBackend {
+/**
+ * The backend on a connection made already (tests share one). `clock`, tests
+ * only: the scripts read it instead of Redis's clock.
+ */
+export function redisBackend(connection: RedisConnection, clock?: Clock): RedisBackend {
   return {
     connection,
     stores(settings, sweep, onBackgroundError) {
-      const redis = connection;
+      const o = { redis: connection, clock, onBackgroundError };
       return {
-        inbox: new RedisInboxStore({ ...settings, redis, sweep: sweep.inboxes, onBackgroundError }),
-        loop: new RedisLoopStore({ redis, limits: settings.loopLimits, sweep: sweep.loop, onBackgroundError }),
-        rooms: new RedisLoopRoomStore({ redis, sweep: sweep.loop, onBackgroundError }),
-        callState: new RedisCallStateStore({
-          redis, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweep.loop, onBackgroundError,
-        }),
+        inbox: new RedisInboxStore({ ...settings, ...o, sweep: sweep.inboxes }),
+        loop: new RedisLoopStore({ ...o, limits: settings.loopLimits, sweep: sweep.loop }),
+        rooms: new RedisLoopRoomStore({ ...o, sweep: sweep.loop }),
+        callState: new RedisCallStateStore({ ...o, callDurationMs: settings.callDurationMs, maxCalls: settings.loopLimits.calls, sweep: sweep.loop }),
       };
     },
     close: () => connection.close(),
