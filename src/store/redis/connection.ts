@@ -74,7 +74,8 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     await Promise.all([cmd, sub].map((c) => c.quit().catch(() => c.disconnect())));
   };
   try {
-    await withDeadline(Promise.all([ready(cmd), ready(sub)]), o.startTimeoutMs ?? START_TIMEOUT_MS, redactedUrl(o.url));
+    const ms = o.startTimeoutMs ?? START_TIMEOUT_MS;
+    await withDeadline(Promise.all([ready(cmd), ready(sub)]), ms, () => new RedisStartError(`Redis at ${redactedUrl(o.url)} did not answer within ${ms / 1000} s`));
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
@@ -101,10 +102,11 @@ function ready(client: Redis): Promise<void> {
   });
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, url: string): Promise<T> {
+/** `p`, or the error `late` makes once `ms` passed without it. */
+export function withDeadline<T>(p: Promise<T>, ms: number, late: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisStartError(`Redis at ${url} did not answer within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(late()), ms);
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }

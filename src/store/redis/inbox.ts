@@ -4,7 +4,7 @@ import type {
 } from '../inbox.ts';
 import { startSweeping } from '../memory/sweeping.ts';
 import { Channels } from './channels.ts';
-import { COMMAND_TIMEOUT_MS, redisHealthy, type RedisConnection } from './connection.ts';
+import { COMMAND_TIMEOUT_MS, redisHealthy, withDeadline, type RedisConnection } from './connection.ts';
 import type { RedisBackendOptions } from './backend-options.ts';
 import * as lua from './inbox-lua.ts';
 import { inBatches, type Script } from './script.ts';
@@ -96,7 +96,9 @@ export class RedisInboxStore implements InboxStore {
   async claim(name: string, leaseMs: number): Promise<number | undefined> {
     // A claim made before this node hears the inbox's channel could miss a newer claim's 'replaced'.
     const subscribing = this.#channels.subscribed(channelOf(this.#redis.prefix, name));
-    if (subscribing) await withinCommandTimeout(subscribing, 'claim: subscribe');
+    if (subscribing) {
+      await withDeadline(subscribing, COMMAND_TIMEOUT_MS, () => new StoreError(`redis inbox claim: subscribe: no answer within ${COMMAND_TIMEOUT_MS} ms`));
+    }
     const epoch = (await this.#run(lua.CLAIM, 'claim', name, leaseMs)) as number | null;
     return epoch ?? undefined;
   }
@@ -164,15 +166,6 @@ export class RedisInboxStore implements InboxStore {
   #deliver(name: string, payload: string): void {
     this.#channels.deliver(channelOf(this.#redis.prefix, name), payload);
   }
-}
-
-/** `p`, or a StoreError once the command timeout passed (the subscriber connection may be down). */
-function withinCommandTimeout<T>(p: Promise<T>, operation: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreError(`redis inbox ${operation}: no answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 const EVENTS = 'ev:';
