@@ -1,13 +1,13 @@
-import { deriveState, type CallState, type PublishedState, type Role } from './call-state.ts';
+import { deriveState, type CallState, type Role } from './call-state.ts';
 import type { ActionMessage } from './frames.ts';
 import { errorReasons } from './protocol.ts';
-import type { CallStateStore, StateChange } from '../../store/call-state.ts';
+import type { CallStateStore } from '../../store/call-state.ts';
 
-/** What an `action` did to the stored call: an error for its socket, or the change the store broadcast with it. */
+/** What an `action` did: an error for its socket, or a change the store stored and broadcast in the same step. */
 export type ActionOutcome =
   | { readonly error: string }
   /** `accepted`: this socket's accept moved the call to `connecting`. */
-  | { readonly published: StateChange; readonly accepted?: true };
+  | { readonly accepted: boolean };
 
 const MEDIA_UP_FROM: readonly CallState[] = ['connecting', 'half-connected'];
 
@@ -25,7 +25,7 @@ export async function applyAction(
 ): Promise<ActionOutcome> {
   if (m.event === 'terminate') {
     await store.terminate(callId, m.reason, undefined, true);
-    return { published: { callId, state: 'terminated', ...(m.reason !== undefined && { reason: m.reason }) } };
+    return { accepted: false };
   }
   if (m.event === 'accept') {
     if (role !== 'callee') {
@@ -35,12 +35,12 @@ export async function applyAction(
     }
     const outcome = await store.addMarker(callId, 'connecting', ['alerting'], true);
     if (!outcome?.added) return { error: errorReasons.noTransition(outcome?.before ?? 'terminated', 'accept') };
-    return { published: { callId, state: 'connecting' }, accepted: true };
+    return { accepted: true };
   }
   const outcome = await store.addMarker(callId, `connected.${role}`, MEDIA_UP_FROM, true);
   if (!outcome || !MEDIA_UP_FROM.includes(outcome.before)) {
     return { error: errorReasons.noTransition(outcome?.before ?? 'terminated', 'media-up') };
   }
   // A repeated media-up re-broadcasts the same state; rule 2 of §12.7 swallows it.
-  return { published: { callId, state: outcome.after as PublishedState } };
+  return { accepted: false };
 }
