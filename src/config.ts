@@ -335,7 +335,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
 }
 
-/** What is wrong with a Redis URL, or undefined. */
+/** What is wrong with a Redis URL the schema let through (its scheme is redis or rediss), or undefined. */
 function redisUrlProblem(text: string): string | undefined {
   let url: URL;
   try {
@@ -343,7 +343,6 @@ function redisUrlProblem(text: string): string | undefined {
   } catch {
     return 'not a URL';
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return 'the scheme must be redis or rediss';
   if (!url.hostname) return 'no host';
   const db = url.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d{1,2}$/.test(db)) return 'the path can only be a database number';
