@@ -1,7 +1,15 @@
-import type { InboxStore, StoredMessage } from '../store/inbox.ts';
+import type { TimerHandle, Timers } from '../clock.ts';
+import { NO_CLAIM, isInFlight, type InFlight, type InboxStore, type StoredMessage } from '../store/inbox.ts';
 import { isAsync } from '../store/maybe-async.ts';
 import type { Reader } from './reader.ts';
 import type { Attached, InboxReaders } from './readers.ts';
+
+/**
+ * A read without a claim hears no events, so while another reader's message
+ * is in flight it asks again this often (a reader with a claim hears the
+ * release as a 'message' event).
+ */
+const UNWATCHED_RETRY_MS = 10;
 
 /** What the pump does after handing a message over: go on, stop, or go on once the store is done. */
 const MORE = 0;
@@ -16,15 +24,24 @@ type PumpStep = typeof MORE | typeof STOP | Promise<void>;
  * answers at once, and goes on from a store's promise otherwise.
  */
 export class Delivery {
-  readonly #store: Pick<InboxStore, 'take' | 'giveBack'>;
+  readonly #store: Pick<InboxStore, 'take' | 'giveBack' | 'release'>;
   readonly #readers: InboxReaders;
+  readonly #timers: Timers;
   readonly #onBackgroundError: ((err: unknown) => void) | undefined;
   readonly #pumping = new Set<string>();
   readonly #again = new Set<string>();
+  /** Inboxes whose next message is in flight to a reader elsewhere: when to look again. */
+  readonly #retries = new Map<string, TimerHandle>();
 
-  constructor(store: Pick<InboxStore, 'take' | 'giveBack'>, readers: InboxReaders, onBackgroundError: ((err: unknown) => void) | undefined) {
+  constructor(
+    store: Pick<InboxStore, 'take' | 'giveBack' | 'release'>,
+    readers: InboxReaders,
+    timers: Timers,
+    onBackgroundError: ((err: unknown) => void) | undefined,
+  ) {
     this.#store = store;
     this.#readers = readers;
+    this.#timers = timers;
     this.#onBackgroundError = onBackgroundError;
   }
 
@@ -51,7 +68,7 @@ export class Delivery {
    * their turn.
    */
   takeOnce(name: string, entry: Attached): void {
-    const taken = this.#store.take(name);
+    const taken = this.#store.take(name, NO_CLAIM);
     if (isAsync(taken)) {
       this.#readers.attach(name, entry);
       this.#pumping.add(name);
@@ -65,12 +82,36 @@ export class Delivery {
    * Hands what a one-shot read took (store.take, store.readOnce) to its
    * reader: the message, or the end of an empty read. A message the reader
    * cannot take (the client went away) goes back to the head of the queue.
+   * While another reader's message is in flight the read waits for it to be
+   * delivered or given back, attached as the inbox's reader here.
    */
-  handOverOnce(name: string, reader: Reader, taken: StoredMessage | undefined): void {
+  handOverOnce(name: string, reader: Reader, taken: StoredMessage | InFlight | undefined): void {
     if (taken === undefined) return reader.finish('empty');
-    if (reader.deliver(taken)) return;
-    const back = this.#store.giveBack(name, taken);
-    if (isAsync(back)) back.catch((err: unknown) => this.#onBackgroundError?.(err));
+    if (isInFlight(taken)) {
+      // A read of the inbox that came here meanwhile came after this one.
+      if (this.#readers.has(name) || this.#pumping.has(name)) return reader.finish('replaced');
+      this.#readers.attach(name, { reader, waits: false, epoch: NO_CLAIM, timer: null, watched: false, held: undefined });
+      return this.#retryAfter(name, Math.min(taken.retryInMs, UNWATCHED_RETRY_MS));
+    }
+    if (reader.deliver(taken)) {
+      if (taken.held !== undefined) this.#background(this.#store.release(name, taken.held));
+      return;
+    }
+    this.#background(this.#store.giveBack(name, taken));
+  }
+
+  #background(done: unknown): void {
+    if (isAsync(done)) done.catch((err: unknown) => this.#onBackgroundError?.(err));
+  }
+
+  /** Pumps the inbox again in `ms` (a later call replaces an earlier one). */
+  #retryAfter(name: string, ms: number): void {
+    const pending = this.#retries.get(name);
+    if (pending !== undefined) this.#timers.clearTimeout(pending);
+    this.#retries.set(name, this.#timers.setTimeout(() => {
+      this.#retries.delete(name);
+      this.pump(name);
+    }, ms));
   }
 
   #pumpOn(name: string): void {
@@ -84,8 +125,11 @@ export class Delivery {
           continue;
         }
         if (!entry.reader.canAccept()) break;
-        // Under its claim: replaced on another node meanwhile (the event not here yet), it takes nothing.
-        const taken = this.#store.take(name, entry.epoch === 0 ? undefined : entry.epoch);
+        // Under its claim: replaced on another node meanwhile (the event not here yet), it takes nothing. The
+        // message it was handed last has arrived: its hold goes with this take.
+        const release = entry.held;
+        entry.held = undefined;
+        const taken = this.#store.take(name, entry.epoch, release);
         if (isAsync(taken)) {
           taken.then((message) => this.#pumpAfter(name, () => this.#handOver(name, message)), (err: unknown) => this.#pumpFailed(name, err));
           return;
@@ -115,15 +159,26 @@ export class Delivery {
     else next.then(() => this.#pumpOn(name), (err: unknown) => this.#pumpFailed(name, err));
   }
 
-  /** Delivers a taken message (or ends an empty read); a message the reader could not take goes back first. */
-  #handOver(name: string, message: StoredMessage | undefined): PumpStep {
+  /**
+   * Delivers a taken message (or ends an empty read); a message the reader
+   * could not take goes back first. While another reader's message is in
+   * flight, looks again when its hold is released (a 'message' event) or
+   * lapses.
+   */
+  #handOver(name: string, message: StoredMessage | InFlight | undefined): PumpStep {
     const current = this.#readers.get(name);
-    if (message === undefined) {
+    if (message === undefined || isInFlight(message)) {
       if (this.#again.has(name)) return MORE;
-      if (current && !current.waits) this.#readers.end(name, current, 'empty');
+      if (message !== undefined) {
+        if (current) this.#retryAfter(name, current.watched ? message.retryInMs : Math.min(message.retryInMs, UNWATCHED_RETRY_MS));
+      } else if (current && !current.waits) {
+        this.#readers.end(name, current, 'empty');
+      }
       return STOP;
     }
     if (current && current.reader.deliver(message)) {
+      // Its hold goes with the reader's next take, or its detach.
+      current.held = message.held;
       if (current.reader.single) this.#readers.detach(name, current);
       return MORE;
     }

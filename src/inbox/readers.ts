@@ -1,5 +1,5 @@
 import type { TimerHandle, Timers } from '../clock.ts';
-import type { InboxStore } from '../store/inbox.ts';
+import { NO_CLAIM, type InboxStore } from '../store/inbox.ts';
 import { isAsync, then, type MaybeAsync } from '../store/maybe-async.ts';
 import type { EndReason, Reader } from './reader.ts';
 import type { InboxWatches } from './watches.ts';
@@ -14,10 +14,12 @@ export interface Attached {
   timer: TimerHandle | null;
   /** Whether it holds a reference on the inbox's watch (a one-shot read does not). */
   readonly watched: boolean;
+  /** The hold (StoredMessage.held) of the message it was handed last, until released. */
+  held: string | undefined;
 }
 
 export interface InboxReadersOptions {
-  readonly store: Pick<InboxStore, 'renew' | 'unclaim' | 'exists'>;
+  readonly store: Pick<InboxStore, 'renew' | 'unclaim' | 'exists' | 'release'>;
   readonly timers: Timers;
   readonly watches: InboxWatches;
   readonly socketLeaseMs: number;
@@ -81,14 +83,22 @@ export class InboxReaders {
     // newer reader during an await: that one must stay attached.
     if (this.#readers.get(name) !== entry) return;
     this.#readers.delete(name);
-    if (entry.epoch !== 0) this.unclaim(name, entry.epoch);
+    const held = entry.held;
+    entry.held = undefined;
+    if (entry.epoch !== NO_CLAIM) this.unclaim(name, entry.epoch, held);
+    else if (held !== undefined) this.#background(() => this.#o.store.release(name, held));
     if (entry.watched) this.#o.watches.unwatchCurrent(name);
   }
 
-  /** Gives a claim up in the background: nobody waits for it, a failure is only logged. */
-  unclaim(name: string, epoch: number): void {
+  /** Gives a claim up (and the hold of the message its reader was handed last) in the background. */
+  unclaim(name: string, epoch: number, held?: string): void {
+    this.#background(() => this.#o.store.unclaim(name, epoch, held));
+  }
+
+  /** Nobody waits for it: a failure is only logged. */
+  #background(call: () => MaybeAsync<unknown>): void {
     try {
-      const done = this.#o.store.unclaim(name, epoch);
+      const done = call();
       if (isAsync(done)) done.catch((err: unknown) => this.#o.onBackgroundError?.(err));
     } catch (err) {
       this.#o.onBackgroundError?.(err);

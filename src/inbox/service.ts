@@ -1,7 +1,7 @@
 import type { Timers } from '../clock.ts';
 import { AppError, errors } from '../errors.ts';
 import { NO_CLIENT, type ClientRef, type KeyedLimit } from '../limits/index.ts';
-import type { InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome } from '../store/inbox.ts';
+import { NO_CLAIM, type InboxEvent, type InboxStore, type OpenOutcome, type ReadOnceOutcome, type RemoveOutcome } from '../store/inbox.ts';
 import { isAsync, type MaybeAsync } from '../store/maybe-async.ts';
 import { admitted, openInbox } from './admission.ts';
 import { Delivery } from './delivery.ts';
@@ -65,7 +65,7 @@ export class InboxService {
       socketLeaseMs: this.#socketLeaseMs,
       onBackgroundError: options.onBackgroundError,
     });
-    this.#delivery = new Delivery(options.store, this.#readers, options.onBackgroundError);
+    this.#delivery = new Delivery(options.store, this.#readers, options.timers, options.onBackgroundError);
   }
 
   /** The wait to apply for a read that asked `requestedMs` (undefined: asked none), capped at maxWait. */
@@ -122,7 +122,7 @@ export class InboxService {
   #opened(name: string, reader: Reader, waitMs: number, oneShot: boolean): MaybeAsync<undefined> {
     if (!reader.isOpen()) return undefined;
     if (oneShot) {
-      const entry: Attached = { reader, waits: false, epoch: 0, timer: null, watched: false };
+      const entry: Attached = { reader, waits: false, epoch: NO_CLAIM, timer: null, watched: false, held: undefined };
       if (this.#readers.has(name) || this.#delivery.busy(name)) this.#attach(name, entry);
       else this.#delivery.takeOnce(name, entry);
       return undefined;
@@ -158,7 +158,7 @@ export class InboxService {
       if (reader.isOpen()) reader.finish('replaced');
       return undefined;
     }
-    const entry: Attached = { reader, waits: waitMs > 0, epoch, timer: null, watched: true };
+    const entry: Attached = { reader, waits: waitMs > 0, epoch, timer: null, watched: true, held: undefined };
     this.#readers.startTimer(name, entry, waitMs);
     this.#attach(name, entry);
     return undefined;

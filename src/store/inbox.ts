@@ -13,7 +13,32 @@ export interface StoredMessage {
   readonly from: string;
   readonly contentType: string;
   readonly body: Uint8Array;
+  /**
+   * Set on a message taken from a store that holds taken messages in flight
+   * (Redis): the hold to release, with `release` (or the taker's next
+   * `take`, or its `unclaim`) once the message reached its reader, or with
+   * `giveBack`. Until then no other reader takes from that inbox, so a
+   * message given back cannot be overtaken by the next one.
+   */
+  readonly held?: string;
 }
+
+/**
+ * What `take` and `readOnce` answer while the inbox's oldest message is in
+ * flight to another reader, which may still give it back: try again after
+ * `retryInMs` at the latest (the hold then lapses, for a taker that died),
+ * or on the inbox's next 'message' event (sent when the hold is released).
+ * Only a store that holds taken messages answers it; the memory store
+ * takes and delivers in one step and never does.
+ */
+export interface InFlight {
+  readonly retryInMs: number;
+}
+
+export const isInFlight = (taken: StoredMessage | InFlight): taken is InFlight => (taken as InFlight).retryInMs !== undefined;
+
+/** The epoch a read without a claim (a one-shot GET) takes under. */
+export const NO_CLAIM = 0;
 
 /** `secret` is an opaque keyed hash of the credentials, never a password. */
 export type OpenOutcome = 'created' | 'ok' | 'wrong-password' | 'full';
@@ -22,8 +47,8 @@ export type SendOutcome = 'ok' | 'no-inbox' | 'queue-full' | 'over-budget';
 export type RemoveOutcome = 'ok' | 'no-inbox' | 'wrong-password';
 /** sendFrom: a send's outcome, or why the sender may not send ('no-sender': no live inbox of that name; nothing was created or queued). */
 export type SendFromOutcome = SendOutcome | 'no-sender' | 'wrong-password';
-/** readOnce: the oldest message, or why there is none ('created' and 'empty': the inbox is open and holds nothing). */
-export type ReadOnceOutcome = StoredMessage | 'created' | 'empty' | 'wrong-password' | 'full';
+/** readOnce: the oldest message, or why there is none ('created' and 'empty': the inbox is open and holds nothing; InFlight: see take). */
+export type ReadOnceOutcome = StoredMessage | InFlight | 'created' | 'empty' | 'wrong-password' | 'full';
 
 export type InboxEvent =
   | { readonly type: 'message'; readonly name: string }
@@ -49,9 +74,9 @@ export interface InboxStore {
   open(name: string, secret: string, touch: boolean, takeOver?: boolean): MaybeAsync<OpenOutcome>;
   /**
    * A read that takes what is queued now and ends, in one step: `open` with
-   * touch and takeOver, then `take` when the inbox was there. One round trip
-   * for a networked store instead of two; nothing else may happen between
-   * the two halves.
+   * touch and takeOver, then `take` under NO_CLAIM when the inbox was there.
+   * One round trip for a networked store instead of two; nothing else may
+   * happen between the two halves.
    */
   readOnce(name: string, secret: string): MaybeAsync<ReadOnceOutcome>;
   /** Whether a live inbox of that name exists (no touch). */
@@ -70,13 +95,19 @@ export interface InboxStore {
    */
   sendFrom(secret: string, to: string, message: StoredMessage): MaybeAsync<SendFromOutcome>;
   /**
-   * Removes and returns the oldest message, if any. With `epoch`, only while
-   * that claim is the inbox's current one: a reader replaced on another node,
-   * whose node has not heard of it yet, takes nothing.
+   * Removes and returns the oldest message, if any. With a claim's `epoch`,
+   * only while that claim is the inbox's current one: a reader replaced on
+   * another node, whose node has not heard of it yet, takes nothing. With
+   * an epoch (NO_CLAIM for a read without a claim) the message is held in
+   * flight for its taker by a store that holds (see StoredMessage.held and
+   * InFlight); without one (tools, tests) nothing is held. `release` is the
+   * hold of the message this taker delivered last, released first.
    */
-  take(name: string, epoch?: number): MaybeAsync<StoredMessage | undefined>;
-  /** Puts a taken message back at the head (its reader vanished). Never refused, not even over the byte budget. */
+  take(name: string, epoch?: number, release?: string): MaybeAsync<StoredMessage | InFlight | undefined>;
+  /** Puts a taken message back at the head (its reader vanished), releasing its hold. Never refused, not even over the byte budget. */
   giveBack(name: string, message: StoredMessage): MaybeAsync<void>;
+  /** A held message reached its reader: its hold (StoredMessage.held) ends, and another reader may take. */
+  release(name: string, held: string): MaybeAsync<void>;
   /** Deletes the inbox and its queue when the secret matches; emits 'gone'. */
   remove(name: string, secret: string): MaybeAsync<RemoveOutcome>;
   /**
@@ -90,8 +121,13 @@ export interface InboxStore {
   claim(name: string, leaseMs: number): MaybeAsync<number | undefined>;
   /** Extends a claim that is still the current one; false when it was replaced, or the inbox is gone. */
   renew(name: string, epoch: number, leaseMs: number): MaybeAsync<boolean>;
-  /** Ends a claim that is still the current one: the idle TTL starts now. An older claim changes nothing. */
-  unclaim(name: string, epoch: number): MaybeAsync<void>;
+  /**
+   * Ends a claim that is still the current one: the idle TTL starts now. An
+   * older claim changes nothing. `release`: the hold of the message its
+   * reader was handed last, released in the same step (whether or not the
+   * claim is still the current one).
+   */
+  unclaim(name: string, epoch: number, release?: string): MaybeAsync<void>;
   /** Drops expired inboxes; returns how many went. */
   sweep(): MaybeAsync<number>;
   stats(): MaybeAsync<StoreStats>;

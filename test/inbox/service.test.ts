@@ -2,33 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isError } from '../../src/errors.ts';
 import type { Owner } from '../../src/inbox/identity.ts';
-import { InboxService, type EndReason, type Reader } from '../../src/inbox/service.ts';
+import { InboxService } from '../../src/inbox/service.ts';
+import { FakeReader } from '../helpers/fake-reader.ts';
 import { MemoryInboxStore } from '../../src/store/memory/inbox.ts';
 import type { InboxEvent, InboxStore, StoredMessage } from '../../src/store/inbox.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
 const TTL = 60_000;
-
-/** A reader under test control: records what it got and how it ended. */
-class FakeReader implements Reader {
-  readonly got: string[] = [];
-  ended: EndReason | null = null;
-  open = true;
-  accepting = true;
-  /** When false, deliver() fails as if the client had just gone away. */
-  deliverable = true;
-  constructor(readonly single = true) {}
-  isOpen() { return this.open && (this.ended === null || !this.single); }
-  canAccept() { return this.accepting; }
-  deliver(m: StoredMessage) {
-    if (!this.deliverable || !this.isOpen()) return false;
-    this.got.push(Buffer.from(m.body).toString());
-    return true;
-  }
-  finish(reason: EndReason) {
-    this.ended ??= reason;
-  }
-}
 
 const owner = (name: string, secret = `s-${name}`): Owner => ({ name, secret });
 /**
@@ -252,7 +232,7 @@ function gatedGiveBack(inner: MemoryInboxStore) {
     await gate;
     return inner.giveBack(name, m);
   };
-  for (const k of ['open', 'readOnce', 'exists', 'send', 'sendFrom', 'take', 'remove', 'claim', 'renew', 'unclaim', 'sweep', 'stats', 'ping', 'watch', 'close'] as const) {
+  for (const k of ['open', 'readOnce', 'exists', 'send', 'sendFrom', 'take', 'release', 'remove', 'claim', 'renew', 'unclaim', 'sweep', 'stats', 'ping', 'watch', 'close'] as const) {
     (store as unknown as Record<string, unknown>)[k] = (inner[k] as (...a: unknown[]) => unknown).bind(inner);
   }
   return { store, release: () => open(), calls: () => calls };

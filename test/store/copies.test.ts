@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { closeStores, type Stores } from '../../src/store/index.ts';
+import type { StoredMessage } from '../../src/store/inbox.ts';
 import { smallStores } from './small-stores.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 import { scribble } from './scribble.ts';
@@ -24,7 +25,7 @@ test('inbox store: messages move (send hands a message over, take hands it back)
   scribble(stats, (w) => (w.messages = 99));
   assert.equal((await s.inbox.stats()).messages, 1);
   const taken = await s.inbox.take('bob');
-  scribble(taken!, (w) => (w.from = 'mallory'));
+  scribble(taken as StoredMessage, (w) => (w.from = 'mallory'));
   assert.equal(await s.inbox.take('bob'), undefined, 'a taken message is no longer held');
   assert.equal((await s.inbox.stats()).messages, 0);
   await closeStores(s);

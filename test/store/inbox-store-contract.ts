@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Clock } from '../../src/clock.ts';
-import type { InboxEvent, InboxStore, StoreStats, StoredMessage } from '../../src/store/inbox.ts';
+import { isInFlight, type InFlight, type InboxEvent, type InboxStore, type StoreStats, type StoredMessage } from '../../src/store/inbox.ts';
 import { FakeTime } from '../helpers/fake-time.ts';
 
 export const TTL = 60_000;
@@ -12,7 +12,16 @@ export type InboxStoreFactory = (o: {
 }) => InboxStore;
 
 export const msg = (text: string, from = 'bob'): StoredMessage => ({ from, contentType: 'text/plain', body: Buffer.from(text) });
-export const text = (m: StoredMessage | undefined) => (m ? Buffer.from(m.body).toString() : undefined);
+/** What a take answered, when it is a message or nothing: nothing is in flight in these cases. */
+export function message(taken: StoredMessage | InFlight | string | undefined): StoredMessage | undefined {
+  assert.ok(typeof taken !== 'string', `a message or nothing, not '${taken}'`);
+  assert.ok(taken === undefined || !isInFlight(taken), 'no message in flight');
+  return taken;
+}
+export const text = (taken: StoredMessage | InFlight | string | undefined) => {
+  const m = message(taken);
+  return m ? Buffer.from(m.body).toString() : undefined;
+};
 /** The stats without the byte count, for tests that count inboxes and messages only. */
 export const counts = (s: StoreStats) => ({ inboxes: s.inboxes, messages: s.messages });
 
@@ -111,7 +120,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     assert.equal(await store.send('a', { from: 'bob', contentType: 'application/octet-stream', body }), 'ok');
     const sent = [...body];
     body.fill(0);
-    const taken = (await store.take('a'))!;
+    const taken = message(await store.take('a'))!;
     assert.deepEqual([...taken.body], sent);
     assert.deepEqual(await store.stats(), { inboxes: 1, messages: 0, bytes: 0 });
   });
@@ -122,7 +131,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     await store.open('a', 's', true);
     await store.send('a', msg('1'));
     await store.send('a', msg('2'));
-    const first = await store.take('a');
+    const first = message(await store.take('a'));
     await settle();
     events.length = 0;
     await store.giveBack('a', first!);
@@ -140,7 +149,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     const { store } = setup();
     await store.open('a', 's', true);
     await store.send('a', msg('1'));
-    const m = await store.take('a');
+    const m = message(await store.take('a'));
     await store.remove('a', 's');
     await store.giveBack('a', m!);
     assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
@@ -152,7 +161,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     for (const t of ['1', '2', '3']) assert.equal(await store.send('a', msg(t)), 'ok');
     assert.equal(await store.send('a', msg('4')), 'queue-full');
     assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 3 });
-    const m = await store.take('a');
+    const m = message(await store.take('a'));
     assert.equal(await store.send('a', msg('4')), 'ok');
     // giveBack is never refused, even when that goes past capacity
     await store.giveBack('a', m!);
@@ -190,7 +199,7 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     const { store } = setup({ maxQueuedBytes: 8 });
     await store.open('a', 's', true);
     assert.equal(await store.send('a', msg('1234')), 'ok');
-    const m = await store.take('a');
+    const m = message(await store.take('a'));
     assert.equal(await store.send('a', msg('5678')), 'ok');
     assert.equal(await store.send('a', msg('9abc')), 'ok'); // 8: full
     await store.giveBack('a', m!); // 12 > 8, still accepted
@@ -284,6 +293,20 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     assert.deepEqual(counts(await store.stats()), { inboxes: 0, messages: 0 });
   });
 
+  test(`${backend}: sweep drops on time an inbox whose claim lapsed without an unclaim, even behind inboxes made later`, async () => {
+    const { store, time } = setup();
+    await store.open('b', 's', true); // t=0
+    await store.claim('b', 30_000); // its reader's node dies: b expires at 30 s + TTL
+    time.advance(31_500);
+    await store.open('a', 's', true); // expires at 31.5 s + TTL
+    time.advance(500);
+    await store.sweep(); // b's lease is over, and it has not expired
+    time.advance(30_000 + TTL - 32_000);
+    assert.equal(await store.sweep(), 1, 'b, at 30 s + TTL');
+    assert.equal(await store.exists('a'), true);
+    assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 0 });
+  });
+
   test(`${backend}: an inbox claimed before others were made, its lease lapsed but its TTL not, does not keep them from the sweep`, async () => {
     const { store, time } = setup();
     await store.open('held', 's', true); // t=0
@@ -348,13 +371,16 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     await store.send('a', msg('1'));
     await store.send('a', msg('2'));
     const older = (await store.claim('a', 1_000))!;
-    assert.equal(text(await store.take('a', older)), '1');
+    const first = message(await store.take('a', older));
+    assert.equal(text(first), '1');
     const newer = (await store.claim('a', 1_000))!;
     assert.equal(await store.take('a', older), undefined, 'a replaced reader takes nothing');
-    assert.equal(text(await store.take('a', newer)), '2', 'the message stayed for the current reader');
+    await store.unclaim('a', older, first?.held); // its node lets go of the claim and of the message it handed over
+    const second = message(await store.take('a', newer));
+    assert.equal(text(second), '2', 'the message stayed for the current reader');
     await store.send('a', msg('3'));
     assert.equal(await store.open('a', 's', true, true), 'ok'); // a one-shot read takes over: no claim is current
-    assert.equal(await store.take('a', newer), undefined);
+    assert.equal(await store.take('a', newer, second?.held), undefined);
     assert.equal(text(await store.take('a')), '3', 'without an epoch, take does not look at claims');
   });
 
@@ -418,8 +444,19 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     assert.equal(await store.exists('b'), false, "nor the recipient's");
     await store.open('c', 'sc', true);
     assert.equal(await store.sendFrom('sc', 'c', msg('self', 'c')), 'ok', 'to its own inbox');
-    const got = await store.take('c');
+    const got = message(await store.take('c'));
     assert.deepEqual([got?.from, text(got)], ['c', 'self']);
+  });
+
+  test(`${backend}: maxQueuedBytes: the bytes of an expired inbox not yet swept do not refuse a send`, async () => {
+    const { store, time } = setup({ maxQueuedBytes: 5 });
+    await store.open('a', 's', true);
+    assert.equal(await store.send('a', msg('1234')), 'ok');
+    time.advance(TTL);
+    await store.open('b', 's', true);
+    assert.equal(await store.send('b', msg('5678')), 'ok', "a's 4 bytes went with a");
+    assert.equal(await store.send('b', msg('90')), 'over-budget', 'live bytes still count');
+    assert.deepEqual(await store.stats(), { inboxes: 1, messages: 1, bytes: 4 });
   });
 
   test(`${backend}: sendFrom keeps to maxQueuedBytes as send does`, async () => {
@@ -437,11 +474,12 @@ export function inboxStoreContract(backend: string, make: InboxStoreFactory, set
     await store.send('a', msg('one'));
     await store.send('a', msg('two', 'carol'));
     assert.equal(await store.readOnce('a', 'wrong'), 'wrong-password');
-    const first = await store.readOnce('a', 's');
+    const first = message(await store.readOnce('a', 's'));
     assert.ok(typeof first === 'object', 'a message');
     assert.equal(text(first), 'one', 'a wrong secret took nothing; FIFO');
     assert.equal(first.from, 'bob');
     assert.equal(first.contentType, 'text/plain');
+    if (first.held !== undefined) await store.release('a', first.held); // it reached its reader (a store that holds)
     assert.deepEqual(counts(await store.stats()), { inboxes: 1, messages: 1 });
     time.advance(TTL - 1);
     const second = await store.readOnce('a', 's'); // touches: the TTL starts again

@@ -2,8 +2,10 @@ import { latin1Slice } from '../../bytes.ts';
 import { sameText } from '../../crypto/same-text.ts';
 import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
-import type {
-  InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendFromOutcome, SendOutcome, StoreStats, StoredMessage,
+import {
+  NO_CLAIM,
+  type InboxEvent, type InboxStore, type OpenOutcome, type ReadOnceOutcome, type RemoveOutcome, type SendFromOutcome, type SendOutcome,
+  type StoreStats, type StoredMessage,
 } from '../inbox.ts';
 
 export interface MemoryStoreOptions {
@@ -72,7 +74,10 @@ interface Claim {
  * expire, and a claim's touch sets its expiry past the lease: such an inbox
  * is out of that order (`#unordered`) until a plain touch re-sorts it (the
  * claim ends), so the sweep looks at it on its own terms and moves it to the
- * back while it lives, instead of stopping there.
+ * back while its lease runs, instead of stopping there. One whose lease ran
+ * out without an unclaim (its reader's node died) expires at a time of its
+ * own, which its place no longer tells: it goes to `#lapsed`, which every
+ * sweep looks through whole (it is empty unless readers vanished).
  * lru-cache was the first choice but its purgeStale() visits every entry.
  */
 export class MemoryInboxStore implements InboxStore {
@@ -80,6 +85,8 @@ export class MemoryInboxStore implements InboxStore {
   readonly #claims = new Map<string, Claim>();
   /** Inboxes whose expiry (touched with a lease) does not follow their place in #inboxes. */
   readonly #unordered = new Set<string>();
+  /** Out of that order too, their lease over: expiring at their own time, looked at by every sweep. */
+  readonly #lapsed = new Set<string>();
   readonly #watchers = new Map<string, Set<(event: InboxEvent) => void>>();
   /** Epochs are unique store-wide, so they only ever grow for every inbox. */
   #lastEpoch = 0;
@@ -147,7 +154,9 @@ export class MemoryInboxStore implements InboxStore {
     if (!inbox) return 'no-inbox';
     const size = message.body.byteLength;
     if (inbox.queue !== null && inbox.queue.length >= this.#o.inboxCapacity) return 'queue-full';
-    if (this.#bytes + size > this.#o.maxQueuedBytes) return 'over-budget';
+    // Expired inboxes' bytes count until a sweep drops them: sweep before refusing.
+    const max = this.#o.maxQueuedBytes;
+    if (this.#bytes + size > max && (this.#sweep(), this.#bytes + size > max)) return 'over-budget';
     if (inbox.queue === null) inbox.queue = [queued(message)];
     else inbox.queue.push(queued(message));
     this.#messages++;
@@ -156,9 +165,10 @@ export class MemoryInboxStore implements InboxStore {
     return 'ok';
   }
 
+  /** Holds nothing: a message taken here is delivered or given back before anything else runs. */
   take(name: string, epoch?: number): StoredMessage | undefined {
     const inbox = this.#live(name);
-    if (!inbox || (epoch !== undefined && this.#claims.get(name)?.epoch !== epoch)) return undefined;
+    if (!inbox || (epoch !== undefined && epoch !== NO_CLAIM && this.#claims.get(name)?.epoch !== epoch)) return undefined;
     return this.#takeFrom(inbox);
   }
 
@@ -181,6 +191,8 @@ export class MemoryInboxStore implements InboxStore {
     this.#bytes += message.body.byteLength;
     this.#emit({ type: 'message', name });
   }
+
+  release(): void {}
 
   remove(name: string, secret: string): RemoveOutcome {
     const inbox = this.#live(name);
@@ -266,6 +278,7 @@ export class MemoryInboxStore implements InboxStore {
   #touch(name: string, inbox: Inbox, leaseMs = 0, now = this.#o.clock.now()): void {
     inbox.expiresAt = now + leaseMs + this.#o.inboxTtlMs;
     const nowSec = Math.floor(now / 1000);
+    if (this.#lapsed.size > 0 && this.#lapsed.delete(name)) this.#unordered.add(name); // re-sorted below, or leased again
     if (leaseMs > 0) this.#unordered.add(name);
     else if (!(this.#unordered.size > 0 && this.#unordered.delete(name)) && nowSec - inbox.placedSec < REORDER_AFTER_SEC) return;
     this.#place(name, inbox, nowSec);
@@ -284,12 +297,22 @@ export class MemoryInboxStore implements InboxStore {
     // Placed after this (in ms): its expiry, and every expiry behind it, is later than now.
     const livePlacedAfter = now - this.#o.inboxTtlMs;
     let dropped = 0;
+    for (const name of this.#lapsed) {
+      const inbox = this.#inboxes.get(name)!; // a dropped inbox leaves #lapsed
+      if (inbox.expiresAt <= now) {
+        this.#drop(name, inbox, 'expired');
+        dropped++;
+      }
+    }
     let budget = this.#inboxes.size; // each inbox is visited at most once per sweep
     for (const [name, inbox] of this.#inboxes) {
       if (budget-- <= 0) break;
       const expired = inbox.expiresAt <= now;
-      if (this.#leased(name) || (!expired && this.#unordered.has(name))) {
+      if (this.#leased(name)) {
         this.#place(name, inbox, nowSec);
+      } else if (!expired && this.#unordered.has(name)) {
+        this.#unordered.delete(name);
+        this.#lapsed.add(name);
       } else if (expired) {
         this.#drop(name, inbox, 'expired');
         dropped++;
@@ -305,6 +328,7 @@ export class MemoryInboxStore implements InboxStore {
     this.#inboxes.delete(name);
     this.#claims.delete(name);
     this.#unordered.delete(name);
+    this.#lapsed.delete(name);
     const queue = inbox.queue;
     if (queue) {
       this.#messages -= queue.length;

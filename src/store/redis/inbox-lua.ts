@@ -1,14 +1,24 @@
+import { COMMAND_TIMEOUT_MS } from './connection.ts';
 import { CLOCK_PRELUDE, Script } from './script.ts';
+
+/**
+ * How long a taken message is held for its taker at most: its answer and a
+ * give-back take a command each, and a command gives up after
+ * COMMAND_TIMEOUT_MS; a taker that died holds its inbox up no longer.
+ */
+export const HOLD_MS = 2 * COMMAND_TIMEOUT_MS;
 
 /**
  * The inbox store's Redis scripts: each operation checks and writes in one
  * atomic step, one round trip. Layout, under the deployment's prefix P:
  *
  *   P i:NAME  hash: s secret digest, e idle expiry (ms), b queued body bytes,
- *             c reader claim epoch and l its lease end (only while claimed)
+ *             c reader claim epoch and l its lease end (only while claimed),
+ *             h the hold on the message in flight to a reader and hu its
+ *             end, w set when another taker found it (only while held)
  *   P q:NAME  list of encoded messages, oldest first (message-codec.ts)
  *   P x       sorted set: every inbox by the time it expires, max(e, l)
- *   P n       the last claim epoch (one counter for the deployment)
+ *   P n       the last claim epoch or hold (one counter for the deployment)
  *   P m, P b  messages and body bytes queued in the deployment
  *   P ev:NAME the inbox's channel: m (message), gd / ge (gone: deleted,
  *             expired), r<epoch> (a reader claimed it)
@@ -23,13 +33,15 @@ import { CLOCK_PRELUDE, Script } from './script.ts';
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock), ARGV[3] idle TTL in ms; the operation's own from ARGV[4].
 const PRELUDE = CLOCK_PRELUDE + `
 local TTL = tonumber(ARGV[3])
+local HOLD_MS = ${HOLD_MS}
 local X, M, B, N = P .. 'x', P .. 'm', P .. 'b', P .. 'n'
 local function ik(n) return P .. 'i:' .. n end
 local function qk(n) return P .. 'q:' .. n end
 local function emit(n, ev) redis.call('PUBLISH', P .. 'ev:' .. n, ev) end
 
--- An inbox's fields: [1] secret, [2] idle expiry, [3] lease end, [4] claim epoch, [5] queued bytes.
-local function fields(n) return redis.call('HMGET', ik(n), 's', 'e', 'l', 'c', 'b') end
+-- An inbox's fields: [1] secret, [2] idle expiry, [3] lease end, [4] claim epoch, [5] queued bytes,
+-- [6] hold, [7] its end, [8] whether another taker waits for it.
+local function fields(n) return redis.call('HMGET', ik(n), 's', 'e', 'l', 'c', 'b', 'h', 'hu', 'w') end
 local function lease(f) return tonumber(f[3]) or 0 end
 
 local function drop(n, f, reason)
@@ -105,20 +117,52 @@ local function open(n, s, doTouch, takeOver, maxInboxes)
   return f
 end
 
+-- Ends the hold 'held' ('' for none) if it is still the inbox's; whoever found it hears a 'message'.
+local function release(n, f, held)
+  if held == '' or f[6] ~= held then return end
+  redis.call('HDEL', ik(n), 'h', 'hu', 'w')
+  if f[8] then emit(n, 'm') end
+  f[6], f[7], f[8] = false, false, false
+end
+
+-- The oldest message as {hold, message}, its hold '' when 'hold' is false; nil when there is none;
+-- while another taker's message is in flight, the ms its hold has left (and that taker's release wakes us).
 -- Each message starts with its body's size in decimal and a space.
-local function take(n)
+local function take(n, f, hold)
+  local ends = tonumber(f[7])
+  if ends and ends > NOW then
+    if not f[8] then
+      redis.call('HSET', ik(n), 'w', 1)
+      f[8] = '1'
+    end
+    return ends - NOW
+  end
   local m = redis.call('LPOP', qk(n))
-  if not m then return nil end
+  if not m then
+    if f[6] then redis.call('HDEL', ik(n), 'h', 'hu', 'w') end -- a hold whose taker never came back
+    return nil
+  end
   local size = tonumber(string.match(m, '^(%d+) '))
   redis.call('DECR', M)
   redis.call('DECRBY', B, size)
+  if not hold then
+    redis.call('HINCRBY', ik(n), 'b', -size)
+    return {'', m}
+  end
+  local held = tostring(redis.call('INCR', N))
   redis.call('HINCRBY', ik(n), 'b', -size)
-  return m
+  redis.call('HSET', ik(n), 'h', held, 'hu', NOW + HOLD_MS)
+  return {held, m}
 end
 
 local function sendTo(n, m, size, capacity, budget)
   if redis.call('LLEN', qk(n)) >= capacity then return 'queue-full' end
-  if (tonumber(redis.call('GET', B)) or 0) + size > budget then return 'over-budget' end
+  local function over() return (tonumber(redis.call('GET', B)) or 0) + size > budget end
+  -- Expired inboxes' bytes count until a sweep drops them: sweep some before refusing.
+  if over() then
+    sweep(100)
+    if over() then return 'over-budget' end
+  end
   redis.call('RPUSH', qk(n), m)
   redis.call('INCR', M)
   redis.call('INCRBY', B, size)
@@ -137,11 +181,11 @@ if type(f) == 'string' then return f end
 return 'ok'
 `);
 
-/** ARGV[4] name, [5] secret, [6] maxInboxes: the outcome, or the oldest message (it starts with a digit). */
+/** ARGV[4] name, [5] secret, [6] maxInboxes: the outcome, or take's answer with a hold ('empty' for nil). */
 export const READ_ONCE = script('readOnce', `
 local f = open(ARGV[4], ARGV[5], true, true, tonumber(ARGV[6]))
 if type(f) == 'string' then return f end
-return take(ARGV[4]) or 'empty'
+return take(ARGV[4], f, true) or 'empty'
 `);
 
 /** ARGV[4] name: 1 when it lives. */
@@ -166,18 +210,32 @@ if to ~= from and not live(to) then return 'no-inbox' end
 return sendTo(to, ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]))
 `);
 
-/** ARGV[4] name, [5] the taker's claim epoch ('' for none): the oldest message, or nil (also when that claim is not the current one). */
+/**
+ * ARGV[4] name, [5] the taker's claim epoch ('' for none: nothing is held; '0' for a read without a claim),
+ * [6] the hold to release first ('' for none): take's answer, or nil also when that claim is not the current one.
+ */
 export const TAKE = script('take', `
-local f = live(ARGV[4])
+local n, epoch = ARGV[4], ARGV[5]
+local f = live(n)
 if not f then return nil end
-if ARGV[5] ~= '' and f[4] ~= ARGV[5] then return nil end
-return take(ARGV[4])
+release(n, f, ARGV[6])
+if epoch ~= '' and epoch ~= '0' and f[4] ~= epoch then return nil end
+return take(n, f, epoch ~= '')
 `);
 
-/** ARGV[4] name, [5] message, [6] its body size: back at the head, whatever the budget. */
+/** ARGV[4] name, [5] hold: ends it, if it is still the inbox's. */
+export const RELEASE = script('release', `
+local f = fields(ARGV[4])
+if f[1] then release(ARGV[4], f, ARGV[5]) end
+return 1
+`);
+
+/** ARGV[4] name, [5] message, [6] its body size, [7] its hold ('' for none, ended too): back at the head, whatever the budget. */
 export const GIVE_BACK = script('giveBack', `
 local n, size = ARGV[4], tonumber(ARGV[6])
-if not live(n) then return 0 end
+local f = live(n)
+if not f then return 0 end
+if ARGV[7] ~= '' and f[6] == ARGV[7] then redis.call('HDEL', ik(n), 'h', 'hu', 'w') end
 redis.call('LPUSH', qk(n), ARGV[5])
 redis.call('INCR', M)
 redis.call('INCRBY', B, size)
@@ -219,11 +277,13 @@ touch(n, f, leaseMs)
 return 1
 `);
 
-/** ARGV[4] name, [5] epoch: the idle TTL starts now when that claim was the current one. */
+/** ARGV[4] name, [5] epoch, [6] the hold to release ('' for none): the idle TTL starts now when that claim was the current one. */
 export const UNCLAIM = script('unclaim', `
 local n = ARGV[4]
 local f = fields(n)
-if not f[1] or f[4] ~= ARGV[5] then return 0 end
+if not f[1] then return 0 end
+release(n, f, ARGV[6])
+if f[4] ~= ARGV[5] then return 0 end
 redis.call('HDEL', ik(n), 'c', 'l')
 f[3], f[4] = false, false
 touch(n, f, 0)

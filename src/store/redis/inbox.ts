@@ -1,6 +1,6 @@
 import { StoreError, asStoreError } from '../errors.ts';
 import type {
-  InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendFromOutcome, SendOutcome, StoreStats, StoredMessage,
+  InFlight, InboxEvent, InboxStore, OpenOutcome, ReadOnceOutcome, RemoveOutcome, SendFromOutcome, SendOutcome, StoreStats, StoredMessage,
 } from '../inbox.ts';
 import { startSweeping } from '../memory/sweeping.ts';
 import { Channels } from './channels.ts';
@@ -8,7 +8,7 @@ import { COMMAND_TIMEOUT_MS, redisHealthy, withDeadline, type RedisConnection } 
 import type { RedisBackendOptions } from './backend-options.ts';
 import * as lua from './inbox-lua.ts';
 import { inBatches, type Script } from './script.ts';
-import { decodeMessage, encodeMessage, isMessage } from './message-codec.ts';
+import { decodeMessage, encodeMessage } from './message-codec.ts';
 
 export interface RedisInboxOptions extends RedisBackendOptions {
   readonly inboxTtlMs: number;
@@ -60,8 +60,8 @@ export class RedisInboxStore implements InboxStore {
   }
 
   async readOnce(name: string, secret: string): Promise<ReadOnceOutcome> {
-    const reply = (await this.#runBuffer(lua.READ_ONCE, 'readOnce', name, digest(secret), this.#o.maxInboxes)) as Buffer;
-    return isMessage(reply) ? decodeMessage(reply) : (reply.toString('latin1') as ReadOnceOutcome & string);
+    const reply = (await this.#runBuffer(lua.READ_ONCE, 'readOnce', name, digest(secret), this.#o.maxInboxes)) as Buffer | TakeReply;
+    return Buffer.isBuffer(reply) ? (reply.toString('latin1') as ReadOnceOutcome & string) : taken(reply)!;
   }
 
   async exists(name: string): Promise<boolean> {
@@ -80,13 +80,16 @@ export class RedisInboxStore implements InboxStore {
     return (await this.#run(lua.SEND_FROM, 'sendFrom', to, encoded, size, inboxCapacity, maxQueuedBytes, message.from, digest(secret))) as SendFromOutcome;
   }
 
-  async take(name: string, epoch?: number): Promise<StoredMessage | undefined> {
-    const reply = (await this.#runBuffer(lua.TAKE, 'take', name, epoch ?? '')) as Buffer | null;
-    return reply === null ? undefined : decodeMessage(reply);
+  async take(name: string, epoch?: number, release = ''): Promise<StoredMessage | InFlight | undefined> {
+    return taken((await this.#runBuffer(lua.TAKE, 'take', name, epoch ?? '', release)) as TakeReply);
   }
 
   async giveBack(name: string, message: StoredMessage): Promise<void> {
-    await this.#run(lua.GIVE_BACK, 'giveBack', name, encodeMessage(message), message.body.byteLength);
+    await this.#run(lua.GIVE_BACK, 'giveBack', name, encodeMessage(message), message.body.byteLength, message.held ?? '');
+  }
+
+  async release(name: string, held: string): Promise<void> {
+    await this.#run(lua.RELEASE, 'release', name, held);
   }
 
   async remove(name: string, secret: string): Promise<RemoveOutcome> {
@@ -107,8 +110,8 @@ export class RedisInboxStore implements InboxStore {
     return (await this.#run(lua.RENEW, 'renew', name, epoch, leaseMs)) === 1;
   }
 
-  async unclaim(name: string, epoch: number): Promise<void> {
-    await this.#run(lua.UNCLAIM, 'unclaim', name, epoch);
+  async unclaim(name: string, epoch: number, release = ''): Promise<void> {
+    await this.#run(lua.UNCLAIM, 'unclaim', name, epoch, release);
   }
 
   async sweep(): Promise<number> {
@@ -170,6 +173,16 @@ export class RedisInboxStore implements InboxStore {
 
 const EVENTS = 'ev:';
 const channelOf = (prefix: string, name: string) => prefix + EVENTS + name;
+
+/** take's answer (inbox-lua.ts): [hold ('' for none), message], nothing, or the ms another taker's hold has left. */
+type TakeReply = [Buffer, Buffer] | number | null;
+
+function taken(reply: TakeReply): StoredMessage | InFlight | undefined {
+  if (reply === null) return undefined;
+  if (typeof reply === 'number') return { retryInMs: reply };
+  const held = reply[0].toString('latin1');
+  return decodeMessage(reply[1], held === '' ? undefined : held);
+}
 
 /** The secret digest as its 16 bytes (it is a latin1 string of them). */
 const digest = (secret: string) => Buffer.from(secret, 'latin1');

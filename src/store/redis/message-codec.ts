@@ -12,8 +12,8 @@ export function encodeMessage(message: StoredMessage): Buffer {
   return Buffer.concat([head, from, type, message.body]);
 }
 
-/** The message encodeMessage made; a copy of nothing: the parts are views of `raw`. */
-export function decodeMessage(raw: Buffer): StoredMessage {
+/** The message encodeMessage made, with its hold when taken under one; a copy of nothing: the parts are views of `raw`. */
+export function decodeMessage(raw: Buffer, held?: string): StoredMessage {
   const sizes: number[] = [];
   let at = 0;
   while (sizes.length < 3) {
@@ -27,8 +27,6 @@ export function decodeMessage(raw: Buffer): StoredMessage {
   const contentType = raw.toString('utf8', at + fromSize, at + fromSize + typeSize);
   const start = at + fromSize + typeSize;
   if (raw.length - start !== bodySize) throw new Error('malformed queued message');
-  return { from, contentType, body: raw.subarray(start) };
+  const body = raw.subarray(start);
+  return held === undefined ? { from, contentType, body } : { from, contentType, body, held };
 }
-
-/** Whether a script's reply is a message (it starts with its size) rather than an outcome word. */
-export const isMessage = (reply: Buffer): boolean => reply.length > 0 && reply[0] >= 0x30 && reply[0] <= 0x39;
