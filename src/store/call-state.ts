@@ -16,6 +16,7 @@ export type CallState =
 
 /** The states a `progress` broadcast can carry (init and half-initiated are never published). */
 export type PublishedState = Exclude<CallState, 'init' | 'half-initiated'>;
+export const isPublished = (state: CallState): state is PublishedState => state !== 'init' && state !== 'half-initiated';
 
 /**
  * The storage contract behind calls: the call records of `POST /calls` and
@@ -181,8 +182,9 @@ export interface CallStateStore {
    * atomic step (a concurrent terminate cannot slip between the check and the
    * write). Adding a marker already set changes nothing. Undefined: call gone.
    * With `publish`, the resulting state is broadcast in the same step when the
-   * state before was one of `allowedFrom` (what a client's action announces:
-   * a node that dies after the change can no longer leave it unannounced).
+   * state before was one of `allowedFrom` and the state after is one that is
+   * published (what a client's action or `hello` announces: a node that dies
+   * after the change can no longer leave it unannounced).
    */
   addMarker(callId: string, marker: Marker, allowedFrom: readonly CallState[], publish?: boolean): MaybeAsync<MarkerOutcome | undefined>;
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CallStateStore, PlacedCall, StateChange } from '../../src/store/call-state.ts';
+import type { CallStateStore, Marker, PlacedCall, StateChange } from '../../src/store/call-state.ts';
 
 /**
  * The behaviour every CallStateStore backend must show. `make` builds a
@@ -165,6 +165,18 @@ export function callStateStoreContract(
     assert.equal(await store.terminate('c1', undefined, undefined, true), true, 'a terminated call is terminated again');
     assert.deepEqual((await settled()).at(-1), { callId: 'c1', state: 'terminated' });
     assert.equal((await settled()).length, 5);
+  });
+
+  test(`${name}: a hello's addMarker with publish announces alerting, never init or half-initiated`, async () => {
+    const { store, settled } = await withCall();
+    const hello = (role: string) => store.addMarker('c1', `init.${role}` as Marker, ['init', 'half-initiated'], true);
+    assert.equal((await hello('caller'))?.after, 'half-initiated');
+    assert.equal((await hello('caller'))?.added, false, 'a second device of the caller');
+    assert.deepEqual(await settled(), [], 'half-initiated is not announced');
+    assert.equal((await hello('callee'))?.after, 'alerting');
+    assert.deepEqual(await settled(), [{ callId: 'c1', state: 'alerting' }]);
+    assert.equal((await hello('callee'))?.added, false, 'alerting is not a state a hello adds to');
+    assert.equal((await settled()).length, 1);
   });
 
   test(`${name}: devices per role; the last device of a role to leave a live call ends it with closed, published once`, async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  CLOSED_REASON, DEADLINE_ENDS_FROM, TIMEOUT_REASON,
+  CLOSED_REASON, DEADLINE_ENDS_FROM, TIMEOUT_REASON, isPublished,
   type CallState, type CallStateStore, type DeadlineKind, type DeviceRef, type Firing, type Marker, type PlacedCall, type Role,
   type StateChange,
 } from '../../src/store/call-state.ts';
@@ -52,7 +52,7 @@ export interface CallStatePropertiesBackend {
 
 type Op =
   | { op: 'create'; users: string[]; maxPerUser: number | undefined }
-  | { op: 'marker'; call: number; marker: Marker; allowedFrom: CallState[] }
+  | { op: 'marker'; call: number; marker: Marker; allowedFrom: CallState[]; publish: boolean }
   | { op: 'terminate'; call: number; reason: string | undefined; onlyFrom: CallState[] | undefined }
   | { op: 'join'; call: number; role: Role; steps: number }
   | { op: 'renew'; devices: number[]; steps: number }
@@ -69,7 +69,7 @@ const pick = fc.nat({ max: NEVER });
 const subset = <T>(all: readonly T[]) => fc.subarray([...all]);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('create' as const), users: fc.array(fc.constantFrom(...USERS), { minLength: 1, maxLength: 3 }), maxPerUser: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('marker' as const), call: pick, marker: fc.constantFrom(...MARKERS), allowedFrom: subset(STATES) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('marker' as const), call: pick, marker: fc.constantFrom(...MARKERS), allowedFrom: subset(STATES), publish: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('terminate' as const), call: pick, reason: fc.option(fc.constantFrom('busy', 'cancel'), { nil: undefined }), onlyFrom: fc.option(subset(STATES), { nil: undefined }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('join' as const), call: pick, role: fc.constantFrom(...ROLES), steps: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('renew' as const), devices: fc.array(pick, { minLength: 1, maxLength: 2 }), steps: fc.integer({ min: 1, max: 6 }) }) },
@@ -214,11 +214,14 @@ async function runOps(
         let expected;
         if (call) {
           const before = stateOf(call);
-          const added = o.allowedFrom.includes(before) && !call.markers.includes(o.marker);
+          const allowed = o.allowedFrom.includes(before);
+          const added = allowed && !call.markers.includes(o.marker);
           if (added) call.markers.push(o.marker);
-          expected = { before, after: stateOf(call), added, ...(call.reason !== undefined && { reason: call.reason }) };
+          const after = stateOf(call);
+          expected = { before, after, added, ...(call.reason !== undefined && { reason: call.reason }) };
+          if (o.publish && allowed && isPublished(after)) model.heard.get(callId)!.push({ callId, state: after });
         }
-        const got = await store.addMarker(callId, o.marker, o.allowedFrom);
+        const got = await store.addMarker(callId, o.marker, o.allowedFrom, o.publish);
         assert.deepEqual(got, expected, at);
         tamper(got);
         break;
@@ -351,10 +354,10 @@ async function agree(store: CallStateStore, model: Model, callIds: readonly stri
 }
 
 /** Runs the properties on one backend; `numRuns` keeps the file within a few seconds (FUZZ_SEED replays a run). */
-export function callStateStoreProperties({ name, make }: CallStatePropertiesBackend, numRuns = 3000): void {
+export function callStateStoreProperties({ name, make }: CallStatePropertiesBackend, numRuns = 400): void {
   test(`${name}: random sequences of calls, markers, devices, leases and deadlines agree with the model`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), async (ops) => {
         const { store, advance, settle } = make({ callDurationMs: DURATION, maxCalls: MAX_CALLS });
         try {
           await runOps(store, advance, settle, ops);

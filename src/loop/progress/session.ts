@@ -10,7 +10,7 @@ import type { DevicePresence } from './presence.ts';
 import { closeCodes, errorReasons, type ProgressSocket, type ServerMessage } from './protocol.ts';
 import { roleFor } from './role.ts';
 import { SocketTimers } from './socket-timers.ts';
-import type { CallStateStore, DeadlineKind, DeviceRef, StateChange } from '../../store/call-state.ts';
+import type { CallStateStore, DeadlineKind, DeviceRef, MarkerOutcome, StateChange } from '../../store/call-state.ts';
 
 export interface ProgressSessionDeps {
   readonly store: CallStateStore;
@@ -64,6 +64,12 @@ export class ProgressSession {
   /** This socket's accept is with the store: a `connecting` broadcast waits for its answer (#heldConnecting). */
   #acceptPending = false;
   #heldConnecting: StateChange | null = null;
+  /**
+   * This socket's `hello` is with the store, which announces the `alerting`
+   * it may cause in the same step: broadcasts wait here for the hello's
+   * reply, which must reach the socket first.
+   */
+  #heldForHello: StateChange[] | null = null;
   #lastProgress: PublishedState | undefined;
   #closed = false;
   #leaving: Promise<void> | undefined;
@@ -172,17 +178,27 @@ export class ProgressSession {
     if (this.#closed) return unsubscribe();
     this.#unsubscribe = unsubscribe;
     this.#startTimer('supervisory', this.#d.timings.supervisoryMs);
-    // Reading the state and adding init.<role> is one atomic step here.
-    const outcome = await store.addMarker(callId, `init.${role}`, ['init', 'half-initiated']);
+    // Reading the state, adding init.<role> and announcing the alerting that may cause are one atomic step.
+    const held: StateChange[] = (this.#heldForHello = []);
+    let outcome: MarkerOutcome | undefined;
+    try {
+      outcome = await store.addMarker(callId, `init.${role}`, ['init', 'half-initiated'], true);
+    } finally {
+      this.#heldForHello = null;
+    }
     if (this.#closed) return;
     if (!outcome) return this.#error(errorReasons.badCallId);
+    // The reply must reach this socket before the progress heard meanwhile, this hello's own included.
+    this.#helloReply(outcome, role);
+    for (const change of held) this.#onBroadcast(change);
+  }
+
+  #helloReply(outcome: MarkerOutcome, role: Role): void {
     if (!outcome.added && outcome.before !== 'init' && outcome.before !== 'half-initiated') {
       return this.#replyState(outcome.before, outcome.reason);
     }
-    // The reply must reach this socket before the progress this hello causes.
     this.#send({ messageType: 'hello', state: 'init' });
     if (role === 'callee') this.#startTimer('ringing', this.#d.timings.ringingMs);
-    if (outcome.added && outcome.after === 'alerting') await store.publish({ callId, state: 'alerting' });
   }
 
   /** A second `hello` on a socket that already has a call: its current state, nothing else changes. */
@@ -223,6 +239,10 @@ export class ProgressSession {
 
   #onBroadcast(change: StateChange): void {
     if (this.#closed || !this.#joined) return;
+    if (this.#heldForHello) {
+      this.#heldForHello.push(change);
+      return;
+    }
     if (this.#acceptPending && change.state === 'connecting') {
       this.#heldConnecting = change;
       return;

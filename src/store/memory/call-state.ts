@@ -2,9 +2,9 @@ import type { Clock } from '../../clock.ts';
 import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { frozenCopy } from './frozen.ts';
 import { index, unindex } from './index-sets.ts';
-import { LIVE_STATES, stateForMarkerCount, type CallState, type Marker, type PublishedState, type Role } from '../../loop/progress/call-state.ts';
+import { LIVE_STATES, stateForMarkerCount, type CallState, type Marker, type Role } from '../../loop/progress/call-state.ts';
 import {
-  CLOSED_REASON, DEADLINE_ENDS_FROM, TIMEOUT_REASON,
+  CLOSED_REASON, DEADLINE_ENDS_FROM, TIMEOUT_REASON, isPublished,
   type CallRecord, type CallStateStore, type DeadlineKind, type DeviceRef, type Firing, type LeaveOutcome,
   type MarkerOutcome, type PlacedCall, type StateChange, type StateListener,
 } from '../call-state.ts';
@@ -134,7 +134,7 @@ export class MemoryCallStateStore implements CallStateStore {
     const allowed = allowedFrom.includes(before);
     const added = allowed && !call.markers.includes(marker);
     if (added) call.markers = [...call.markers, marker];
-    if (publish && allowed) this.#deliver({ callId, state: call.state as PublishedState });
+    if (publish && allowed && isPublished(call.state)) this.#deliver({ callId, state: call.state });
     return { before, after: call.state, added, ...(call.reason !== undefined && { reason: call.reason }) };
   }
 

@@ -74,7 +74,7 @@ return { redis.call('HGET', ck(id), 'r'), f[2], f[3], devices(id, 'caller'), dev
 
 /**
  * [3] call id, [4] marker, [5] allowed states (digits), [6] '1' to broadcast the resulting state
- * when the state before was allowed: {count before, count after, 1 if added, reason or nil}, or nil.
+ * when the state before was allowed and the one after is published: {count before, count after, 1 if added, reason or nil}, or nil.
  */
 export const ADD_MARKER = script('addMarker', `
 local id, marker = ARGV[3], ARGV[4]
@@ -85,7 +85,7 @@ local allowed = allows(ARGV[5], before)
 local added = allowed and not string.find(',' .. f[2] .. ',', ',' .. marker .. ',', 1, true)
 if added then redis.call('HSET', ck(id), 'm', f[2] == '' and marker or f[2] .. ',' .. marker) end
 local after = added and before + 1 or before
-if allowed and ARGV[6] == '1' then announce(id, STATE_NAMES[math.min(after, 6)]) end
+if allowed and ARGV[6] == '1' and after ~= 1 and after ~= 2 then announce(id, STATE_NAMES[math.min(after, 6)]) end -- init and half-initiated are never published
 return { before, after, added and 1 or 0, f[3] }
 `);
 
