@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 // @ts-expect-error: a plain JavaScript module, shared with the tests
 import { startRedisServer } from '../../test/helpers/redis-server.mjs';
@@ -9,8 +10,10 @@ import { startSignalbox } from '../lib/servers.ts';
 import { measureThroughput } from '../lib/throughput.ts';
 import { readEmptyPlan } from './get-empty.ts';
 import { sendPlan } from './post-inbox.ts';
+import { PAIRS_PER_CONNECTION, type PairArgs } from './round-trip.ts';
 
 const SECRET = 'bench-shared-secret-of-at-least-32-characters';
+const ROUND_TRIP = fileURLToPath(new URL('./round-trip.ts', import.meta.url));
 
 interface RedisServer {
   readonly url: string;
@@ -25,15 +28,15 @@ async function usedMemory(admin: Redis): Promise<number> {
 }
 
 /**
- * STORE=redis on one node: the same empty GETs and POSTs as get-empty and
- * post-inbox, each operation a script on a Redis pinned to the server's core
+ * STORE=redis on one node: the same empty GETs, POSTs and round trips as
+ * get-empty, post-inbox and round-trip, each operation a script on a Redis pinned to the server's core
  * (so node and Redis share one core, the per-core figure), then Redis's
  * memory per idle inbox and per queued message. Compare with the memory
  * store's rows of the same run (BENCH_ONLY=get-empty,post-inbox,redis-inbox).
  */
 export const scenario: Scenario = {
   name: 'redis-inbox',
-  description: 'STORE=redis, one node: empty GETs and POSTs (Redis on the server core), Redis bytes per idle inbox and per queued message',
+  description: 'STORE=redis, one node: empty GETs, POSTs and round trips (Redis on the server core), Redis bytes per idle inbox and per queued message',
   async run(ctx) {
     const count = ctx.options.quick ? 2_000 : 10_000;
     const redis: RedisServer = await startRedisServer({ cpu: ctx.options.serverCpu });
@@ -46,9 +49,15 @@ export const scenario: Scenario = {
       try {
         await createInboxes(ctx, server, 'g', count, 0, 1);
         await createInboxes(ctx, server, 'p', count, 0, 1);
+        const pairs = 4 * ctx.options.connections * PAIRS_PER_CONNECTION;
+        await createInboxes(ctx, server, 'rt-a', pairs, 0, 1);
+        await createInboxes(ctx, server, 'rt-b', pairs, 0, 1);
+        const roundTrip = { module: ROUND_TRIP, fn: 'sendAndReceive', args: { pairs } satisfies PairArgs };
         for (const [name, plan, ceiling] of [
           ['redis-get-empty', readEmptyPlan({ prefix: 'g', count }), 'get'],
           ['redis-post-inbox', sendPlan({ prefix: 'p', count }), 'post'],
+          // A POST, then the GET that takes that message (and, since it is a one-shot read, releases its hold).
+          ['redis-round-trip', roundTrip, 'both'],
         ] as const) {
           const redisCpuBefore = cpuSeconds(redis.pid);
           const started = process.hrtime.bigint();

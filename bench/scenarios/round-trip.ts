@@ -9,7 +9,7 @@ const MODULE = fileURLToPath(import.meta.url);
 const BODY = JSON.stringify({ type: 'offer', sdp: 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' });
 /** Cycles one connection may have in flight in the max run; each connection owns more pairs than that. */
 const IN_FLIGHT = 4;
-const PAIRS_PER_CONNECTION = 20;
+export const PAIRS_PER_CONNECTION = 20;
 
 export interface PairArgs {
   /** Pairs in all: sender `rt-a-N` writes to recipient `rt-b-N`. */
