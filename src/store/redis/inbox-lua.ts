@@ -223,10 +223,12 @@ if epoch ~= '' and epoch ~= '0' and f[4] ~= epoch then return nil end
 return take(n, f, epoch ~= '')
 `);
 
-/** ARGV[4] name, [5] hold: ends it, if it is still the inbox's. */
+/** ARGV[4], [5]: a name and a hold, then more pairs: ends each hold that is still its inbox's. */
 export const RELEASE = script('release', `
-local f = fields(ARGV[4])
-if f[1] then release(ARGV[4], f, ARGV[5]) end
+for i = 4, #ARGV - 1, 2 do
+  local f = fields(ARGV[i])
+  if f[1] then release(ARGV[i], f, ARGV[i + 1]) end
+end
 return 1
 `);
 

@@ -29,6 +29,9 @@ export class RedisInboxStore implements InboxStore {
   readonly #channels: Channels;
   readonly #stopSweeping: () => void;
   readonly #onError: (err: unknown) => void;
+  /** Holds to release with the next RELEASE (name, hold, name, hold, …), and its run. */
+  #releases: string[] = [];
+  #releasing: Promise<void> | undefined;
 
   constructor(o: RedisInboxOptions) {
     this.#o = o;
@@ -88,8 +91,18 @@ export class RedisInboxStore implements InboxStore {
     await this.#run(lua.GIVE_BACK, 'giveBack', name, encodeMessage(message), message.body.byteLength, message.held ?? '');
   }
 
-  async release(name: string, held: string): Promise<void> {
-    await this.#run(lua.RELEASE, 'release', name, held);
+  /**
+   * Releases go out together, one script per turn of the event loop (it runs
+   * before the requests of the next turn are read), instead of one each.
+   */
+  release(name: string, held: string): Promise<void> {
+    this.#releases.push(name, held);
+    return (this.#releasing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const pairs = this.#releases;
+      this.#releases = [];
+      this.#releasing = undefined;
+      return this.#run(lua.RELEASE, 'release', ...pairs).then(() => undefined);
+    }));
   }
 
   async remove(name: string, secret: string): Promise<RemoveOutcome> {

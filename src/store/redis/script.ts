@@ -17,20 +17,23 @@ end
 `;
 
 /**
- * A Lua script run with EVALSHA (the body is sent once per connection, on
- * the first NOSCRIPT answer), its arguments all in ARGV: the scripts compute
- * their key names from the deployment's prefix.
+ * A Lua script run with EVALSHA (the body is sent with EVAL on its first run
+ * on each connection, and again on a NOSCRIPT answer), its arguments all in
+ * ARGV: the scripts compute their key names from the deployment's prefix.
  */
 export class Script {
-  readonly #sha: string;
+  readonly sha: string;
+  /** Connections that have been sent the body once (with EVAL, which also caches it in Redis). */
+  readonly #sent = new WeakSet<Redis>();
 
   constructor(readonly name: string, readonly lua: string) {
-    this.#sha = createHash('sha1').update(lua).digest('hex');
+    this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
   /** Runs it; replies come back as strings, numbers, arrays or null. */
   run(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
-    return redis.evalsha(this.#sha, 0, ...args).catch((err: unknown) => {
+    if (this.#firstOn(redis)) return redis.eval(this.lua, 0, ...args);
+    return redis.evalsha(this.sha, 0, ...args).catch((err: unknown) => {
       if (!isNoScript(err)) throw err;
       return redis.eval(this.lua, 0, ...args);
     });
@@ -39,10 +42,24 @@ export class Script {
   /** Runs it; every bulk string of the reply comes back as a Buffer (binary message bodies). */
   runBuffer(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
     const buffers = redis as unknown as BufferReplies;
-    return buffers.evalshaBuffer(this.#sha, 0, ...args).catch((err: unknown) => {
+    if (this.#firstOn(redis)) return buffers.evalBuffer(this.lua, 0, ...args);
+    return buffers.evalshaBuffer(this.sha, 0, ...args).catch((err: unknown) => {
       if (!isNoScript(err)) throw err;
       return buffers.evalBuffer(this.lua, 0, ...args);
     });
+  }
+
+  /**
+   * Whether this is its first run on `redis`: then the body goes out at once.
+   * An EVALSHA answered NOSCRIPT is sent again as EVAL, a round trip later,
+   * and commands sent meanwhile on the connection would overtake it (a
+   * release overtaken by the next read of its inbox, say). After a Redis
+   * restart that lost its script cache it can still happen once per script.
+   */
+  #firstOn(redis: Redis): boolean {
+    if (this.#sent.has(redis)) return false;
+    this.#sent.add(redis);
+    return true;
   }
 }
 
