@@ -29,5 +29,5 @@ else {
       const store = new RedisCallStateStore({ redis: redis(), clock: time, callDurationMs, maxCalls });
       return { store, advance: async (ms) => time.advance(ms), settle: () => settleCallStateEvents(store) };
     },
-  }, 80);
+  }, 50);
 }
