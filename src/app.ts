@@ -87,7 +87,14 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const log = deps.logger ?? createLogger(config.logLevel);
   const core = deps.core ?? loadUwsCore();
   const durations = loopDurations(config.loop);
+  const metrics = new Metrics({
+    storeStats: async () => store.stats(),
+    storageUp: async () => (await Promise.all([store.ping(), stores.loop.ping()]).catch(() => [false])).every(Boolean),
+    longPolls: () => service.readerCount,
+    websockets: () => inboxWs.count + progressWs.count,
+  }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
   const onBackgroundError = (err: unknown) => {
+    metrics.storeError();
     if (isStoreError(err)) log.warn(storeFailureFields(err), 'background store call: storage unavailable');
     else log.error({ err }, 'background store call failed');
   };
@@ -99,13 +106,6 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // A socket's claim is renewed within the liveness interval, so a dead node's socket keeps an inbox at most INBOX_TTL + WS_IDLE_TIMEOUT.
   const socketLeaseMs = Math.min(30_000, config.wsIdleTimeoutSec * 1000);
   const service = new InboxService({ store, timers, ...config, socketLeaseMs, onBackgroundError, newInboxes: creation.newInboxes });
-  const metrics = new Metrics({
-    inboxes: async () => (await store.stats()).inboxes,
-    messages: async () => (await store.stats()).messages,
-    queuedBytes: async () => (await store.stats()).bytes,
-    longPolls: () => service.readerCount,
-    websockets: () => inboxWs.count + progressWs.count,
-  }, { maxQueuedBytes: config.maxQueuedBytes, ...deps.metrics });
   // On Redis a body's write is made a turn later, when uWS has said whether the client is still there.
   const http = new HttpServer(core, log, metrics.observe, { gate, accessLog: config.accessLog, bodiesNextTurn: deps.bodiesNextTurn ?? deps.redis !== undefined });
   const wsLimits = { framesPerSec: limits.wsFramesPerSec, now };

@@ -1,12 +1,19 @@
 import { performance } from 'node:perf_hooks'; // the global `performance` is a lazy getter, called on every read
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { systemClock, type Clock } from './clock.ts';
 import { RequestStats } from './request-stats.ts';
 
+export interface StoreCounts {
+  readonly inboxes: number;
+  readonly messages: number;
+  readonly bytes: number;
+}
+
 export interface Gauges {
-  inboxes(): Promise<number>;
-  messages(): Promise<number>;
-  queuedBytes(): Promise<number>;
+  /** The inbox store's counts, read once per rendering; while the store does not answer they show as NaN. */
+  storeStats(): Promise<StoreCounts>;
+  /** Whether the stores answer (what /__heartbeat__ calls storage); never rejects. */
+  storageUp(): Promise<boolean>;
   longPolls(): number;
   websockets(): number;
 }
@@ -35,6 +42,9 @@ export class Metrics {
   #renderedAt = 0;
   #rendering: Promise<Uint8Array> | null = null;
   #renders = 0;
+  /** The store's counts for the rendering under way: one store call, shared by its gauges. */
+  #stats: Promise<StoreCounts> | null = null;
+  readonly #storeErrors: Counter;
 
   constructor(gauges: Gauges, options: MetricsOptions = {}) {
     this.#maxAgeMs = options.maxAgeMs ?? 1000;
@@ -42,17 +52,38 @@ export class Metrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'signalbox_' });
     for (const metric of this.#requests.metrics('signalbox_')) this.registry.registerMetric(metric);
+    // A gauge whose reading fails shows NaN, so that the rest (the process, the requests) is still served.
     const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
-      new Gauge({ name, help, registers, async collect() { this.set(await read()); } });
-    gauge('signalbox_inboxes', 'Live inboxes on this node', () => gauges.inboxes());
-    gauge('signalbox_messages_queued', 'Messages waiting in inboxes', () => gauges.messages());
-    gauge('signalbox_queued_bytes', 'Body bytes of the messages waiting in inboxes', () => gauges.queuedBytes());
+      new Gauge({
+        name, help, registers,
+        async collect() {
+          try {
+            this.set(await read());
+          } catch {
+            this.set(Number.NaN);
+          }
+        },
+      });
+    const stats = () => (this.#stats ??= Promise.resolve().then(() => gauges.storeStats()));
+    gauge('signalbox_inboxes', 'Live inboxes (with STORE=redis: of the whole deployment)', async () => (await stats()).inboxes);
+    gauge('signalbox_messages_queued', 'Messages waiting in inboxes (with STORE=redis: of the whole deployment)', async () => (await stats()).messages);
+    gauge('signalbox_queued_bytes', 'Body bytes of the messages waiting in inboxes (with STORE=redis: of the whole deployment)', async () => (await stats()).bytes);
+    gauge('signalbox_storage_up', 'Whether the stores answer (1) or not (0), as /__heartbeat__ says in storage', async () => ((await gauges.storageUp()) ? 1 : 0));
+    this.#storeErrors = new Counter({
+      name: 'signalbox_store_background_errors_total', registers,
+      help: 'Store calls made in the background (a reader giving up its claim, a sweep, a lease renewal) that failed',
+    });
     if (options.maxQueuedBytes !== undefined) {
       const limit = options.maxQueuedBytes;
       gauge('signalbox_queued_bytes_limit', 'MAX_QUEUED_BYTES: sends past it are refused (503)', () => limit);
     }
     gauge('signalbox_long_polls_waiting', 'Inbox readers attached (long-polls and sockets)', () => gauges.longPolls());
     gauge('signalbox_websockets_open', 'Open WebSockets', () => gauges.websockets());
+  }
+
+  /** Counts one failed background store call. */
+  storeError(): void {
+    this.#storeErrors.inc();
   }
 
   /** Records one finished response. */
@@ -70,6 +101,7 @@ export class Metrics {
     if (this.#cached && this.#clock.now() - this.#renderedAt < this.#maxAgeMs) return Promise.resolve(this.#cached);
     this.#renderedAt = this.#clock.now();
     this.#renders++;
+    this.#stats = null;
     const rendering = this.registry.metrics().then(
       (text) => {
         this.#cached = Buffer.from(text, 'utf8');

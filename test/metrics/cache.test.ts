@@ -6,9 +6,8 @@ import { FakeTime } from '../helpers/fake-time.ts';
 
 function gauges(counter: { inboxes: number }): Gauges {
   return {
-    inboxes: async () => counter.inboxes,
-    messages: async () => 0,
-    queuedBytes: async () => 0,
+    storeStats: async () => ({ inboxes: counter.inboxes, messages: 0, bytes: 0 }),
+    storageUp: async () => true,
     longPolls: () => 0,
     websockets: () => 0,
   };
@@ -49,20 +48,31 @@ test('requests that come during a render share it', async () => {
   assert.equal(uncached.renders, 2);
 });
 
-test('a failed render is not cached: the next request renders again', async () => {
+test('a store that does not answer: its counts show NaN and storage_up 0, the rest is served; the store is read once per rendering', async () => {
   const time = new FakeTime();
-  let fail = true;
+  let up = false;
+  let reads = 0;
   const metrics = new Metrics({
     ...gauges({ inboxes: 0 }),
-    inboxes: async () => {
-      if (fail) throw new Error('store down');
-      return 5;
+    storeStats: async () => {
+      reads++;
+      if (!up) throw new Error('store down');
+      return { inboxes: 5, messages: 2, bytes: 30 };
     },
+    storageUp: async () => up,
   }, { clock: time });
-  await assert.rejects(metrics.render(), /store down/);
-  fail = false;
-  assert.equal(value(await metrics.render(), 'signalbox_inboxes'), 5);
-  assert.equal(metrics.renders, 2);
+  metrics.storeError();
+  const down = await metrics.render();
+  for (const name of ['signalbox_inboxes', 'signalbox_messages_queued', 'signalbox_queued_bytes']) assert.ok(Number.isNaN(value(down, name)), name);
+  assert.equal(value(down, 'signalbox_storage_up'), 0);
+  assert.equal(value(down, 'signalbox_store_background_errors_total'), 1);
+  assert.ok(value(down, 'signalbox_process_cpu_seconds_total') >= 0, 'the process metrics are served');
+  assert.equal(reads, 1, 'one store call for the three gauges');
+  up = true;
+  time.advance(1000);
+  const back = await metrics.render();
+  assert.deepEqual(['signalbox_inboxes', 'signalbox_messages_queued', 'signalbox_queued_bytes', 'signalbox_storage_up'].map((n) => value(back, n)), [5, 2, 30, 1]);
+  assert.equal(reads, 2);
 });
 
 test('over HTTP with the default cache: requests within a second are served one rendering', async () => {

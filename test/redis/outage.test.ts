@@ -16,6 +16,15 @@ import { inboxReady } from '../inbox-ws/ws-helpers.ts';
 
 const skip = redisSkip();
 
+/** One unlabelled sample of /__metrics__. */
+async function metric(server: TestServer, name: string): Promise<number> {
+  const r = await fetch(`${server.url}/__metrics__`);
+  assert.equal(r.status, 200);
+  const line = (await r.text()).split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} is served`);
+  return Number(line.split(' ')[1]);
+}
+
 /** A node on the Redis at `url`: its own connection, STORE=redis. */
 async function node(url: string, prefix: string, env: Record<string, string> = {}): Promise<{ server: TestServer; redis: RedisConnection }> {
   const redis = await connectRedis({ url, prefix, log: pino({ level: 'silent' }) });
@@ -66,10 +75,15 @@ test('Redis down: inbox requests are 503 storage_unavailable with Retry-After wi
   assert.equal((await heartbeat.json()).storage, false);
   assert.equal((await fetch(`${server.url}/__lbheartbeat__`)).status, 200);
   assert.ok(socket.isOpen);
+  // The metrics are still served, and say so.
+  const during = await metric(server, 'signalbox_storage_up');
+  assert.equal(during, 0);
+  assert.ok(Number.isNaN(await metric(server, 'signalbox_inboxes')), 'counts the store cannot give are NaN');
 
   // Redis back on the same port with its data: the node reconnects by itself.
   redis = await ownRedisServer({ port: first.port, dir, appendonly: true });
   await eventually(async () => (await fetch(`${server.url}/__heartbeat__`)).status === 200, 'heartbeat healthy again');
+  await eventually(async () => (await metric(server, 'signalbox_storage_up')) === 1, 'storage_up 1 again');
   const r = await done(alice.read());
   assert.equal(r.status, 200);
   assert.equal(r.text, 'kept');
