@@ -14,6 +14,13 @@ import type { CapacityRefusal } from './room-capacity.ts';
 /** §8.1 `context`: stored and returned verbatim. */
 export type RoomContext = Readonly<Record<string, unknown>>;
 
+/**
+ * Rooms a store keeps at most, live or not yet swept: past it, creating one
+ * pushes another out (memory: the least recently used; Redis: the one with
+ * the least time left), so that room creations cannot fill the memory.
+ */
+export const MAX_ROOMS = 200_000;
+
 /** A room (§8.1). Times in unix seconds; `roomUrl` is computed, never stored. */
 export interface RoomRecord {
   readonly roomToken: string;

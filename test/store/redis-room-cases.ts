@@ -18,12 +18,32 @@ const join = (participant: ParticipantRecord, o: Partial<RoomJoin> = {}): RoomJo
 
 /** What only the Redis backend has: several nodes, Redis's clock, key lifetimes, the layout, failures. */
 export function redisRoomCases(connection: RedisConnection, fresh: () => RedisConnection): void {
-  const made = (o: { clock?: FakeTime; redis?: RedisConnection } = {}) => {
-    const store = new RedisLoopRoomStore({ redis: o.redis ?? fresh(), ...(o.clock ? { clock: o.clock } : {}) });
+  const made = (o: { clock?: FakeTime; redis?: RedisConnection; maxRooms?: number } = {}) => {
+    const store = new RedisLoopRoomStore({ redis: o.redis ?? fresh(), ...(o.clock ? { clock: o.clock } : {}), ...(o.maxRooms ? { maxRooms: o.maxRooms } : {}) });
     after(() => store.close());
     return store;
   };
   const keysUnder = (prefix: string) => connection.cmd.keys(`${prefix}*`);
+
+  test('redis room store: at maxRooms a new room pushes out the one with the least time left, with its participants and index entry', async () => {
+    const time = new FakeTime();
+    const store = made({ clock: time, maxRooms: 3 });
+    await store.createRoom(room('long'), 3 * HOUR);
+    await store.createRoom(room('short', 'u2'), HOUR);
+    await store.createRoom(room('middle'), 2 * HOUR);
+    assert.equal(await seat(store, 'short', person('a'), HOUR, HOUR), true);
+    assert.equal(await store.createRoom(room('new'), HOUR), true);
+    assert.equal(await store.getRoom('short'), undefined, 'the one with the least time left went');
+    assert.deepEqual((await store.listParticipants('short')), []);
+    assert.equal(await store.countRooms('u2'), 0);
+    assert.deepEqual(await store.stats(), { rooms: 3, participants: 0, deletedNotices: 0 });
+    for (const token of ['long', 'middle', 'new']) assert.ok(await store.getRoom(token), token);
+    time.advance(HOUR + 1); // 'new' expired, not swept: it is the first to go at the cap
+    assert.equal(await store.createRoom(room('later'), HOUR), true);
+    assert.ok(await store.getRoom('long'));
+    assert.ok(await store.getRoom('middle'));
+    assert.deepEqual((await store.stats()).rooms, 3);
+  });
 
   test('redis room store: joins through two nodes at once into a room of 2: exactly 2 get in, and each node sees the other\'s writes', async () => {
     const prefix = fresh().prefix;

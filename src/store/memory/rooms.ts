@@ -8,9 +8,10 @@ import { startSweeping, type SweepSchedule } from './sweeping.ts';
 import { DueKeys } from './due-keys.ts';
 import { ExpiryBuckets } from './expiry-buckets.ts';
 import { capacityRefusal } from '../room-capacity.ts';
-import type {
-  DeletedRoomNotice, ExpiredParticipants, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomJoin, RoomJoinResult, RoomPatch,
-  RoomRecord,
+import {
+  MAX_ROOMS,
+  type DeletedRoomNotice, type ExpiredParticipants, type LoopRoomStore, type LoopRoomStoreStats, type ParticipantRecord, type RoomJoin,
+  type RoomJoinResult, type RoomPatch, type RoomRecord,
 } from '../rooms.ts';
 
 /** Entry caps: the least recently used entry goes first beyond them (lruCap: nothing is allocated for them in advance). */
@@ -19,7 +20,7 @@ export interface LoopRoomMemoryLimits {
   readonly deletedNotices: number;
 }
 
-export const ROOM_MEMORY_DEFAULTS: LoopRoomMemoryLimits = { rooms: 200_000, deletedNotices: 200_000 };
+export const ROOM_MEMORY_DEFAULTS: LoopRoomMemoryLimits = { rooms: MAX_ROOMS, deletedNotices: 200_000 };
 
 export interface LoopRoomMemoryStoreOptions {
   readonly clock: Clock;

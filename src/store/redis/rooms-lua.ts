@@ -7,14 +7,22 @@ import { roomScript as script } from './rooms-lua-prelude.ts';
  * it checks and writes atomically, in one round trip.
  */
 
-/** ARGV[3] token, [4] ttl ms, [5] max live rooms per owner ('' for none), [6] owner key, [7..] field/value pairs: 1, or 0 when refused. */
+/**
+ * ARGV[3] token, [4] ttl ms, [5] max live rooms per owner ('' for none), [6] owner key, [7] max rooms of the
+ * deployment, [8..] field/value pairs: 1, or 0 when refused.
+ */
 export const CREATE = script('create', `
 local t, ttl, cap, o = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 -- The index may still hold gone rooms: count the live ones only when it could matter.
 if cap and redis.call('SCARD', ro(o)) >= cap and countLive(o) >= cap then return 0 end
 dropRoom(t) -- a token made twice: the old room goes with its participants and index entry
+-- At the deployment's cap the room with the least time left goes (an expired one not yet swept first).
+if redis.call('ZCARD', RMX) >= tonumber(ARGV[7]) then
+  local first = redis.call('ZRANGE', RMX, 0, 0)[1]
+  if first then dropRoom(first) end
+end
 redis.call('HSET', rm(t), ':o', o)
-writeFields(t, 7)
+writeFields(t, 8)
 redis.call('SADD', ro(o), t)
 setEnd(t, ttl, o)
 return 1

@@ -1,9 +1,10 @@
 import type { Clock } from '../../clock.ts';
 import { asStoreError } from '../errors.ts';
 import { startSweeping } from '../memory/sweeping.ts';
-import type {
-  DeletedRoomNotice, ExpiredParticipants, JoinRefusal, LoopRoomStore, LoopRoomStoreStats, ParticipantRecord, RoomJoin, RoomJoinResult, RoomPatch,
-  RoomRecord,
+import {
+  MAX_ROOMS,
+  type DeletedRoomNotice, type ExpiredParticipants, type JoinRefusal, type LoopRoomStore, type LoopRoomStoreStats, type ParticipantRecord,
+  type RoomJoin, type RoomJoinResult, type RoomPatch, type RoomRecord,
 } from '../rooms.ts';
 import { redisHealthy, type RedisConnection } from './connection.ts';
 import type { RedisBackendOptions } from './backend-options.ts';
@@ -12,7 +13,10 @@ import * as people from './room-participants-lua.ts';
 import * as lua from './rooms-lua.ts';
 import { inBatches, type Script } from './script.ts';
 
-export type RedisLoopRoomStoreOptions = RedisBackendOptions;
+export interface RedisLoopRoomStoreOptions extends RedisBackendOptions {
+  /** Rooms of the deployment at most (default MAX_ROOMS): past it a new room pushes out the one with the least time left. */
+  readonly maxRooms?: number;
+}
 
 
 type Arg = string | number;
@@ -27,9 +31,11 @@ export class RedisLoopRoomStore implements LoopRoomStore {
   readonly #redis: RedisConnection;
   readonly #clock: Clock | undefined;
   readonly #stopSweeping: () => void;
+  readonly #maxRooms: number;
 
   constructor(o: RedisLoopRoomStoreOptions) {
     this.#redis = o.redis;
+    this.#maxRooms = o.maxRooms ?? MAX_ROOMS;
     this.#clock = o.clock;
     const onError = o.onBackgroundError ?? (() => {});
     this.#stopSweeping = startSweeping(o.sweep, () => this.sweep().catch(onError));
@@ -45,7 +51,7 @@ export class RedisLoopRoomStore implements LoopRoomStore {
 
   async createRoom(room: RoomRecord, ttlMs: number, maxPerOwner = Infinity): Promise<boolean> {
     const cap = Number.isFinite(maxPerOwner) ? maxPerOwner : '';
-    return (await this.#run(lua.CREATE, room.roomToken, ttlMs, cap, room.ownerKey, ...roomFields(room))) === 1;
+    return (await this.#run(lua.CREATE, room.roomToken, ttlMs, cap, room.ownerKey, this.#maxRooms, ...roomFields(room))) === 1;
   }
 
   async countRooms(ownerKey: string): Promise<number> {
