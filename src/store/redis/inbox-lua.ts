@@ -145,23 +145,19 @@ local function take(n, f, hold)
   local size = tonumber(string.match(m, '^(%d+) '))
   redis.call('DECR', M)
   redis.call('DECRBY', B, size)
-  if not hold then
-    redis.call('HINCRBY', ik(n), 'b', -size)
-    return {'', m}
-  end
-  local held = tostring(redis.call('INCR', N))
   redis.call('HINCRBY', ik(n), 'b', -size)
+  if not hold then return {'', m} end
+  local held = tostring(redis.call('INCR', N))
   redis.call('HSET', ik(n), 'h', held, 'hu', NOW + HOLD_MS)
   return {held, m}
 end
 
 local function sendTo(n, m, size, capacity, budget)
   if redis.call('LLEN', qk(n)) >= capacity then return 'queue-full' end
-  local function over() return (tonumber(redis.call('GET', B)) or 0) + size > budget end
   -- Expired inboxes' bytes count until a sweep drops them: sweep some before refusing.
-  if over() then
+  if (tonumber(redis.call('GET', B)) or 0) + size > budget then
     sweep(100)
-    if over() then return 'over-budget' end
+    if (tonumber(redis.call('GET', B)) or 0) + size > budget then return 'over-budget' end
   end
   redis.call('RPUSH', qk(n), m)
   redis.call('INCR', M)
