@@ -354,7 +354,7 @@ async function agree(store: CallStateStore, model: Model, callIds: readonly stri
 }
 
 /** Runs the properties on one backend; `numRuns` keeps the file within a few seconds (FUZZ_SEED replays a run). */
-export function callStateStoreProperties({ name, make }: CallStatePropertiesBackend, numRuns = 300): void {
+export function callStateStoreProperties({ name, make }: CallStatePropertiesBackend, numRuns = 200): void {
   test(`${name}: random sequences of calls, markers, devices, leases and deadlines agree with the model`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), async (ops) => {
