@@ -13,6 +13,18 @@ export function sessionCases(it: LoopCases): void {
     assert.equal(await store.getSession('nope'), undefined);
   });
 
+  it('sessions: an id made again (a collision of random ids) replaces the session, used or not, with its push registrations', async (setup) => {
+    const { store } = setup();
+    await store.createSession('s1', session('s1', 'u1'), 1000);
+    await store.touchSession('s1', 1000); // used
+    await store.setPushUrls('u1', 's1', { calls: 'https://push.example/1' });
+    await store.createSession('s1', session('s1', 'u2'), 1000);
+    assert.equal((await store.getSession('s1'))?.userKey, 'u2');
+    assert.deepEqual(await store.pushUrls('u1', 'calls'), [], "the old session's registration went with it");
+    await store.sweep();
+    assert.deepEqual(await store.stats(), { sessions: 1, unusedSessions: 1, callUrls: 0 });
+  });
+
   it('sessions: a session lives exactly ttlMs; reading it does not extend it', async (setup) => {
     const { store, time } = setup();
     await store.createSession('s1', session('s1'), 1000);

@@ -4,7 +4,7 @@
 // (the memory store files participant expiries in 250 ms buckets, Redis to the millisecond), and the
 // stores stay below their room cap (where each pushes out a different room on purpose).
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import { MemoryLoopRoomStore } from '../../src/store/memory/rooms.ts';
 import { RedisLoopRoomStore } from '../../src/store/redis/rooms.ts';
@@ -143,5 +143,4 @@ else {
       { numRuns: 150, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
     );
   });
-  after(() => undefined);
 }
