@@ -1,5 +1,6 @@
 // Two nodes on one Redis, one inbox, a sender and a reader that keeps moving between the nodes and
-// giving up requests half-way (one-shot GETs, short long-polls, some aborted within a few ms): whatever
+// giving up requests half-way (one-shot GETs, short long-polls, some aborted within a few ms, and
+// sockets held for a moment, then closed or dropped): whatever
 // the reader receives must be in the order sent, each message once. A message taken for a reader that
 // went away goes back to the head while it is held, so no other read overtakes it. (A message written to
 // a response whose client then drops it is delivered as far as the server can tell: it may be missing
@@ -9,15 +10,16 @@ import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
 import { Peer, done } from '../helpers/inbox-client.ts';
 import { redisSkip } from '../helpers/redis.ts';
+import { inboxReady } from '../inbox-ws/ws-helpers.ts';
 
 const skip = redisSkip();
 let cluster: Cluster;
 before(async () => {
-  if (!skip) cluster = await startCluster(2, {}, {}, { store: 'redis' });
+  if (!skip) cluster = await startCluster(2, { INBOX_CAPACITY: '100000' }, {}, { store: 'redis' });
 });
 after(() => cluster?.close());
 
-const MESSAGES = 150;
+const MESSAGES = Number(process.env.CHURN_MESSAGES ?? 150);
 /** A fixed pseudo-random sequence, so that a failure can be run again as it was. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
@@ -42,7 +44,23 @@ test('a reader moving between two Redis nodes and dropping requests half-way get
   const deadline = Date.now() + 20_000;
   let sent = false;
   void sending.then(() => (sent = true));
+  let sockets = 0;
   while (Date.now() < deadline) {
+    if (rand() < 0.2) {
+      // A socket for a moment: it takes what it can in a few ms, then goes (closed, or dropped without a word).
+      sockets++;
+      const socket = await inboxReady(cluster.apps[rand() < 0.5 ? 0 : 1], name);
+      for (let frames = Math.floor(rand() * 4); frames > 0; frames--) {
+        const frame = await socket.next(20, 'a message').catch(() => undefined);
+        if (!frame) break;
+        assert.equal(frame.type, 'message', JSON.stringify(frame));
+        got.push(Number(String(frame.data).slice(1)));
+      }
+      if (rand() < 0.5) socket.terminate();
+      else socket.close();
+      aborted++; // it may have been written a message it never read
+      continue;
+    }
     const peer = new Peer(rand() < 0.5 ? a : b, name, 'pw');
     const abort = new AbortController();
     const wait = rand() < 0.5 ? 0 : 1;
@@ -66,6 +84,6 @@ test('a reader moving between two Redis nodes and dropping requests half-way get
     got.push(Number(r.text.slice(1)));
   }
   for (let i = 1; i < got.length; i++) assert.ok(got[i] > got[i - 1], `m${got[i]} came after m${got[i - 1]}: ${got.join(' ')}`);
-  assert.ok(aborted > 10, `the reader gave up requests (${aborted})`);
+  assert.ok(aborted > 10 && sockets > 5, `the reader gave up requests (${aborted}) and used sockets (${sockets})`);
   assert.ok(got.length >= MESSAGES - aborted, `${got.length} of ${MESSAGES} received, ${aborted} requests aborted`);
 });
