@@ -140,7 +140,7 @@ else {
           await redis.close();
         }
       }),
-      { numRuns: 150, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
+      { numRuns: 100, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
     );
   });
 }
