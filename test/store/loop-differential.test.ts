@@ -134,7 +134,7 @@ else {
           await redis.close();
         }
       }),
-      { numRuns: 100, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 100), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
     );
   });
 }

@@ -14,7 +14,7 @@ export function sessionCases(it: LoopCases): void {
   });
 
   it('sessions: an id made again (a collision of random ids) replaces the session, used or not, with its push registrations', async (setup) => {
-    const { store } = setup();
+    const { store, time } = setup();
     await store.createSession('s1', session('s1', 'u1'), 1000);
     await store.touchSession('s1', 1000); // used
     await store.setPushUrls('u1', 's1', { calls: 'https://push.example/1' });
@@ -23,6 +23,12 @@ export function sessionCases(it: LoopCases): void {
     assert.deepEqual(await store.pushUrls('u1', 'calls'), [], "the old session's registration went with it");
     await store.sweep();
     assert.deepEqual(await store.stats(), { sessions: 1, unusedSessions: 1, callUrls: 0 });
+    // The same for a session that expired and was not swept yet: its registrations do not come back to life.
+    await store.createSession('s2', session('s2', 'u1'), 1000);
+    await store.setPushUrls('u1', 's2', { rooms: 'https://push.example/2' });
+    time.advance(1000);
+    await store.createSession('s2', session('s2', 'u1'), 1000);
+    assert.deepEqual(await store.pushUrls('u1', 'rooms'), []);
   });
 
   it('sessions: a session lives exactly ttlMs; reading it does not extend it', async (setup) => {

@@ -123,8 +123,9 @@ export class MemoryLoopStore implements LoopStore {
   }
 
   createSession(id: string, record: SessionRecord, ttlMs: number): void {
-    // An id made twice (random ids: a collision) replaces the session, used or not, and its push registrations.
-    if (this.#sessions.has(id) || this.#fresh.has(id)) this.deleteSession(id);
+    // An id made twice (random ids: a collision) replaces the session, used or not, expired but not yet
+    // swept too, and its push registrations.
+    this.deleteSession(id);
     const bucket = this.#dueFresh.file(id, ttlMs);
     this.#fresh.set(id, { record: frozenCopy(record), expiresAtMs: 0, bucket }, this.#ttl(ttlMs)); // evicts the oldest never-used session when full
   }
