@@ -2,14 +2,12 @@
 // every LoopStore call, run on the memory store and on the Redis store side by side on one fake clock,
 // must give the same answers. The limits stay roomy: past a cap each backend pushes out a different
 // entry on purpose (docs/scale-out.md, "Limits").
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import fc from 'fast-check';
 import type { LoopStore, PushTopic, PushUrls, SessionPatch } from '../../src/store/loop.ts';
 import { MemoryLoopStore } from '../../src/store/memory/loop.ts';
 import { RedisLoopStore } from '../../src/store/redis/loop.ts';
-import { FakeTime } from '../helpers/fake-time.ts';
-import { redisSkip, testConnection } from '../helpers/redis.ts';
+import type { FakeTime } from '../helpers/fake-time.ts';
+import { differentialTest } from './differential.ts';
 import { ROOMY, callUrl, session } from './loop-store-fixtures.ts';
 
 const ttl = fc.constantFrom(1000, 5000, 60_000);
@@ -110,31 +108,4 @@ async function apply(store: LoopStore, o: Op, time: FakeTime): Promise<unknown> 
   }
 }
 
-const skip = redisSkip();
-if (skip) test('Loop stores: memory and Redis agree', { skip }, () => {});
-else {
-  const connection = await testConnection();
-  let n = 0;
-
-  test('Loop stores: random sequences of every call give the same answers on memory and on Redis', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), async (ops) => {
-        const time = new FakeTime();
-        const memory = new MemoryLoopStore({ clock: time, limits: ROOMY });
-        const redis = new RedisLoopStore({ clock: time, limits: ROOMY, redis: { ...connection, prefix: `${connection.prefix}${n++}:` } });
-        try {
-          for (const [i, o] of ops.entries()) {
-            if (o.op === 'advance') time.advance(o.ms);
-            const expected = await apply(memory, o, time);
-            const got = await apply(redis, o, time);
-            assert.deepEqual(got, expected, `op ${i} ${JSON.stringify(o)} at ${time.now()} ms: Redis (actual) and memory (expected) differ`);
-          }
-        } finally {
-          await memory.close();
-          await redis.close();
-        }
-      }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 100), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
-    );
-  });
-}
+await differentialTest({ what: 'Loop stores', ops: opArb, apply, memory: (time) => new MemoryLoopStore({ clock: time, limits: ROOMY }), redis: (time, redis) => new RedisLoopStore({ clock: time, limits: ROOMY, redis }) });

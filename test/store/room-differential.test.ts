@@ -3,14 +3,12 @@
 // contract suite pins chosen cases; this finds the ones nobody thought of. Times are multiples of 250 ms
 // (the memory store files participant expiries in 250 ms buckets, Redis to the millisecond), and the
 // stores stay below their room cap (where each pushes out a different room on purpose).
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import fc from 'fast-check';
 import { MemoryLoopRoomStore } from '../../src/store/memory/rooms.ts';
 import { RedisLoopRoomStore } from '../../src/store/redis/rooms.ts';
 import type { LoopRoomStore, ParticipantRecord, RoomRecord } from '../../src/store/rooms.ts';
-import { FakeTime } from '../helpers/fake-time.ts';
-import { redisSkip, testConnection } from '../helpers/redis.ts';
+import type { FakeTime } from '../helpers/fake-time.ts';
+import { differentialTest } from './differential.ts';
 import { person, room } from './room-store-fixtures.ts';
 
 const TOKENS = ['r1', 'r2'];
@@ -116,31 +114,4 @@ async function apply(store: LoopRoomStore, o: Op, time: FakeTime): Promise<unkno
   }
 }
 
-const skip = redisSkip();
-if (skip) test('room stores: memory and Redis agree', { skip }, () => {});
-else {
-  const connection = await testConnection();
-  let n = 0;
-
-  test('room stores: random sequences of every call give the same answers on memory and on Redis', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), async (ops) => {
-        const time = new FakeTime();
-        const memory = new MemoryLoopRoomStore({ clock: time });
-        const redis = new RedisLoopRoomStore({ clock: time, redis: { ...connection, prefix: `${connection.prefix}${n++}:` } });
-        try {
-          for (const [i, o] of ops.entries()) {
-            if (o.op === 'advance') time.advance(o.ms);
-            const expected = await apply(memory, o, time);
-            const got = await apply(redis, o, time);
-            assert.deepEqual(got, expected, `op ${i} ${JSON.stringify(o)} at ${time.now()} ms: Redis (actual) and memory (expected) differ`);
-          }
-        } finally {
-          await memory.close();
-          await redis.close();
-        }
-      }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 100), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) | 0 } : {}) },
-    );
-  });
-}
+await differentialTest({ what: 'room stores', ops: opArb, apply, memory: (time) => new MemoryLoopRoomStore({ clock: time }), redis: (time, redis) => new RedisLoopRoomStore({ clock: time, redis }) });
