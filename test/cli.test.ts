@@ -74,8 +74,8 @@ test('a port in use, or an address not of this machine, stops start-up with stat
   }
 });
 
-test('start-up: the configuration once, one listening line with every URL, no warning for defaults; Loop URLs follow PORT', async () => {
-  const main = await startMain({ HOST: '127.0.0.1', PORT: '0' });
+test('start-up (src/main.ts through tsx, as npm start runs it): the configuration once, one listening line with every URL, no warning for defaults; Loop URLs follow PORT', async () => {
+  const main = await startMain({ HOST: '127.0.0.1', PORT: '0' }, [], 30_000, 'tsx');
   let run;
   try {
     const listening = main.lines.find((l) => String(l.msg).includes(' listening on '))!;

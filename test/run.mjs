@@ -1,13 +1,18 @@
-// Runs every *.test.ts under test/ with node:test through tsx.
+// Runs every *.test.ts under test/ with node:test, bundled first (helpers/bundle-tests.mjs);
+// TEST_BUNDLE=0 runs the TypeScript files through tsx instead. With --typecheck (npm test), the
+// type check of src, test, bench and the demo runs alongside and its failure fails the run.
 // Node 20's --test does not expand globs, so the list is built here.
-// Usage: node test/run.mjs [substring-filter...]
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+// Usage: node test/run.mjs [--typecheck] [substring-filter...]
+import { spawn } from 'node:child_process';
+import { readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { bundleTests } from './helpers/bundle-tests.mjs';
 import { haveRedisServer, startRedisServer } from './helpers/redis-server.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const typecheck = args.includes('--typecheck');
+const filters = args.filter((a) => a !== '--typecheck');
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -17,14 +22,68 @@ function walk(dir) {
   });
 }
 
-const files = walk(join(root, 'test'))
-  .map((f) => relative(root, f))
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+/** Runs a process to its end: its exit status, and its output when `capture` (else it goes to ours). */
+function run(command, argv, { capture = false, env = process.env } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { cwd: root, env, stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'] });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    child.on('close', (code, signal) => resolve({ code: code ?? 1, signal, output }));
+  });
+}
+
+/** tsc over the main project and the demo's, one after the other; their output is printed at the end. */
+async function typeCheck() {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const main = await run(process.execPath, [tsc, '--noEmit'], { capture: true });
+  const demo = await run(process.execPath, [tsc, '--noEmit', '-p', 'demo'], { capture: true });
+  return { ok: main.code === 0 && demo.code === 0, output: main.output + demo.output };
+}
+
+/**
+ * Files that keep a core busy for long (Chromium, the soaks, the fuzzers), longest first. They are
+ * spread over the run instead of starting together (alphabetical order put the three Chromium
+ * files side by side at the start, starving every other file for over a minute).
+ */
+const HEAVY = [/^test\/browser\//, /soak\.test\.ts$/, /^test\/fuzz\//];
+
+/**
+ * `sorted` with its heavy files moved to evenly spaced places over the first three quarters of the
+ * run (so the last one does not finish alone), the longest first.
+ */
+function spreadHeavy(sorted) {
+  const rank = (f) => HEAVY.findIndex((re) => re.test(f));
+  const heavy = sorted.filter((f) => rank(f) >= 0).sort((a, b) => rank(a) - rank(b));
+  const light = sorted.filter((f) => rank(f) < 0);
+  const out = [];
+  let placed = 0;
+  heavy.forEach((f, i) => {
+    const upTo = Math.round((i * 0.75 * light.length) / heavy.length);
+    out.push(...light.slice(placed, upTo), f);
+    placed = upTo;
+  });
+  return [...out, ...light.slice(placed)];
+}
+
+const files = spreadHeavy(
+  walk(join(root, 'test'))
+    .map((f) => relative(root, f))
+    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+    .sort(),
+);
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+const types = typecheck ? typeCheck() : undefined;
+// One directory per run: two runs in one checkout do not share one.
+const outdir = join('.test-build', String(process.pid));
+const bundled = process.env.TEST_BUNDLE !== '0';
+const loader = bundled ? ['--enable-source-maps'] : ['--import', 'tsx'];
+// The server's entry is bundled with them, for the tests that start it as a process (helpers/main-process.ts).
+const targets = bundled ? await bundleTests(root, [...files, 'src/main.ts'], outdir) : files;
+const mainBundle = bundled ? join(root, targets.pop()) : undefined;
 // One private Redis for the whole run (each test file keeps its keys under a prefix of its own);
 // the Redis tests skip without redis-server, except in CI, where .ci/run installs it.
 let redis = null;
@@ -33,10 +92,28 @@ else if (process.env.REDIS_TEST_URL === undefined && process.env.CI) {
   console.error('redis-server is not installed: the Redis store tests cannot run (apt-get install redis-server)');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 4}`, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...(redis ? { REDIS_TEST_URL: redis.url } : {}) },
+const runner = join(root, 'test', 'helpers', 'run-files.mjs');
+const tests = await run(process.execPath, [...loader, runner, process.env.TEST_CONCURRENCY ?? '4', ...targets], {
+  env: {
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...(redis ? { REDIS_TEST_URL: redis.url } : {}),
+    ...(mainBundle ? { SIGNALBOX_TEST_MAIN: mainBundle } : {}),
+  },
 });
 await redis?.stop();
-process.exit(result.status ?? 1);
+if (bundled) {
+  rmSync(join(root, outdir), { recursive: true, force: true });
+  try {
+    rmdirSync(join(root, '.test-build')); // unless another run is using it
+  } catch {}
+}
+let failed = tests.code !== 0;
+if (types) {
+  const { ok, output } = await types;
+  if (!ok) {
+    console.error(`\ntype check failed (tsc --noEmit, tsc --noEmit -p demo):\n${output}`);
+    failed = true;
+  } else console.log('type check passed (src, test, bench, scripts and the demo)');
+}
+process.exit(failed ? 1 : 0);

@@ -4,11 +4,11 @@ import WebSocket from 'ws';
 import { InboxClient, type InboxMessage } from '../../src/client/index.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
-// The soak of the inbox test suite, through the client library: 200 pairs run
+// The soak of the inbox test suite, through the client library: 100 pairs run
 // an offer / answer / 10-candidate exchange each way at once; Alice on the
 // WebSocket transport, Bob on long-polling, so both paths carry traffic and
 // talk to each other. Bounded: fixed counts and a deadline per receive.
-const PAIRS = 200;
+const PAIRS = 100;
 const CANDIDATES = 10;
 const RECEIVE_MS = 30_000;
 

@@ -13,12 +13,12 @@ import { Rng } from './rng.ts';
  * error or with a stack, and no request left without an answer.
  *
  * FUZZ_SEED=<u32> replays a run; FUZZ_CASES=<n> sets the total number of cases
- * across the four surfaces (default 20,000); FUZZ_KNOWN=1 also runs the kinds
+ * across the four surfaces (default 12,000); FUZZ_KNOWN=1 also runs the kinds
  * listed in known-failing.ts.
  */
 
 export const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) >>> 0 : randomInt(0, 2 ** 32 - 1);
-export const TOTAL_CASES = process.env.FUZZ_CASES ? Math.max(1, Number(process.env.FUZZ_CASES)) : 20_000;
+export const TOTAL_CASES = process.env.FUZZ_CASES ? Math.max(1, Number(process.env.FUZZ_CASES)) : 12_000;
 export const RUN_KNOWN = process.env.FUZZ_KNOWN === '1';
 /** Every request, and every WebSocket exchange, must settle within this. */
 export const REQUEST_TIMEOUT_MS = 5000;

@@ -18,10 +18,22 @@ export interface RunningMain {
   stop(): Promise<MainRun>;
 }
 
-function spawnMain(args: readonly string[], env: Record<string, string>) {
+/** How the server process is started: as `npm start` does (tsx), or from the bundle of test/run.mjs. */
+export type MainEntry = 'tsx' | 'bundle';
+
+/**
+ * The server's entry: src/main.ts through tsx, as `npm start` runs it, or the bundle of it that
+ * test/run.mjs builds (SIGNALBOX_TEST_MAIN: the same code, started in a third of the CPU time).
+ */
+function entryArgs(entry: MainEntry): string[] {
+  const bundle = process.env.SIGNALBOX_TEST_MAIN;
+  return entry === 'bundle' && bundle ? ['--enable-source-maps', bundle] : ['--import', 'tsx', 'src/main.ts'];
+}
+
+function spawnMain(args: readonly string[], env: Record<string, string>, entry: MainEntry = 'bundle') {
   // Only what the server needs from this environment: the settings under test come from `env` alone.
   const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...entryArgs(entry), ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs `npm start -- args` (without npm) to its end, at most `timeoutMs`. */
@@ -36,8 +48,8 @@ export function runMain(args: readonly string[], env: Record<string, string> = {
 }
 
 /** Starts the server process and resolves once it logged that it listens (JSON logs), at most `timeoutMs`. */
-export function startMain(env: Record<string, string>, args: readonly string[] = [], timeoutMs = 30_000): Promise<RunningMain> {
-  const child = spawnMain(args, { LOG_FORMAT: 'json', ...env });
+export function startMain(env: Record<string, string>, args: readonly string[] = [], timeoutMs = 30_000, entry: MainEntry = 'bundle'): Promise<RunningMain> {
+  const child = spawnMain(args, { LOG_FORMAT: 'json', ...env }, entry);
   const lines: Record<string, unknown>[] = [];
   let stdout = '';
   let stderr = '';

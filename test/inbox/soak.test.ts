@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import { Peer, done, metricValue, metrics } from '../helpers/inbox-client.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
-// 200 Alice/Bob pairs run a full offer / answer / 10-candidate exchange each
+// 100 Alice/Bob pairs run a full offer / answer / 10-candidate exchange each
 // way through long-polls, all at once. Bounded: fixed message count, a
 // deadline per receive, and a test timeout.
-const PAIRS = 200;
+const PAIRS = 100;
 const CANDIDATES = 10;
 const DEADLINE_MS = 40_000;
 
