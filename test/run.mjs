@@ -76,8 +76,26 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+/** Removes the bundles of earlier runs that were stopped before they could (their process is gone). */
+function removeStaleBundles() {
+  let names = [];
+  try {
+    names = readdirSync(join(root, '.test-build'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    try {
+      process.kill(Number(name), 0);
+    } catch (err) {
+      if (err.code === 'ESRCH' || !/^\d+$/.test(name)) rmSync(join(root, '.test-build', name), { recursive: true, force: true });
+    }
+  }
+}
+
 const types = typecheck ? typeCheck() : undefined;
 // One directory per run: two runs in one checkout do not share one.
+removeStaleBundles();
 const outdir = join('.test-build', String(process.pid));
 const bundled = process.env.TEST_BUNDLE !== '0';
 const loader = bundled ? ['--enable-source-maps'] : ['--import', 'tsx'];

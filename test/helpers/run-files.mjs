@@ -5,9 +5,14 @@
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
-const [concurrency, ...files] = process.argv.slice(2);
+const [concurrencyArg, ...files] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`TEST_CONCURRENCY must be a whole number of at least 1, not ${JSON.stringify(concurrencyArg)}`);
+  process.exit(2);
+}
 let failed = false;
-const stream = run({ files, concurrency: Number(concurrency), timeout: 120_000 });
+const stream = run({ files, concurrency, timeout: 120_000 });
 stream.on('test:fail', (data) => {
   if (!data.todo) failed = true;
 });
