@@ -1,7 +1,8 @@
 // Runs every *.test.ts under test/ with node:test, bundled first (helpers/bundle-tests.mjs);
 // TEST_BUNDLE=0 runs the TypeScript files through tsx instead. With --typecheck (npm test), the
 // type check of src, test, bench and the demo runs alongside and its failure fails the run.
-// Node 20's --test does not expand globs, so the list is built here.
+// Node 20's test runner does not expand globs, and `node --test` sorts its files: the list, and
+// its order, are made here (helpers/run-files.mjs runs them).
 // Usage: node test/run.mjs [--typecheck] [substring-filter...]
 import { spawn } from 'node:child_process';
 import { readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
@@ -66,16 +67,6 @@ function spreadHeavy(sorted) {
   return [...out, ...light.slice(placed)];
 }
 
-const files = spreadHeavy(
-  walk(join(root, 'test'))
-    .map((f) => relative(root, f))
-    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-    .sort(),
-);
-if (files.length === 0) {
-  console.error('no test files matched');
-  process.exit(1);
-}
 /** Removes the bundles of earlier runs that were stopped before they could (their process is gone). */
 function removeStaleBundles() {
   let names = [];
@@ -93,9 +84,19 @@ function removeStaleBundles() {
   }
 }
 
+const files = spreadHeavy(
+  walk(join(root, 'test'))
+    .map((f) => relative(root, f))
+    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+    .sort(),
+);
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
 const types = typecheck ? typeCheck() : undefined;
-// One directory per run: two runs in one checkout do not share one.
 removeStaleBundles();
+// One directory per run: two runs in one checkout do not share one.
 const outdir = join('.test-build', String(process.pid));
 const bundled = process.env.TEST_BUNDLE !== '0';
 const loader = bundled ? ['--enable-source-maps'] : ['--import', 'tsx'];
