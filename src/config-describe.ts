@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from './schema.ts';
 import { SETTINGS, allowedText, fileKey, CONFIG_ENV, CONFIG_FLAG, type Config, type Group, type Setting } from './config.ts';
 import { hideSecrets, isSecretKey } from './config-secrets.ts';
 import { LoopSettingsSchema } from './loop/settings.ts';

@@ -1,5 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, Value, type TSchema } from './schema.ts';
 import { isIP } from 'node:net';
 import { ConfigError } from './config-error.ts';
 import { redactedUrl } from './config-secrets.ts';

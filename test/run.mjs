@@ -1,5 +1,5 @@
-// Runs every *.test.ts under test/ with node:test, bundled first (helpers/bundle-tests.mjs);
-// TEST_BUNDLE=0 runs the TypeScript files through tsx instead. With --typecheck (npm test), the
+// Runs every *.test.ts under test/ with node:test through tsx; TEST_BUNDLE=1 bundles them first
+// (helpers/bundle-tests.mjs: about 60 % of the time, see the README). With --typecheck (npm test), the
 // type check of src, test, bench and the demo runs alongside and its failure fails the run.
 // Node 20's test runner does not expand globs, and `node --test` sorts its files: the list, and
 // its order, are made here (helpers/run-files.mjs runs them).
@@ -98,7 +98,7 @@ const types = typecheck ? typeCheck() : undefined;
 removeStaleBundles();
 // One directory per run: two runs in one checkout do not share one.
 const outdir = join('.test-build', String(process.pid));
-const bundled = process.env.TEST_BUNDLE !== '0';
+const bundled = process.env.TEST_BUNDLE === '1';
 const loader = bundled ? ['--enable-source-maps'] : ['--import', 'tsx'];
 // The server's entry is bundled with them, for the tests that start it as a process (helpers/main-process.ts).
 const targets = bundled ? await bundleTests(root, [...files, 'src/main.ts'], outdir) : files;

@@ -1,5 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler, type Static } from '../schema.ts';
 import secureJson from 'secure-json-parse';
 import type { AppError } from '../errors.ts';
 import type { StoredMessage } from '../store/inbox.ts';

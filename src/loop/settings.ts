@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '../schema.ts';
 import {
   FxaOAuthOptionsSchema, PushOptionsSchema, TokBoxOptionsSchema, parseExternalServicesOptions, type ExternalServicesOptions,
 } from './external/options.ts';

@@ -6,8 +6,7 @@
  * The schemas carry the defaults, so a loader can run `Value.Default` then
  * `Value.Check` on a JSON config section.
  */
-import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, Value } from '../../schema.ts';
 
 /**
  * A bad external-services setting. Not config.ts's ConfigError on purpose:

@@ -1,5 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler, type Static } from '../../schema.ts';
 import { jsonBytesTooDeep, jsonTextTooDeep } from '../json-depth.ts';
 import { REASON_PATTERN } from './call-state.ts';
 import { errorReasons, VALID_EVENTS } from './protocol.ts';

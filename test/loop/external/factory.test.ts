@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type Static } from '../../../src/schema.ts';
 import {
   BrowserIdOptionsSchema, DEFAULT_EXTERNAL_SERVICES_OPTIONS, ExternalOptionsError, ExternalServicesOptionsSchema,
   FxaOAuthOptionsSchema, PushOptionsSchema, TokBoxOptionsSchema, createExternalServices, parseExternalServicesOptions,
