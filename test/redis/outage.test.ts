@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { connectRedis, type RedisConnection } from '../../src/store/redis/connection.ts';
 import { redisBackend } from '../../src/store/redis/index.ts';
+import { TcpProxy } from '../client/tcp-proxy.ts';
 import { Peer, done } from '../helpers/inbox-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { ownRedisServer, redisSkip, uniquePrefix, type RedisServer } from '../helpers/redis.ts';
@@ -101,21 +102,26 @@ test('a subscriber connection lost and re-established: a long-poll whose message
   const redisServer = await ownRedisServer();
   after(() => redisServer.stop());
   const prefix = uniquePrefix('resub');
-  const a = await node(redisServer.url, prefix);
+  // A reaches Redis through a proxy that can refuse new connections, so its subscriber stays away
+  // until the send is done (racing its 50 ms reconnect failed on a loaded machine).
+  const proxy = await TcpProxy.start(Number(new URL(redisServer.url).port));
+  after(() => proxy.close());
+  const a = await node(`redis://127.0.0.1:${new URL(proxy.url).port}`, prefix);
   const b = await node(redisServer.url, prefix);
   const reader = new Peer(a.server.url, 'dave', 'pw');
   assert.equal((await done(reader.read())).status, 204);
   const waiting = done(reader.read({ wait: 20 }));
   await eventually(async () => (await a.redis.cmd.pubsub('NUMSUB', `${prefix}ev:dave`))[1] === 1, 'reader subscribed');
-  // Kill every subscriber connection, then send through B before A's comes back (its first retry is 50 ms later):
-  // the 'message' event is published to nobody.
+  // Kill every subscriber connection and keep A's away, then send through B: the 'message' event is published to nobody.
   const admin = new Redis(redisServer.url);
   try {
+    proxy.refusing = true;
     await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     const sent = await done(new Peer(b.server.url, 'erin', 'pw').send('dave', 'while away'));
     assert.equal(sent.status, 204);
     assert.equal((await admin.pubsub('NUMSUB', `${prefix}ev:dave`))[1], 0, 'sent while nobody listened');
   } finally {
+    proxy.refusing = false;
     admin.disconnect();
   }
   const started = Date.now();
