@@ -1,5 +1,5 @@
 // Runs every *.test.ts under test/ with node:test through tsx; TEST_BUNDLE=1 bundles them first
-// (helpers/bundle-tests.mjs: about 60 % of the time, see the README). With --typecheck (npm test), the
+// (helpers/bundle-tests.mjs: a shorter run, see the README). With --typecheck (npm test), the
 // type check of src, test, bench and the demo runs alongside and its failure fails the run.
 // Node 20's test runner does not expand globs, and `node --test` sorts its files: the list, and
 // its order, are made here (helpers/run-files.mjs runs them).
@@ -34,12 +34,10 @@ function run(command, argv, { capture = false, env = process.env } = {}) {
   });
 }
 
-/** tsc over the main project and the demo's, one after the other; their output is printed at the end. */
+/** `npm run typecheck` (the main project and the demo's); its output is printed at the end. */
 async function typeCheck() {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const main = await run(process.execPath, [tsc, '--noEmit'], { capture: true });
-  const demo = await run(process.execPath, [tsc, '--noEmit', '-p', 'demo'], { capture: true });
-  return { ok: main.code === 0 && demo.code === 0, output: main.output + demo.output };
+  const { code, output } = await run('npm', ['run', '--silent', 'typecheck'], { capture: true });
+  return { ok: code === 0, output };
 }
 
 /**
@@ -131,7 +129,7 @@ let failed = tests.code !== 0;
 if (types) {
   const { ok, output } = await types;
   if (!ok) {
-    console.error(`\ntype check failed (tsc --noEmit, tsc --noEmit -p demo):\n${output}`);
+    console.error(`\ntype check failed (npm run typecheck):\n${output}`);
     failed = true;
   } else console.log('type check passed (src, test, bench, scripts and the demo)');
 }

@@ -1,6 +1,6 @@
 // Bundles test files with esbuild (the compiler tsx runs on each file) so that each test process
 // loads a few plain .mjs files instead of sending every TypeScript module through tsx's loader
-// hooks: that per-module cost was about half of a typical test file's CPU time.
+// hooks (under Node 20 a round trip to another thread each).
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';

@@ -39,7 +39,7 @@ interface Channel {
 }
 
 /**
- * The SDK (CommonJS) is loaded by the first OpenTok provider made: loading it is about a tenth of the
+ * The SDK (CommonJS) is loaded by the first OpenTok provider made: loading it takes about 0.1 s of the
  * server's start-up, and a deployment on the fake provider never needs it.
  */
 const loadSdk = (): typeof OpenTokSdk => createRequire(import.meta.url)('opentok') as typeof OpenTokSdk;
