@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after } from 'node:test';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import type { CallStateStore } from '../../src/store/call-state.ts';
 import type { InboxStore } from '../../src/store/inbox.ts';
@@ -47,6 +48,26 @@ export function testRedisUrl(): Promise<string> {
 /** A Redis of this test's own, to stop, kill and restart (fault tests). */
 export async function ownRedisServer(o: { port?: number; dir?: string; appendonly?: boolean } = {}): Promise<RedisServer> {
   return startRedisServer(o) as Promise<RedisServer>;
+}
+
+/**
+ * The URL of a user of the run's Redis with all commands, keys and channels
+ * but those `denied` (ACL rules such as '-fcall'); the user is deleted when
+ * the file ends.
+ */
+export async function redisUserUrl(denied: readonly string[]): Promise<string> {
+  const url = new URL(await testRedisUrl());
+  const admin = new Redis(url.toString());
+  const user = `sbtest-${randomBytes(6).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all', ...denied);
+  after(async () => {
+    await admin.call('ACL', 'DELUSER', user);
+    admin.disconnect();
+  });
+  url.username = user;
+  url.password = password;
+  return url.toString();
 }
 
 /** A prefix no other test uses, so tests share one Redis without seeing each other's keys. */

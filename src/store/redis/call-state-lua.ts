@@ -1,6 +1,6 @@
 import { DEADLINE_ENDS_FROM, type CallState } from '../call-state.ts';
 import { LIVE_STATES, stateForMarkerCount } from '../../loop/progress/call-state.ts';
-import { CLOCK_PRELUDE, Script } from './script.ts';
+import { LuaLibrary, type Script } from './script.ts';
 
 /**
  * The call-state store's Redis layout and the Lua its scripts share (the
@@ -39,9 +39,8 @@ const ends = Object.entries(DEADLINE_ENDS_FROM).map(([kind, states]) => `${kind}
 const kinds = Object.keys(DEADLINE_ENDS_FROM).map((kind) => `'${kind}'`).join(', ');
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock); the operation's own from ARGV[3].
-const PRELUDE = CLOCK_PRELUDE + `
+const HELPERS = `
 local GRACE = 60000
-local CALLS, DUE = P .. 'csx', P .. 'csdue'
 local function ck(id) return P .. 'cs:' .. id end
 local function tk(id) return P .. 'cst:' .. id end
 local ROLES = { caller = 'csc:', callee = 'cse:' }
@@ -140,5 +139,9 @@ local function sweep(limit)
 end
 `;
 
-/** A script of one operation: the shared prelude (layout, clock, helpers), then its own body. */
-export const script = (name: string, body: string): Script => new Script(`callState.${name}`, PRELUDE + body);
+const library = new LuaLibrary('callState', {
+  perPrefix: { names: ['CALLS', 'DUE'], setup: `CALLS, DUE = P .. 'csx', P .. 'csdue'` },
+  helpers: HELPERS,
+});
+/** A script of one operation: the shared parts (layout, clock, helpers), then its own body. */
+export const script = (name: string, body: string): Script => library.script(name, body);

@@ -1,5 +1,5 @@
 import { COMMAND_TIMEOUT_MS } from './connection.ts';
-import { CLOCK_PRELUDE, Script } from './script.ts';
+import { LuaLibrary } from './script.ts';
 
 /**
  * How long a taken message is held for its taker at most: its answer and a
@@ -31,10 +31,8 @@ export const HOLD_MS = 2 * COMMAND_TIMEOUT_MS;
  */
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock), ARGV[3] idle TTL in ms; the operation's own from ARGV[4].
-const PRELUDE = CLOCK_PRELUDE + `
-local TTL = tonumber(ARGV[3])
+const HELPERS = `
 local HOLD_MS = ${HOLD_MS}
-local X, M, B, N = P .. 'x', P .. 'm', P .. 'b', P .. 'n'
 local function ik(n) return P .. 'i:' .. n end
 local function qk(n) return P .. 'q:' .. n end
 local function emit(n, ev) redis.call('PUBLISH', P .. 'ev:' .. n, ev) end
@@ -168,7 +166,12 @@ local function sendTo(n, m, size, capacity, budget)
 end
 `;
 
-const script = (name: string, body: string) => new Script(`inbox.${name}`, PRELUDE + body);
+const library = new LuaLibrary('inbox', {
+  perPrefix: { names: ['X', 'M', 'B', 'N'], setup: `X, M, B, N = P .. 'x', P .. 'm', P .. 'b', P .. 'n'` },
+  perCall: { names: ['TTL'], setup: 'TTL = tonumber(ARGV[3])' },
+  helpers: HELPERS,
+});
+const script = (name: string, body: string) => library.script(name, body);
 
 /** ARGV[4] name, [5] secret, [6] touch (1/0), [7] takeOver (1/0), [8] maxInboxes: the outcome. */
 export const OPEN = script('open', `

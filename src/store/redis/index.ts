@@ -9,6 +9,7 @@ import { RedisCallStateStore } from './call-state.ts';
 import { connectRedis, type RedisConnectOptions, type RedisConnection } from './connection.ts';
 import { RedisInboxStore } from './inbox.ts';
 import { RedisLoopStore } from './loop.ts';
+import { loadLibraries } from './script.ts';
 import { RedisLoopRoomStore } from './rooms.ts';
 
 export { RedisStartError } from './connection.ts';
@@ -41,7 +42,13 @@ export function redisBackend(connection: RedisConnection, clock?: Clock): RedisB
   };
 }
 
-/** Connects (refusing with a RedisStartError when Redis does not answer in time) and returns the backend. */
+/**
+ * Connects (refusing with a RedisStartError when Redis does not answer in
+ * time), loads the scripts as Redis functions, and returns the backend.
+ */
 export async function openRedisBackend(o: RedisConnectOptions): Promise<RedisBackend> {
-  return redisBackend(await connectRedis(o));
+  const connection = await connectRedis(o);
+  if (await loadLibraries(connection.cmd)) o.log.info('Redis store: operations run as Redis functions');
+  else o.log.warn('Redis refused FUNCTION LOAD (Redis before 7.0, or an ACL without it): operations run as EVAL scripts, which cost Redis more');
+  return redisBackend(connection);
 }

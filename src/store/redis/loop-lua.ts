@@ -1,4 +1,4 @@
-import { CLOCK_PRELUDE, Script } from './script.ts';
+import { LuaLibrary, type Script } from './script.ts';
 
 /**
  * What every Loop store script shares: the clock, the key names and the
@@ -31,12 +31,8 @@ import { CLOCK_PRELUDE, Script } from './script.ts';
  */
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock); the operation's own from ARGV[3].
-const PRELUDE = CLOCK_PRELUDE + `
--- ZCOUNT's lower bound for the live entries (expiry after NOW).
-local LIVE = string.format('(%.17g', NOW)
+const HELPERS = `
 local GRACE = 60000
-local SU, SF, SO, SEQ = P .. 'lsu', P .. 'lsf', P .. 'lso', P .. 'lseq'
-local CX, NX = P .. 'lcx', P .. 'lnx'
 local function sk(id) return P .. 'ls:' .. id end
 local function pk(user) return P .. 'lp:' .. user end
 local function pok(id) return P .. 'lpo:' .. id end
@@ -111,4 +107,13 @@ local function sweepNonces(limit)
 end
 `;
 
-export const loopScript = (name: string, body: string): Script => new Script(`loop.${name}`, PRELUDE + body);
+const library = new LuaLibrary('loop', {
+  perPrefix: {
+    names: ['SU', 'SF', 'SO', 'SEQ', 'CX', 'NX'],
+    setup: `SU, SF, SO, SEQ = P .. 'lsu', P .. 'lsf', P .. 'lso', P .. 'lseq'\nCX, NX = P .. 'lcx', P .. 'lnx'`,
+  },
+  // LIVE: ZCOUNT's lower bound for the live entries (expiry after NOW).
+  perCall: { names: ['LIVE'], setup: `LIVE = string.format('(%.17g', NOW)` },
+  helpers: HELPERS,
+});
+export const loopScript = (name: string, body: string): Script => library.script(name, body);

@@ -1,4 +1,4 @@
-import { CLOCK_PRELUDE, Script } from './script.ts';
+import { LuaLibrary } from './script.ts';
 
 /**
  * What every room script starts with. Layout, under the deployment's prefix P:
@@ -26,9 +26,8 @@ import { CLOCK_PRELUDE, Script } from './script.ts';
  */
 
 // ARGV[1] prefix, ARGV[2] now in ms ('' for Redis's clock); the operation's own from ARGV[3].
-const PRELUDE = CLOCK_PRELUDE + `
+const HELPERS = `
 local GRACE = 60000
-local RMX, RPX, RNX = P .. 'rmx', P .. 'rpx', P .. 'rnx'
 local function rm(t) return P .. 'rm:' .. t end
 local function rp(t) return P .. 'rp:' .. t end
 local function ro(o) return P .. 'ro:' .. o end
@@ -120,4 +119,8 @@ local function countLive(o)
 end
 `;
 
-export const roomScript = (name: string, body: string) => new Script(`rooms.${name}`, PRELUDE + body);
+const library = new LuaLibrary('rooms', {
+  perPrefix: { names: ['RMX', 'RPX', 'RNX'], setup: `RMX, RPX, RNX = P .. 'rmx', P .. 'rpx', P .. 'rnx'` },
+  helpers: HELPERS,
+});
+export const roomScript = (name: string, body: string) => library.script(name, body);
