@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { LuaLibrary, Script } from '../../src/store/redis/script.ts';
-import { redisSkip, redisUserUrl, testConnection } from '../helpers/redis.ts';
+import { ownRedisServer, redisSkip, redisUserUrl, testConnection } from '../helpers/redis.ts';
 
 const skip = redisSkip();
 if (skip) test('Redis scripts', { skip }, () => {});
@@ -32,7 +32,7 @@ else {
   // A library Redis has never seen (a fresh family name and comment): its scripts are Redis functions.
   const freshLibrary = (parts: Partial<ConstructorParameters<typeof LuaLibrary>[1]> = {}) =>
     new LuaLibrary(`t${randomBytes(6).toString('hex')}`, { helpers: `-- ${randomBytes(8).toString('hex')}`, ...parts });
-  const libraryNamed = async (name: string) => ((await cmd.function('LIST', 'LIBRARYNAME', name)) as unknown[]).length;
+  const libraryNamed = async (name: string, redis: Redis = cmd) => ((await redis.function('LIST', 'LIBRARYNAME', name)) as unknown[]).length;
   const libraryName = (library: LuaLibrary) => /^#!lua name=(\S+)/.exec(library.code)![1];
 
   test("a library's scripts run as Redis functions, loaded on their first run", async () => {
@@ -86,6 +86,23 @@ else {
     assert.equal(await echo.run(noFcall, ['p:', '', 'one']), 'one');
     assert.equal(library.functions, false);
     assert.equal(await echo.run(noFcall, ['p:', '', 'two']), 'two');
+  });
+
+  test('a library Redis could not load for now (out of memory) is loaded by a later call', async () => {
+    const own = await ownRedisServer();
+    after(() => own.stop());
+    const redis = new Redis(own.url, { enableAutoPipelining: true });
+    after(() => redis.disconnect());
+    await redis.config('SET', 'maxmemory-policy', 'noeviction');
+    await redis.config('SET', 'maxmemory', '1');
+    const library = freshLibrary();
+    const echo = library.script('echo', 'return ARGV[3]');
+    assert.equal(await echo.run(redis, ['p:', '', 'one']), 'one', 'run as EVAL meanwhile');
+    assert.equal(await libraryNamed(libraryName(library), redis), 0);
+    assert.ok(library.functions, 'not refused for good');
+    await redis.config('SET', 'maxmemory', '0');
+    assert.equal(await echo.run(redis, ['p:', '', 'two']), 'two');
+    assert.equal(await libraryNamed(libraryName(library), redis), 1);
   });
 
   test("a library's name carries the hash of its code, so two versions live side by side", async () => {

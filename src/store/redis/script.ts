@@ -104,8 +104,9 @@ export class LuaLibrary {
    * the FCALL that follows it on the same connection, which Redis therefore
    * runs after it. A library already there (another node, an earlier start)
    * is what we want; a refusal (no functions in this Redis, or not for this
-   * user) turns the library into EVAL scripts; a lost connection lets the
-   * next call try again.
+   * user) turns the library into EVAL scripts; any other failure (a lost
+   * connection, Redis out of memory) lets the next call try again, this
+   * one's FCALL then running as EVAL.
    */
   ensureLoaded(redis: Redis): Promise<void> | undefined {
     if (this.#loadedOn.has(redis)) return undefined;
@@ -113,11 +114,10 @@ export class LuaLibrary {
     return (redis.function('LOAD', this.code) as Promise<unknown>).then(
       () => {},
       (err: unknown) => {
-        if (err instanceof ReplyError) {
-          if (!/already exists/.test((err as Error).message)) this.refused();
-        } else {
-          this.#loadedOn.delete(redis);
-        }
+        const message = err instanceof ReplyError ? (err as Error).message : '';
+        if (/already exists/.test(message)) return;
+        if (/^ERR unknown (sub)?command|^NOPERM/i.test(message)) this.refused();
+        else this.#loadedOn.delete(redis); // lost connection, OOM, LOADING...: the next call tries again
       },
     );
   }
