@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
-import { ownRedisServer, redisSkip, testRedisUrl, uniquePrefix } from './helpers/redis.ts';
+import { ownRedisServer, redisSkip, redisUserUrl, testRedisUrl, uniquePrefix } from './helpers/redis.ts';
 import { startMain, type RunningMain } from './helpers/main-process.ts';
 
 const SECRET = 'a deployment secret of 32+ chars, the same on every node';
@@ -17,6 +17,7 @@ test('two nodes on one Redis behave as one server: a message sent through one is
   try {
     const listening = a.lines.find((l) => String(l.msg).includes(' listening on '))!;
     assert.match(String(listening.store), /^redis redis:\/\/127\.0\.0\.1:\d+ prefix sbtest:cli:/);
+    assert.ok(a.lines.some((l) => String(l.msg).includes('operations run as Redis functions')));
     const [apiA, apiB] = [apiOf(a), apiOf(b)];
     // alice's inbox is made on node B; bob sends through node A
     assert.equal((await fetch(`${apiB}inbox`, { headers: { authorization: basic('alice', 'pw-a') } })).status, 204);
@@ -42,6 +43,17 @@ test('two nodes on one Redis behave as one server: a message sent through one is
     assert.equal(await read.text(), 'answer');
   } finally {
     assert.equal((await c.stop()).code, 0);
+  }
+});
+
+test('a Redis user without functions gets a warning at start, and a node that works on EVAL scripts', { skip }, async () => {
+  const url = await redisUserUrl(['-function', '-fcall', '-fcall_ro']);
+  const main = await startMain({ STORE: 'redis', SHARED_SECRET: SECRET, REDIS_URL: url, KEY_PREFIX: uniquePrefix('cli'), HOST: '127.0.0.1', PORT: '0' });
+  try {
+    assert.ok(main.lines.some((l) => String(l.msg).includes('Redis refused FUNCTION LOAD')), JSON.stringify(main.lines));
+    assert.equal((await fetch(`${apiOf(main)}inbox`, { headers: { authorization: basic('carol', 'pw-c') } })).status, 204);
+  } finally {
+    assert.equal((await main.stop()).code, 0);
   }
 });
 

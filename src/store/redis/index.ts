@@ -9,8 +9,8 @@ import { RedisCallStateStore } from './call-state.ts';
 import { connectRedis, type RedisConnectOptions, type RedisConnection } from './connection.ts';
 import { RedisInboxStore } from './inbox.ts';
 import { RedisLoopStore } from './loop.ts';
-import { loadLibraries } from './script.ts';
 import { RedisLoopRoomStore } from './rooms.ts';
+import { loadLibraries } from './script.ts';
 
 export { RedisStartError } from './connection.ts';
 
