@@ -117,10 +117,11 @@ else {
     assert.equal(await s1.run(cmd, ['p:', '']), 'one');
   });
 
-  test('a script added to a library after it was loaded is refused', () => {
+  test('a script added to a library after it was loaded, or named unlike a Redis function, is refused', () => {
     const library = freshLibrary();
     library.script('first', 'return 1');
     void library.code;
     assert.throws(() => library.script('late', 'return 2'), /loaded already/);
+    assert.throws(() => freshLibrary().script('not-a-name', 'return 3'), /letters, digits and _ only/);
   });
 }
