@@ -53,7 +53,7 @@ let redis: RedisBackend | undefined;
 if (config.storeBackend === 'redis') {
   const { openRedisBackend, RedisStartError } = await import('./store/redis/index.ts'); // only then: ioredis and the Redis stores
   try {
-    redis = await openRedisBackend({ url: config.redisUrl, prefix: config.keyPrefix, log });
+    redis = await openRedisBackend({ url: config.redisUrl, sentinels: config.redisSentinels, sentinelName: config.redisSentinelName, prefix: config.keyPrefix, log });
   } catch (err) {
     if (!(err instanceof RedisStartError)) throw err;
     refuse(err.message);
@@ -88,7 +88,13 @@ const urls = app.urls();
 const { fd, maxConnections } = app.limits;
 log.info({ config: describeConfig(config) }, 'configuration');
 log.info(
-  { version, core: core.description, store: redis ? `redis ${redactedUrl(config.redisUrl)} prefix ${config.keyPrefix}` : 'memory', urls, openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections },
+  { version, core: core.description, store: redis ? `redis ${redisWhere(config)} prefix ${config.keyPrefix}` : 'memory', urls, openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections },
   `signalbox ${version} listening on ${urls.api} (demo ${urls.demo}, inbox WebSocket ${urls.inboxWebSocket}, Loop WebSocket ${urls.loopWebSocket}, metrics ${urls.metrics})`,
 );
 if (maxConnections === 0 && config.maxConnections === 'auto') log.warn('open-file limit unknown: no total connection cap (set MAX_CONNECTIONS)');
+
+/** Where the Redis store is, as the start-up line says it (no password). */
+function redisWhere(config: Config): string {
+  const url = redactedUrl(config.redisUrl);
+  return config.redisSentinels.length === 0 ? url : `${url} via Sentinels ${config.redisSentinels.join(',')} (${config.redisSentinelName})`;
+}

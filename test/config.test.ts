@@ -42,6 +42,8 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   storeBackend: 'memory',
   redisUrl: 'redis://127.0.0.1:6379',
   keyPrefix: 'sb:',
+  redisSentinels: [],
+  redisSentinelName: 'mymaster',
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
@@ -80,6 +82,8 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['storeBackend', 'STORE', '--store', 'redis', 'redis'],
   ['redisUrl', 'REDIS_URL', '--redis-url', 'rediss://app:pw@redis.internal:6380/2', 'rediss://app:pw@redis.internal:6380/2'],
   ['keyPrefix', 'KEY_PREFIX', '--key-prefix', 'app1:', 'app1:'],
+  ['redisSentinels', 'REDIS_SENTINELS', '--redis-sentinels', 's1.internal:26379, 10.0.0.2:26380', ['s1.internal:26379', '10.0.0.2:26380']],
+  ['redisSentinelName', 'REDIS_SENTINEL_NAME', '--redis-sentinel-name', 'signalbox', 'signalbox'],
 ];
 
 /** STORE=redis needs SHARED_SECRET: every case below sets one, so each setting can be read alone. */
@@ -291,7 +295,7 @@ test('TURN_* variables land in config.turn (TURN off without a secret); bad ones
   assert.deepEqual(describeConfig(on).TURN, { TURN_URLS: ['turn:t.example:3478'], TURN_TTL: 600, TURN_SECRET: '(hidden)' });
 });
 
-test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed REDIS_URL (its password never shown)', () => {
+test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed REDIS_URL (its password never shown) or REDIS_SENTINELS', () => {
   const missing = configError(() => loadConfig({ STORE: 'redis' }, []));
   assert.equal(missing.setting, 'SHARED_SECRET');
   assert.match(missing.message, /required with STORE=redis/);
@@ -301,6 +305,10 @@ test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed RE
     assert.equal(err.setting, 'REDIS_URL', bad);
     assert.ok(!err.message.includes('hunter2'), err.message);
   }
+  for (const bad of ['s1.internal', 's1:0', 's1:70000', 's1:26379:1', ':26379', 'a b:1']) {
+    assert.equal(configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_SENTINELS: bad }, [])).setting, 'REDIS_SENTINELS', bad);
+  }
+  assert.equal(configError(() => loadConfig({ REDIS_SENTINEL_NAME: 'my master' }, [])).setting, 'REDIS_SENTINEL_NAME');
   assert.equal(configError(() => loadConfig({ STORE: 'mongo' }, [])).setting, 'STORE');
   assert.equal(configError(() => loadConfig({ KEY_PREFIX: 'a b' }, [])).setting, 'KEY_PREFIX');
   assert.equal(configError(() => loadConfig({ KEY_PREFIX: '' }, [])).setting, 'KEY_PREFIX');

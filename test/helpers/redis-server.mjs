@@ -1,7 +1,7 @@
 // Starts a private redis-server on a free loopback port (never 6379) and stops it by its PID.
 // Used by test/run.mjs for the whole run, and by the tests that stop and restart a Redis of their own.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,18 +51,23 @@ function pong(port) {
 /**
  * Starts redis-server on `port` (a free one when absent) with its data in a
  * new temporary directory (or `dir`), no persistence unless `appendonly`,
- * pinned to core `cpu` when given.
+ * pinned to core `cpu` when given; a replica of the Redis on port `replicaOf`,
+ * or, with `sentinelOf: { name, port }`, a Sentinel watching that primary
+ * under that name (quorum 1, down after 1 s).
  * Returns { url, port, pid, dir, stop() }; stop() ends exactly that process
  * (SIGTERM, then SIGKILL after 3 s) and removes the directory it made.
  */
-export async function startRedisServer({ port, dir, appendonly = false, cpu } = {}) {
+export async function startRedisServer({ port, dir, appendonly = false, cpu, replicaOf, sentinelOf } = {}) {
   port ??= await freePort();
   const ownDir = dir === undefined;
   dir ??= mkdtempSync(join(tmpdir(), 'signalbox-redis-'));
-  const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
-  ];
+  const args = sentinelOf
+    ? sentinelArgs(dir, port, sentinelOf)
+    : [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+      '--appendonly', appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
+      ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : []),
+    ];
   // `cpu` (benchmarks): pinned to that core with taskset.
   const child = cpu === undefined
     ? spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] })
@@ -95,4 +100,16 @@ export async function startRedisServer({ port, dir, appendonly = false, cpu } = 
       if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Sentinel's arguments: its config file (Sentinel rewrites it, so it lives in `dir`), then --sentinel. */
+function sentinelArgs(dir, port, { name, port: primary }) {
+  const file = join(dir, 'sentinel.conf');
+  writeFileSync(file, [
+    `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'loglevel warning',
+    `sentinel monitor ${name} 127.0.0.1 ${primary} 1`,
+    `sentinel down-after-milliseconds ${name} 1000`,
+    `sentinel failover-timeout ${name} 5000`,
+  ].join('\n') + '\n');
+  return [file, '--sentinel'];
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { redactedUrl } from '../../config-secrets.ts';
 import { DeliveryProbe } from './delivery-probe.ts';
@@ -35,7 +35,11 @@ export async function redisHealthy(redis: RedisConnection): Promise<boolean> {
 }
 
 export interface RedisConnectOptions {
+  /** The Redis (or, with `sentinels`, only its user, password, database and TLS). */
   readonly url: string;
+  /** Sentinels (host:port) to ask for the current primary of `sentinelName`; a failover moves both connections to the new one. */
+  readonly sentinels?: readonly string[];
+  readonly sentinelName?: string;
   readonly prefix: string;
   readonly log: Logger;
   readonly startTimeoutMs?: number;
@@ -61,9 +65,10 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
   };
-  const cmd = new Redis(o.url, { ...common, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
+  const sentinel = o.sentinels?.length ? sentinelOptions(o.sentinels, o.sentinelName ?? 'mymaster') : {};
+  const cmd = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
   // The subscriber keeps an offline queue: a SUBSCRIBE made while it reconnects is sent once it is back.
-  const sub = new Redis(o.url, { ...common, enableOfflineQueue: true, autoResubscribe: true, connectionName: 'signalbox-sub' });
+  const sub = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: true, autoResubscribe: true, connectionName: 'signalbox-sub' });
   let closing = false;
   watchHealth(cmd, 'commands', o.log, () => closing);
   watchHealth(sub, 'subscriptions', o.log, () => closing);
@@ -75,7 +80,8 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   };
   try {
     const ms = o.startTimeoutMs ?? START_TIMEOUT_MS;
-    await withDeadline(Promise.all([ready(cmd), ready(sub)]), ms, () => new RedisStartError(`Redis at ${redactedUrl(o.url)} did not answer within ${ms / 1000} s`));
+    const where = o.sentinels?.length ? `via Sentinels ${o.sentinels.join(',')} (${o.sentinelName ?? 'mymaster'})` : `at ${redactedUrl(o.url)}`;
+    await withDeadline(Promise.all([ready(cmd), ready(sub)]), ms, () => new RedisStartError(`Redis ${where} did not answer within ${ms / 1000} s`));
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
@@ -91,6 +97,26 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     get delivering() {
       return delivery.healthy;
     },
+  };
+}
+
+/**
+ * ioredis's Sentinel mode: it asks the Sentinels for the primary of `name`
+ * and connects there, and again whenever the connection is lost (a demoted
+ * primary drops its clients: what test/redis/sentinel.test.ts sees). Two more
+ * ways to notice a failover, for a primary that is cut off rather than
+ * demoted, or that keeps its clients: a Sentinel announcing the switch
+ * (failoverDetector), and a READONLY answer.
+ */
+function sentinelOptions(sentinels: readonly string[], name: string): RedisOptions {
+  return {
+    sentinels: sentinels.map((entry) => {
+      const at = entry.lastIndexOf(':');
+      return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+    }),
+    name,
+    failoverDetector: true,
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };
 }
 
