@@ -7,6 +7,8 @@
 export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'TURN_SECRET', // coturn static-auth-secret
   'SHARED_SECRET', // deployment-wide key material (scale-out)
+  'REDIS_SENTINEL_PASSWORD', // the Redis Sentinels' requirepass
+  'redisSentinelPassword', // the same, as held in memory
   'hawkIdSecret', // Loop: encrypts Hawk ids at rest
   'userMacSecret', // Loop: HMAC key of user identities
   'client_secret', // Loop: fxaOAuth.client_secret

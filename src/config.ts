@@ -98,6 +98,8 @@ export interface Config {
   readonly redisSentinels: readonly string[];
   /** The name the Sentinels monitor the primary under. Default "mymaster". */
   readonly redisSentinelName: string;
+  /** The Sentinels' own password (their requirepass), if they have one. */
+  readonly redisSentinelPassword: string | undefined;
 }
 
 export { ConfigError, CONFIG_ENV, CONFIG_FLAG };
@@ -173,8 +175,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sharedSecret', env: 'SHARED_SECRET', flag: '--shared-secret', kind: 'string', schema: Type.Union([Type.Literal(''), Type.String({ minLength: MIN_SHARED_SECRET_LENGTH })]), fallback: '', group: 'storage', secret: true, allowed: `at least ${MIN_SHARED_SECRET_LENGTH} characters (e.g. from openssl rand -base64 32), the same on every node`, doc: 'Key every node derives its keyed hashes from (inbox passwords; Loop hawkIdSecret and userMacSecret unless the config file sets them); unset: random keys per process.' },
   { key: 'storeBackend', env: 'STORE', flag: '--store', kind: 'string', schema: oneOf(['memory', 'redis']), fallback: 'memory', group: 'storage', doc: 'Where inboxes, Loop state and the creation limits live: memory (this process; one node, fastest) or redis (shared by every node on REDIS_URL; needs SHARED_SECRET).' },
   { key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', kind: 'string', schema: Type.String({ pattern: '^rediss?://[^\\s]+$' }), fallback: 'redis://127.0.0.1:6379', group: 'storage', redact: redactedUrl, allowed: 'a redis:// or rediss:// URL, with user, password and database number when needed (redis://user:password@host:6379/0)', doc: 'The Redis of the deployment (STORE=redis); its password is never printed.' },
-  { key: 'redisSentinels', env: 'REDIS_SENTINELS', flag: '--redis-sentinels', kind: 'list', schema: Type.Array(Type.String({ pattern: '^[^\\s,:]+:\\d{1,5}$' })), fallback: '', group: 'storage', allowed: 'a comma list of host:port', doc: 'Redis Sentinels to ask for the primary of the deployment (STORE=redis; Sentinels without a password): REDIS_URL then gives the user, password, database number and TLS, and its host is not used.' },
+  { key: 'redisSentinels', env: 'REDIS_SENTINELS', flag: '--redis-sentinels', kind: 'list', schema: Type.Array(Type.String({ pattern: '^[^\\s,:]+:\\d{1,5}$' })), fallback: '', group: 'storage', allowed: 'a comma list of host:port', doc: 'Redis Sentinels to ask for the primary of the deployment (STORE=redis): REDIS_URL then gives the user, password, database number and TLS, and its host is not used.' },
   { key: 'redisSentinelName', env: 'REDIS_SENTINEL_NAME', flag: '--redis-sentinel-name', kind: 'string', schema: Type.String({ minLength: 1, pattern: '^[^\\s]+$' }), fallback: 'mymaster', group: 'storage', doc: 'The name the Sentinels monitor the primary under (with REDIS_SENTINELS).' },
+  { key: 'redisSentinelPassword', env: 'REDIS_SENTINEL_PASSWORD', flag: '--redis-sentinel-password', kind: 'string', schema: Type.String(), fallback: '', group: 'storage', secret: true, doc: "The Sentinels' own password (their requirepass), when they have one; never printed." },
   { key: 'keyPrefix', env: 'KEY_PREFIX', flag: '--key-prefix', kind: 'string', schema: Type.String({ pattern: '^[!-~]{1,64}$' }), fallback: 'sb:', group: 'storage', allowed: '1 to 64 printable ASCII characters, no spaces', doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis.' },
   { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: '--max-connections', kind: 'integer-or-auto', schema: Type.Union([Type.Literal('auto'), count]), fallback: 'auto', group: 'limits', allowed: 'a whole number (0: no limit) or auto', doc: 'Busy connections in total; auto: the open-file limit minus a reserve. Stays on with RATE_LIMITS=off.' },
 ];
@@ -337,6 +340,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboundAllow: Object.freeze([...config.outboundAllow]),
     trustProxy: Object.freeze([...config.trustProxy]),
     redisSentinels: Object.freeze([...config.redisSentinels]),
+    redisSentinelPassword: config.redisSentinelPassword || undefined,
     sharedSecret,
     loop: asConfigError(() => loadLoop(file, sharedSecret)),
     turn: turnSettingsFrom({ secret: turnSecret, urls: turnUrls, ttlSec: turnTtlSec }),

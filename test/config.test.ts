@@ -44,6 +44,7 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   keyPrefix: 'sb:',
   redisSentinels: [],
   redisSentinelName: 'mymaster',
+  redisSentinelPassword: undefined,
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
@@ -84,6 +85,7 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['keyPrefix', 'KEY_PREFIX', '--key-prefix', 'app1:', 'app1:'],
   ['redisSentinels', 'REDIS_SENTINELS', '--redis-sentinels', 's1.internal:26379, 10.0.0.2:26380', ['s1.internal:26379', '10.0.0.2:26380']],
   ['redisSentinelName', 'REDIS_SENTINEL_NAME', '--redis-sentinel-name', 'signalbox', 'signalbox'],
+  ['redisSentinelPassword', 'REDIS_SENTINEL_PASSWORD', '--redis-sentinel-password', 'hunter3', 'hunter3'],
 ];
 
 /** STORE=redis needs SHARED_SECRET: every case below sets one, so each setting can be read alone. */
@@ -314,9 +316,10 @@ test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed RE
   assert.equal(configError(() => loadConfig({ KEY_PREFIX: '' }, [])).setting, 'KEY_PREFIX');
 });
 
-test('REDIS_URL is printed with its password hidden', () => {
-  const d = describeConfig(loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: 'redis://app:hunter2@redis.internal:6379/1' }, []));
+test('REDIS_URL is printed with its password hidden, REDIS_SENTINEL_PASSWORD not at all', () => {
+  const d = describeConfig(loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: 'redis://app:hunter2@redis.internal:6379/1', REDIS_SENTINEL_PASSWORD: 'hunter3' }, []));
   assert.equal(d.REDIS_URL, 'redis://app:(hidden)@redis.internal:6379/1');
+  assert.ok(!JSON.stringify(d).includes('hunter3'), JSON.stringify(d));
   assert.equal(d.STORE, 'redis');
   assert.equal(describeConfig(loadConfig({}, [])).REDIS_URL, 'redis://127.0.0.1:6379');
 });

@@ -23,7 +23,7 @@ export function freePort() {
   });
 }
 
-/** Resolves once something on the port answers PING with PONG; rejects after `ms`. */
+/** Resolves once something on the port answers PING (with PONG, or asking for its password); rejects after `ms`. */
 export async function waitForPong(port, ms = 5000) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -43,7 +43,7 @@ function pong(port) {
       reply += d;
       if (reply.includes('\r\n')) socket.end();
     });
-    socket.on('close', () => resolve(reply.startsWith('+PONG')));
+    socket.on('close', () => resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'))); // NOAUTH: up, with a password
     socket.on('error', () => {});
   });
 }
@@ -52,8 +52,8 @@ function pong(port) {
  * Starts redis-server on `port` (a free one when absent) with its data in a
  * new temporary directory (or `dir`), no persistence unless `appendonly`,
  * pinned to core `cpu` when given; a replica of the Redis on port `replicaOf`,
- * or, with `sentinelOf: { name, port }`, a Sentinel watching that primary
- * under that name (quorum 1, down after 1 s).
+ * or, with `sentinelOf: { name, port, password? }`, a Sentinel watching that
+ * primary under that name (quorum 1, down after 1 s), with that password.
  * Returns { url, port, pid, dir, stop() }; stop() ends exactly that process
  * (SIGTERM, then SIGKILL after 3 s) and removes the directory it made.
  */
@@ -103,10 +103,11 @@ export async function startRedisServer({ port, dir, appendonly = false, cpu, rep
 }
 
 /** A Sentinel's arguments: its config file (Sentinel rewrites it, so it lives in `dir`), then --sentinel. */
-function sentinelArgs(dir, port, { name, port: primary }) {
+function sentinelArgs(dir, port, { name, port: primary, password }) {
   const file = join(dir, 'sentinel.conf');
   writeFileSync(file, [
     `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'loglevel warning',
+    ...(password ? [`requirepass ${password}`] : []),
     `sentinel monitor ${name} 127.0.0.1 ${primary} 1`,
     `sentinel down-after-milliseconds ${name} 1000`,
     `sentinel failover-timeout ${name} 5000`,

@@ -11,22 +11,23 @@ import { ownRedisServer, redisSkip, uniquePrefix } from '../helpers/redis.ts';
 
 const skip = redisSkip();
 const NAME = 'sbtest';
+const SENTINEL_PASSWORD = 'sentinel-hunter3';
 
-test('through Sentinels: a node finds the primary, and after a failover works on the new one with what was stored', { skip }, async () => {
+test('through Sentinels (with a password): a node finds the primary, and after a failover works on the new one with what was stored', { skip }, async () => {
   const primary = await ownRedisServer();
   after(() => primary.stop());
   const replica = await ownRedisServer({ replicaOf: primary.port });
   after(() => replica.stop());
-  const sentinel = await ownRedisServer({ sentinelOf: { name: NAME, port: primary.port } });
+  const sentinel = await ownRedisServer({ sentinelOf: { name: NAME, port: primary.port, password: SENTINEL_PASSWORD } });
   after(() => sentinel.stop());
-  const ask = new Redis(sentinel.url);
+  const ask = new Redis(sentinel.url, { password: SENTINEL_PASSWORD });
   after(() => ask.disconnect());
   await eventually(async () => ((await ask.call('SENTINEL', 'REPLICAS', NAME)) as unknown[]).length === 1, 'the Sentinel to know the replica', 10_000);
 
   // A node started with REDIS_SENTINELS finds the primary (REDIS_URL's host is not used: port 1 answers nothing).
   const main = await startMain({
     STORE: 'redis', SHARED_SECRET: 'a deployment secret of 32+ chars, the same on every node', REDIS_URL: 'redis://127.0.0.1:1',
-    REDIS_SENTINELS: `127.0.0.1:${sentinel.port}`, REDIS_SENTINEL_NAME: NAME, KEY_PREFIX: uniquePrefix('sentinel'), HOST: '127.0.0.1', PORT: '0',
+    REDIS_SENTINELS: `127.0.0.1:${sentinel.port}`, REDIS_SENTINEL_NAME: NAME, REDIS_SENTINEL_PASSWORD: SENTINEL_PASSWORD, KEY_PREFIX: uniquePrefix('sentinel'), HOST: '127.0.0.1', PORT: '0',
   });
   try {
     const listening = main.lines.find((l) => String(l.msg).includes(' listening on '))!;
@@ -35,12 +36,14 @@ test('through Sentinels: a node finds the primary, and after a failover works on
     const basic = `Basic ${Buffer.from('carol:pw').toString('base64')}`;
     assert.equal((await fetch(`${api}inbox`, { headers: { authorization: basic } })).status, 204);
   } finally {
-    assert.equal((await main.stop()).code, 0);
+    const run = await main.stop();
+    assert.equal(run.code, 0);
+    assert.ok(!run.stdout.includes(SENTINEL_PASSWORD) && !run.stderr.includes(SENTINEL_PASSWORD), 'the Sentinel password is never printed');
   }
 
   // The same, one level down: the store on a connection made through the Sentinel.
   const connection = await connectRedis({
-    url: 'redis://127.0.0.1:1', sentinels: [`127.0.0.1:${sentinel.port}`], sentinelName: NAME, prefix: uniquePrefix('sentinel'), log: pino({ level: 'silent' }),
+    url: 'redis://127.0.0.1:1', sentinels: [`127.0.0.1:${sentinel.port}`], sentinelName: NAME, sentinelPassword: SENTINEL_PASSWORD, prefix: uniquePrefix('sentinel'), log: pino({ level: 'silent' }),
   });
   after(() => connection.close());
   const servedBy = async () => Number(/tcp_port:(\d+)/.exec(await connection.cmd.info('server'))?.[1]);
