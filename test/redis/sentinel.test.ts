@@ -18,11 +18,15 @@ test('through Sentinels (with a password): a node finds the primary, and after a
   after(() => primary.stop());
   const replica = await ownRedisServer({ replicaOf: primary.port });
   after(() => replica.stop());
+  // The replica attached first, so that the Sentinel's first look at the primary finds it (it looks again only every 10 s).
+  const onPrimary = new Redis(primary.url);
+  after(() => onPrimary.disconnect());
+  await eventually(async () => /connected_slaves:1/.test(await onPrimary.info('replication')), 'the replica to attach', 10_000);
   const sentinel = await ownRedisServer({ sentinelOf: { name: NAME, port: primary.port, password: SENTINEL_PASSWORD } });
   after(() => sentinel.stop());
   const ask = new Redis(sentinel.url, { password: SENTINEL_PASSWORD });
   after(() => ask.disconnect());
-  await eventually(async () => ((await ask.call('SENTINEL', 'REPLICAS', NAME)) as unknown[]).length === 1, 'the Sentinel to know the replica', 10_000);
+  await eventually(async () => ((await ask.call('SENTINEL', 'REPLICAS', NAME)) as unknown[]).length === 1, 'the Sentinel to know the replica', 25_000);
 
   // A node started with REDIS_SENTINELS finds the primary (REDIS_URL's host is not used: port 1 answers nothing).
   const main = await startMain({
