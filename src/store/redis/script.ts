@@ -178,30 +178,25 @@ export class Script {
   }
 
   /** Runs it; replies come back as strings, numbers, arrays or null. */
-  run(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
-    const library = this.#library;
-    if (library?.functions) {
-      library.ensureLoaded(redis);
-      return redis.fcall(this.#functionName ??= library.functionName(this), 0, ...args).catch((err: unknown) => {
-        if (!this.#functionMissing(err, redis)) throw err;
-        return this.#eval(redis, args);
-      });
-    }
-    return this.#eval(redis, args);
+  run(redis: Redis, args: readonly Arg[]): Promise<unknown> {
+    return this.#run(redis, args, PLAIN);
   }
 
   /** Runs it; every bulk string of the reply comes back as a Buffer (binary message bodies). */
-  runBuffer(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
-    const buffers = redis as unknown as BufferReplies;
+  runBuffer(redis: Redis, args: readonly Arg[]): Promise<unknown> {
+    return this.#run(redis, args, BUFFERS);
+  }
+
+  #run(redis: Redis, args: readonly Arg[], replies: Replies): Promise<unknown> {
     const library = this.#library;
     if (library?.functions) {
       library.ensureLoaded(redis);
-      return buffers.fcallBuffer(this.#functionName ??= library.functionName(this), 0, ...args).catch((err: unknown) => {
+      return replies.fcall(redis, this.#functionName ??= library.functionName(this), args).catch((err: unknown) => {
         if (!this.#functionMissing(err, redis)) throw err;
-        return this.#evalBuffer(redis, args);
+        return this.#eval(redis, args, replies);
       });
     }
-    return this.#evalBuffer(redis, args);
+    return this.#eval(redis, args, replies);
   }
 
   /**
@@ -220,20 +215,11 @@ export class Script {
     return true;
   }
 
-  #eval(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
-    if (this.#firstOn(redis)) return redis.eval(this.lua, 0, ...args);
-    return redis.evalsha(this.sha, 0, ...args).catch((err: unknown) => {
+  #eval(redis: Redis, args: readonly Arg[], replies: Replies): Promise<unknown> {
+    if (this.#firstOn(redis)) return replies.eval(redis, this.lua, args);
+    return replies.evalsha(redis, this.sha, args).catch((err: unknown) => {
       if (!isNoScript(err)) throw err;
-      return redis.eval(this.lua, 0, ...args);
-    });
-  }
-
-  #evalBuffer(redis: Redis, args: readonly (string | number | Buffer)[]): Promise<unknown> {
-    const buffers = redis as unknown as BufferReplies;
-    if (this.#firstOn(redis)) return buffers.evalBuffer(this.lua, 0, ...args);
-    return buffers.evalshaBuffer(this.sha, 0, ...args).catch((err: unknown) => {
-      if (!isNoScript(err)) throw err;
-      return buffers.evalBuffer(this.lua, 0, ...args);
+      return replies.eval(redis, this.lua, args);
     });
   }
 
@@ -264,15 +250,36 @@ export async function inBatches(batch: (size: number) => Promise<boolean>): Prom
   for (let i = 0; i < MAX_SWEEP_BATCHES; i++) if (!(await batch(SWEEP_BATCH))) return;
 }
 
+type Arg = string | number | Buffer;
+
 /**
  * ioredis makes a Buffer-reply twin of every command at run time, but its
  * types omit these three (and `callBuffer` loses its command name when
  * auto-pipelined).
  */
-interface BufferReplies {
-  fcallBuffer(fn: string, keys: number, ...args: readonly (string | number | Buffer)[]): Promise<unknown>;
-  evalshaBuffer(sha: string, keys: number, ...args: readonly (string | number | Buffer)[]): Promise<unknown>;
-  evalBuffer(lua: string, keys: number, ...args: readonly (string | number | Buffer)[]): Promise<unknown>;
+interface BufferCommands {
+  fcallBuffer(fn: string, keys: number, ...args: readonly Arg[]): Promise<unknown>;
+  evalshaBuffer(sha: string, keys: number, ...args: readonly Arg[]): Promise<unknown>;
+  evalBuffer(lua: string, keys: number, ...args: readonly Arg[]): Promise<unknown>;
 }
+
+/** The three ways a script is run, with its replies as ioredis gives them or as Buffers. */
+interface Replies {
+  fcall(redis: Redis, fn: string, args: readonly Arg[]): Promise<unknown>;
+  evalsha(redis: Redis, sha: string, args: readonly Arg[]): Promise<unknown>;
+  eval(redis: Redis, lua: string, args: readonly Arg[]): Promise<unknown>;
+}
+
+const PLAIN: Replies = {
+  fcall: (redis, fn, args) => redis.fcall(fn, 0, ...args),
+  evalsha: (redis, sha, args) => redis.evalsha(sha, 0, ...args),
+  eval: (redis, lua, args) => redis.eval(lua, 0, ...args),
+};
+
+const BUFFERS: Replies = {
+  fcall: (redis, fn, args) => (redis as unknown as BufferCommands).fcallBuffer(fn, 0, ...args),
+  evalsha: (redis, sha, args) => (redis as unknown as BufferCommands).evalshaBuffer(sha, 0, ...args),
+  eval: (redis, lua, args) => (redis as unknown as BufferCommands).evalBuffer(lua, 0, ...args),
+};
 
 const isNoScript = (err: unknown) => err instanceof Error && err.message.startsWith('NOSCRIPT');
