@@ -98,7 +98,9 @@ export interface Config {
   readonly redisSentinels: readonly string[];
   /** The name the Sentinels monitor the primary under. Default "mymaster". */
   readonly redisSentinelName: string;
-  /** The Sentinels' own password (their requirepass), if they have one. */
+  /** The Sentinels' own user (an ACL user), if they have one. */
+  readonly redisSentinelUsername: string | undefined;
+  /** The Sentinels' own password (their requirepass, or that user's), if they have one. */
   readonly redisSentinelPassword: string | undefined;
 }
 
@@ -177,7 +179,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', kind: 'string', schema: Type.String({ pattern: '^rediss?://[^\\s]+$' }), fallback: 'redis://127.0.0.1:6379', group: 'storage', redact: redactedUrl, allowed: 'a redis:// or rediss:// URL, with user, password and database number when needed (redis://user:password@host:6379/0)', doc: 'The Redis of the deployment (STORE=redis); its password is never printed.' },
   { key: 'redisSentinels', env: 'REDIS_SENTINELS', flag: '--redis-sentinels', kind: 'list', schema: Type.Array(Type.String({ pattern: '^[^\\s,:]+:\\d{1,5}$' })), fallback: '', group: 'storage', allowed: 'a comma list of host:port', doc: 'Redis Sentinels to ask for the primary of the deployment (STORE=redis): REDIS_URL then gives the user, password, database number and TLS, and its host is not used.' },
   { key: 'redisSentinelName', env: 'REDIS_SENTINEL_NAME', flag: '--redis-sentinel-name', kind: 'string', schema: Type.String({ minLength: 1, pattern: '^[^\\s]+$' }), fallback: 'mymaster', group: 'storage', doc: 'The name the Sentinels monitor the primary under (with REDIS_SENTINELS).' },
-  { key: 'redisSentinelPassword', env: 'REDIS_SENTINEL_PASSWORD', flag: '--redis-sentinel-password', kind: 'string', schema: Type.String(), fallback: '', group: 'storage', secret: true, doc: "The Sentinels' own password (their requirepass), when they have one; never printed." },
+  { key: 'redisSentinelUsername', env: 'REDIS_SENTINEL_USERNAME', flag: '--redis-sentinel-username', kind: 'string', schema: Type.String({ pattern: '^[^\\s]*$' }), fallback: '', group: 'storage', doc: "The Sentinels' own ACL user, when they have one (with REDIS_SENTINEL_PASSWORD)." },
+  { key: 'redisSentinelPassword', env: 'REDIS_SENTINEL_PASSWORD', flag: '--redis-sentinel-password', kind: 'string', schema: Type.String(), fallback: '', group: 'storage', secret: true, doc: "The Sentinels' own password (their requirepass, or their ACL user's), when they have one; never printed." },
   { key: 'keyPrefix', env: 'KEY_PREFIX', flag: '--key-prefix', kind: 'string', schema: Type.String({ pattern: '^[!-~]{1,64}$' }), fallback: 'sb:', group: 'storage', allowed: '1 to 64 printable ASCII characters, no spaces', doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis.' },
   { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: '--max-connections', kind: 'integer-or-auto', schema: Type.Union([Type.Literal('auto'), count]), fallback: 'auto', group: 'limits', allowed: 'a whole number (0: no limit) or auto', doc: 'Busy connections in total; auto: the open-file limit minus a reserve. Stays on with RATE_LIMITS=off.' },
 ];
@@ -340,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboundAllow: Object.freeze([...config.outboundAllow]),
     trustProxy: Object.freeze([...config.trustProxy]),
     redisSentinels: Object.freeze([...config.redisSentinels]),
+    redisSentinelUsername: config.redisSentinelUsername || undefined,
     redisSentinelPassword: config.redisSentinelPassword || undefined,
     sharedSecret,
     loop: asConfigError(() => loadLoop(file, sharedSecret)),

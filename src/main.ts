@@ -53,7 +53,7 @@ let redis: RedisBackend | undefined;
 if (config.storeBackend === 'redis') {
   const { openRedisBackend, RedisStartError } = await import('./store/redis/index.ts'); // only then: ioredis and the Redis stores
   try {
-    redis = await openRedisBackend({ url: config.redisUrl, sentinels: config.redisSentinels, sentinelName: config.redisSentinelName, sentinelPassword: config.redisSentinelPassword, prefix: config.keyPrefix, log });
+    redis = await openRedisBackend({ url: config.redisUrl, sentinels: config.redisSentinels, sentinelName: config.redisSentinelName, sentinelUsername: config.redisSentinelUsername, sentinelPassword: config.redisSentinelPassword, prefix: config.keyPrefix, log });
   } catch (err) {
     if (!(err instanceof RedisStartError)) throw err;
     refuse(err.message);

@@ -44,6 +44,7 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   keyPrefix: 'sb:',
   redisSentinels: [],
   redisSentinelName: 'mymaster',
+  redisSentinelUsername: undefined,
   redisSentinelPassword: undefined,
 };
 
@@ -85,6 +86,7 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['keyPrefix', 'KEY_PREFIX', '--key-prefix', 'app1:', 'app1:'],
   ['redisSentinels', 'REDIS_SENTINELS', '--redis-sentinels', 's1.internal:26379, 10.0.0.2:26380', ['s1.internal:26379', '10.0.0.2:26380']],
   ['redisSentinelName', 'REDIS_SENTINEL_NAME', '--redis-sentinel-name', 'signalbox', 'signalbox'],
+  ['redisSentinelUsername', 'REDIS_SENTINEL_USERNAME', '--redis-sentinel-username', 'sb-node', 'sb-node'],
   ['redisSentinelPassword', 'REDIS_SENTINEL_PASSWORD', '--redis-sentinel-password', 'hunter3', 'hunter3'],
 ];
 
@@ -311,6 +313,7 @@ test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed RE
     assert.equal(configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_SENTINELS: bad }, [])).setting, 'REDIS_SENTINELS', bad);
   }
   assert.equal(configError(() => loadConfig({ REDIS_SENTINEL_NAME: 'my master' }, [])).setting, 'REDIS_SENTINEL_NAME');
+  assert.equal(configError(() => loadConfig({ REDIS_SENTINEL_USERNAME: 'a user' }, [])).setting, 'REDIS_SENTINEL_USERNAME');
   assert.equal(configError(() => loadConfig({ STORE: 'mongo' }, [])).setting, 'STORE');
   assert.equal(configError(() => loadConfig({ KEY_PREFIX: 'a b' }, [])).setting, 'KEY_PREFIX');
   assert.equal(configError(() => loadConfig({ KEY_PREFIX: '' }, [])).setting, 'KEY_PREFIX');

@@ -52,8 +52,9 @@ function pong(port) {
  * Starts redis-server on `port` (a free one when absent) with its data in a
  * new temporary directory (or `dir`), no persistence unless `appendonly`,
  * pinned to core `cpu` when given; a replica of the Redis on port `replicaOf`,
- * or, with `sentinelOf: { name, port, password? }`, a Sentinel watching that
- * primary under that name (quorum 1, down after 1 s), with that password.
+ * or, with `sentinelOf: { name, port, password?, user? }`, a Sentinel watching
+ * that primary under that name (quorum 1, down after 1 s), with that password
+ * (for that ACL user).
  * Returns { url, port, pid, dir, stop() }; stop() ends exactly that process
  * (SIGTERM, then SIGKILL after 3 s) and removes the directory it made.
  */
@@ -103,11 +104,13 @@ export async function startRedisServer({ port, dir, appendonly = false, cpu, rep
 }
 
 /** A Sentinel's arguments: its config file (Sentinel rewrites it, so it lives in `dir`), then --sentinel. */
-function sentinelArgs(dir, port, { name, port: primary, password }) {
+function sentinelArgs(dir, port, { name, port: primary, password, user }) {
   const file = join(dir, 'sentinel.conf');
   writeFileSync(file, [
     `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'loglevel warning',
-    ...(password ? [`requirepass ${password}`] : []),
+    ...(password && !user ? [`requirepass ${password}`] : []),
+    // An ACL user with that password, the default user off: only that user gets in.
+    ...(password && user ? [`user ${user} on >${password} ~* &* +@all`, 'user default off'] : []),
     `sentinel monitor ${name} 127.0.0.1 ${primary} 1`,
     `sentinel down-after-milliseconds ${name} 1000`,
     `sentinel failover-timeout ${name} 5000`,

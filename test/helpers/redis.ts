@@ -47,7 +47,7 @@ export function testRedisUrl(): Promise<string> {
 
 /** A Redis of this test's own, to stop, kill and restart (fault tests); a replica, or a Sentinel, when asked. */
 export async function ownRedisServer(
-  o: { port?: number; dir?: string; appendonly?: boolean; replicaOf?: number; sentinelOf?: { name: string; port: number; password?: string } } = {},
+  o: { port?: number; dir?: string; appendonly?: boolean; replicaOf?: number; sentinelOf?: { name: string; port: number; password?: string; user?: string } } = {},
 ): Promise<RedisServer> {
   return startRedisServer(o) as Promise<RedisServer>;
 }

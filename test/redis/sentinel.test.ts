@@ -96,3 +96,18 @@ test('through Sentinels (with a password): a node finds the primary, and after a
   assert.equal(await store.send('alice', message('after')), 'ok');
   assert.deepEqual(await heard, { type: 'message', name: 'alice' });
 });
+
+test('Sentinels with an ACL user of their own: a node logs in as that user', { skip }, async () => {
+  const primary = await ownRedisServer();
+  after(() => primary.stop());
+  const sentinel = await ownRedisServer({ sentinelOf: { name: NAME, port: primary.port, password: SENTINEL_PASSWORD, user: 'sb-node' } });
+  after(() => sentinel.stop());
+  const connect = (sentinelUsername?: string) => connectRedis({
+    url: 'redis://127.0.0.1:1', sentinels: [`127.0.0.1:${sentinel.port}`], sentinelName: NAME, sentinelUsername, sentinelPassword: SENTINEL_PASSWORD,
+    prefix: uniquePrefix('sentinel'), log: pino({ level: 'silent' }), startTimeoutMs: 1500,
+  });
+  const connection = await connect('sb-node');
+  after(() => connection.close());
+  assert.equal(Number(/tcp_port:(\d+)/.exec(await connection.cmd.info('server'))?.[1]), primary.port);
+  await assert.rejects(connect(), /did not answer/, 'the control: with the password alone (the default user is off) no Sentinel answers');
+});

@@ -40,6 +40,7 @@ export interface RedisConnectOptions {
   /** Sentinels (host:port) to ask for the current primary of `sentinelName`; a failover moves both connections to the new one. */
   readonly sentinels?: readonly string[];
   readonly sentinelName?: string;
+  readonly sentinelUsername?: string;
   readonly sentinelPassword?: string;
   readonly prefix: string;
   readonly log: Logger;
@@ -66,7 +67,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
   };
-  const sentinel = o.sentinels?.length ? sentinelOptions(o.sentinels, o.sentinelName ?? 'mymaster', o.sentinelPassword) : {};
+  const sentinel = o.sentinels?.length ? sentinelOptions(o.sentinels, o.sentinelName ?? 'mymaster', o.sentinelUsername, o.sentinelPassword) : {};
   const cmd = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
   // The subscriber keeps an offline queue: a SUBSCRIBE made while it reconnects is sent once it is back.
   const sub = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: true, autoResubscribe: true, connectionName: 'signalbox-sub' });
@@ -109,13 +110,14 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
  * demoted, or that keeps its clients: a Sentinel announcing the switch
  * (failoverDetector), and a READONLY answer.
  */
-function sentinelOptions(sentinels: readonly string[], name: string, password: string | undefined): RedisOptions {
+function sentinelOptions(sentinels: readonly string[], name: string, username: string | undefined, password: string | undefined): RedisOptions {
   return {
     sentinels: sentinels.map((entry) => {
       const at = entry.lastIndexOf(':');
       return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
     }),
     name,
+    sentinelUsername: username,
     sentinelPassword: password,
     failoverDetector: true,
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
