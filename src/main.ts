@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { describeConfig, helpText } from './config-describe.ts';
-import { redactedUrl } from './config-secrets.ts';
 import { ListenError } from './http/listening.ts';
 import { loadUwsCore } from './http/uws.ts';
 import { createLogger } from './logger.ts';
@@ -53,7 +52,10 @@ let redis: RedisBackend | undefined;
 if (config.storeBackend === 'redis') {
   const { openRedisBackend, RedisStartError } = await import('./store/redis/index.ts'); // only then: ioredis and the Redis stores
   try {
-    redis = await openRedisBackend({ url: config.redisUrl, sentinels: config.redisSentinels, sentinelName: config.redisSentinelName, sentinelUsername: config.redisSentinelUsername, sentinelPassword: config.redisSentinelPassword, prefix: config.keyPrefix, log });
+    const sentinel = config.redisSentinels.length === 0 ? undefined : {
+      hosts: config.redisSentinels, name: config.redisSentinelName, username: config.redisSentinelUsername, password: config.redisSentinelPassword,
+    };
+    redis = await openRedisBackend({ url: config.redisUrl, sentinel, prefix: config.keyPrefix, log });
   } catch (err) {
     if (!(err instanceof RedisStartError)) throw err;
     refuse(err.message);
@@ -88,13 +90,7 @@ const urls = app.urls();
 const { fd, maxConnections } = app.limits;
 log.info({ config: describeConfig(config) }, 'configuration');
 log.info(
-  { version, core: core.description, store: redis ? `redis ${redisWhere(config)} prefix ${config.keyPrefix}` : 'memory', urls, openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections },
+  { version, core: core.description, store: redis ? `redis ${redis.connection.where} prefix ${config.keyPrefix}` : 'memory', urls, openFiles: { soft: fd.soft, hard: fd.hard }, maxConnections },
   `signalbox ${version} listening on ${urls.api} (demo ${urls.demo}, inbox WebSocket ${urls.inboxWebSocket}, Loop WebSocket ${urls.loopWebSocket}, metrics ${urls.metrics})`,
 );
 if (maxConnections === 0 && config.maxConnections === 'auto') log.warn('open-file limit unknown: no total connection cap (set MAX_CONNECTIONS)');
-
-/** Where the Redis store is, as the start-up line says it (no password). */
-function redisWhere(config: Config): string {
-  const url = redactedUrl(config.redisUrl);
-  return config.redisSentinels.length === 0 ? url : `${url} via Sentinels ${config.redisSentinels.join(',')} (${config.redisSentinelName})`;
-}

@@ -47,7 +47,7 @@ test('through Sentinels (with a password): a node finds the primary, and after a
 
   // The same, one level down: the store on a connection made through the Sentinel.
   const connection = await connectRedis({
-    url: 'redis://127.0.0.1:1', sentinels: [`127.0.0.1:${sentinel.port}`], sentinelName: NAME, sentinelPassword: SENTINEL_PASSWORD, prefix: uniquePrefix('sentinel'), log: pino({ level: 'silent' }),
+    url: 'redis://127.0.0.1:1', sentinel: { hosts: [`127.0.0.1:${sentinel.port}`], name: NAME, password: SENTINEL_PASSWORD }, prefix: uniquePrefix('sentinel'), log: pino({ level: 'silent' }),
   });
   after(() => connection.close());
   const servedBy = async () => Number(/tcp_port:(\d+)/.exec(await connection.cmd.info('server'))?.[1]);
@@ -103,7 +103,7 @@ test('Sentinels with an ACL user of their own: a node logs in as that user', { s
   const sentinel = await ownRedisServer({ sentinelOf: { name: NAME, port: primary.port, password: SENTINEL_PASSWORD, user: 'sb-node' } });
   after(() => sentinel.stop());
   const connect = (sentinelUsername?: string) => connectRedis({
-    url: 'redis://127.0.0.1:1', sentinels: [`127.0.0.1:${sentinel.port}`], sentinelName: NAME, sentinelUsername, sentinelPassword: SENTINEL_PASSWORD,
+    url: 'redis://127.0.0.1:1', sentinel: { hosts: [`127.0.0.1:${sentinel.port}`], name: NAME, username: sentinelUsername, password: SENTINEL_PASSWORD },
     prefix: uniquePrefix('sentinel'), log: pino({ level: 'silent' }), startTimeoutMs: 1500,
   });
   const connection = await connect('sb-node');

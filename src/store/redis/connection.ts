@@ -18,6 +18,8 @@ export interface RedisConnection {
   /** Subscriptions only (a subscribed connection takes no other command). */
   readonly sub: Redis;
   readonly prefix: string;
+  /** Where Redis is, as the start-up line says it: its URL without the password, and the Sentinels that name it. */
+  readonly where: string;
   /** Whether the subscriber connection delivered the last probe (DeliveryProbe). */
   readonly delivering: boolean;
   close(): Promise<void>;
@@ -34,14 +36,18 @@ export async function redisHealthy(redis: RedisConnection): Promise<boolean> {
   }
 }
 
+/** Sentinels (host:port) to ask for the current primary of `name`; a failover moves both connections to the new one. */
+export interface SentinelSettings {
+  readonly hosts: readonly string[];
+  readonly name: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
 export interface RedisConnectOptions {
-  /** The Redis (or, with `sentinels`, only its user, password, database and TLS). */
+  /** The Redis (or, with `sentinel`, only its user, password, database and TLS). */
   readonly url: string;
-  /** Sentinels (host:port) to ask for the current primary of `sentinelName`; a failover moves both connections to the new one. */
-  readonly sentinels?: readonly string[];
-  readonly sentinelName?: string;
-  readonly sentinelUsername?: string;
-  readonly sentinelPassword?: string;
+  readonly sentinel?: SentinelSettings;
   readonly prefix: string;
   readonly log: Logger;
   readonly startTimeoutMs?: number;
@@ -67,7 +73,9 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
   };
-  const sentinel = o.sentinels?.length ? sentinelOptions(o.sentinels, o.sentinelName ?? 'mymaster', o.sentinelUsername, o.sentinelPassword) : {};
+  const sentinel = o.sentinel ? sentinelOptions(o.sentinel) : {};
+  const url = redactedUrl(o.url);
+  const via = o.sentinel ? `via Sentinels ${o.sentinel.hosts.join(',')} (${o.sentinel.name})` : undefined;
   const cmd = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
   // The subscriber keeps an offline queue: a SUBSCRIBE made while it reconnects is sent once it is back.
   const sub = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: true, autoResubscribe: true, connectionName: 'signalbox-sub' });
@@ -82,8 +90,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   };
   try {
     const ms = o.startTimeoutMs ?? START_TIMEOUT_MS;
-    const where = o.sentinels?.length ? `via Sentinels ${o.sentinels.join(',')} (${o.sentinelName ?? 'mymaster'})` : `at ${redactedUrl(o.url)}`;
-    await withDeadline(Promise.all([ready(cmd), ready(sub)]), ms, () => new RedisStartError(`Redis ${where} did not answer within ${ms / 1000} s`));
+    await withDeadline(Promise.all([ready(cmd), ready(sub)]), ms, () => new RedisStartError(`Redis ${via ?? `at ${url}`} did not answer within ${ms / 1000} s`));
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
@@ -96,6 +103,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   const delivery = probe;
   return {
     cmd, sub, prefix: o.prefix, close,
+    where: via ? `${url} ${via}` : url,
     get delivering() {
       return delivery.healthy;
     },
@@ -110,15 +118,15 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
  * demoted, or that keeps its clients: a Sentinel announcing the switch
  * (failoverDetector), and a READONLY answer.
  */
-function sentinelOptions(sentinels: readonly string[], name: string, username: string | undefined, password: string | undefined): RedisOptions {
+function sentinelOptions(s: SentinelSettings): RedisOptions {
   return {
-    sentinels: sentinels.map((entry) => {
+    sentinels: s.hosts.map((entry) => {
       const at = entry.lastIndexOf(':');
       return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
     }),
-    name,
-    sentinelUsername: username,
-    sentinelPassword: password,
+    name: s.name,
+    sentinelUsername: s.username,
+    sentinelPassword: s.password,
     failoverDetector: true,
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };

@@ -47,9 +47,9 @@ const LIBRARY_PREFIX = 'signalbox_';
  * (FUNCTION LOAD, Redis 7): the helpers are then defined once, not on every
  * call as an EVALSHA script's are, which saved Redis a third of a simple
  * operation's run time (INFO commandstats) and a fifth of its CPU per
- * request (the bench's redis-inbox). The library's name carries the hash of its code,
- * so nodes of different versions sharing a Redis (a rolling upgrade) each
- * call their own; a node never replaces or deletes a library. Where Redis
+ * request (the bench's redis-inbox). The library's name carries the hash of
+ * its code, so nodes of different versions sharing a Redis (a rolling
+ * upgrade) each call their own; a node never replaces or deletes a library. Where Redis
  * refuses functions (before 7.0, or an ACL without them) the same scripts run
  * with EVAL / EVALSHA, as whole scripts.
  */
