@@ -1,6 +1,9 @@
 // Summarises a V8 .cpuprofile (from BENCH_CPU_PROF=dir): self time by
 // function and by file, and total (inclusive) time by function, top N, in %
-// of the busy (non-idle) time. Usage: npx tsx bench/tools/profile-summary.ts FILE [N]
+// of the busy (non-idle) time.
+//   npx tsx bench/tools/profile-summary.ts FILE [N] [FROM-TO]
+// FROM-TO (seconds from the profile's start, e.g. 40-55) keeps only that window's samples, to
+// look at one run of a scenario; --timeline prints the busy share of every second, to find it.
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -14,18 +17,34 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: tsx bench/tools/profile-summary.ts FILE.cpuprofile [N]');
+const args = process.argv.slice(2);
+const timeline = args.includes('--timeline');
+const [file, topArg, windowArg] = args.filter((a) => a !== '--timeline');
+const window = windowArg?.match(/^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/);
+if (!file || (windowArg !== undefined && !window)) {
+  console.error('usage: tsx bench/tools/profile-summary.ts FILE.cpuprofile [N] [FROM-TO] [--timeline]');
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
+const [fromUs, toUs] = window ? [Number(window[1]) * 1e6, Number(window[2]) * 1e6] : [0, Infinity];
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-const sampled = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+const selfUs = new Map<number, number>();
+const busyPerSec: number[] = [];
+let at = 0; // µs since the first sample
+profile.samples.forEach((id, i) => {
+  const us = profile.timeDeltas[i] ?? 0;
+  at += us;
+  if (!idleIds.has(id)) busyPerSec[Math.floor(at / 1e6)] = (busyPerSec[Math.floor(at / 1e6)] ?? 0) + us;
+  if (at >= fromUs && at < toUs) selfUs.set(id, (selfUs.get(id) ?? 0) + us);
+});
+if (timeline) {
+  console.log('busy share of each second since the first sample:');
+  busyPerSec.forEach((us, s) => console.log(`${String(s).padStart(4)} s  ${((us / 1e4) | 0).toString().padStart(3)} %`));
+  console.log('');
+}
+const sampled = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const idle = [...selfUs].filter(([id]) => idleIds.has(id)).reduce((a, [, us]) => a + us, 0);
 const total = sampled - idle;
 for (const id of idleIds) selfUs.delete(id);
