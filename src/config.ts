@@ -1,5 +1,7 @@
 import { Type, Value, type TSchema } from './schema.ts';
 import { isIP } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.ts';
 import { redactedUrl } from './config-secrets.ts';
 import { readConfigFile, CONFIG_ENV, CONFIG_FLAG } from './config-file.ts';
@@ -102,6 +104,12 @@ export interface Config {
   readonly redisSentinelUsername: string | undefined;
   /** The Sentinels' own password (their requirepass, or that user's), if they have one. */
   readonly redisSentinelPassword: string | undefined;
+  /** Whether the Sentinels are reached with TLS. */
+  readonly redisSentinelTls: boolean;
+  /** Path of a PEM file of the CAs that sign the Redis servers' and Sentinels' TLS certificates; undefined: Node's public CAs. */
+  readonly redisTlsCa: string | undefined;
+  /** That file's certificates (read at start with STORE=redis, so a bad file refuses the start). */
+  readonly redisTlsCaPem: string | undefined;
 }
 
 export { ConfigError, CONFIG_ENV, CONFIG_FLAG };
@@ -181,6 +189,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'redisSentinelName', env: 'REDIS_SENTINEL_NAME', flag: '--redis-sentinel-name', kind: 'string', schema: Type.String({ minLength: 1, pattern: '^[^\\s]+$' }), fallback: 'mymaster', group: 'storage', doc: 'The name the Sentinels monitor the primary under (with REDIS_SENTINELS).' },
   { key: 'redisSentinelUsername', env: 'REDIS_SENTINEL_USERNAME', flag: '--redis-sentinel-username', kind: 'string', schema: Type.String({ pattern: '^[^\\s]*$' }), fallback: '', group: 'storage', doc: "The Sentinels' own ACL user, when they have one (with REDIS_SENTINEL_PASSWORD)." },
   { key: 'redisSentinelPassword', env: 'REDIS_SENTINEL_PASSWORD', flag: '--redis-sentinel-password', kind: 'string', schema: Type.String(), fallback: '', group: 'storage', secret: true, doc: "The Sentinels' own password (their requirepass, or their ACL user's), when they have one; never printed." },
+  { key: 'redisSentinelTls', env: 'REDIS_SENTINEL_TLS', flag: '--redis-sentinel-tls', kind: 'boolean', schema: Type.Boolean(), fallback: 'false', group: 'storage', doc: 'Reach the Sentinels with TLS (with REDIS_SENTINELS); their certificates are checked as the Redis servers\' are.' },
+  { key: 'redisTlsCa', env: 'REDIS_TLS_CA', flag: '--redis-tls-ca', kind: 'string', schema: Type.String(), fallback: '', group: 'storage', allowed: 'the path of a PEM file', doc: 'A PEM file of the certificate authorities that signed the TLS certificates of the Redis servers (rediss://) and Sentinels (REDIS_SENTINEL_TLS); unset: the public CAs Node trusts.' },
   { key: 'keyPrefix', env: 'KEY_PREFIX', flag: '--key-prefix', kind: 'string', schema: Type.String({ pattern: '^[!-~]{1,64}$' }), fallback: 'sb:', group: 'storage', allowed: '1 to 64 printable ASCII characters, no spaces', doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis.' },
   { key: 'maxConnections', env: 'MAX_CONNECTIONS', flag: '--max-connections', kind: 'integer-or-auto', schema: Type.Union([Type.Literal('auto'), count]), fallback: 'auto', group: 'limits', allowed: 'a whole number (0: no limit) or auto', doc: 'Busy connections in total; auto: the open-file limit minus a reserve. Stays on with RATE_LIMITS=off.' },
 ];
@@ -324,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(env, `must be an IP address or a host name, not ${JSON.stringify(host)}`);
     }
   }
+  let redisTlsCaPem: string | undefined;
   if (config.storeBackend === 'redis') {
     if (!sharedSecret) {
       throw new ConfigError('SHARED_SECRET', `is required with STORE=redis: at least ${MIN_SHARED_SECRET_LENGTH} characters, the same on every node`);
@@ -332,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (url) throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL (${url}), not ${JSON.stringify(redactedUrl(config.redisUrl))}`);
     const sentinel = config.redisSentinels.find((entry) => !isPort(Number(entry.slice(entry.lastIndexOf(':') + 1))));
     if (sentinel !== undefined) throw new ConfigError('REDIS_SENTINELS', `must be a comma list of host:port with ports 1-65535, not ${JSON.stringify(sentinel)}`);
+    if (config.redisTlsCa) redisTlsCaPem = readCaFile(config.redisTlsCa);
   }
   const allow = parseOutboundAllow(config.outboundAllow);
   if (!allow.ok) throw new ConfigError('OUTBOUND_ALLOW', `must be a comma list of host names, IP addresses or CIDR networks (${allow.message})`);
@@ -345,6 +357,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisSentinels: Object.freeze([...config.redisSentinels]),
     redisSentinelUsername: config.redisSentinelUsername || undefined,
     redisSentinelPassword: config.redisSentinelPassword || undefined,
+    redisTlsCa: config.redisTlsCa || undefined,
+    redisTlsCaPem,
     sharedSecret,
     loop: asConfigError(() => loadLoop(file, sharedSecret)),
     turn: turnSettingsFrom({ secret: turnSecret, urls: turnUrls, ttlSec: turnTtlSec }),
@@ -352,6 +366,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 const isPort = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+
+/** The certificates of a CA file, or a ConfigError naming REDIS_TLS_CA when it cannot be read or holds none. */
+function readCaFile(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('REDIS_TLS_CA', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  const first = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(pem)?.[0];
+  try {
+    if (first === undefined) throw new Error('no "BEGIN CERTIFICATE" block');
+    new X509Certificate(first);
+  } catch (err) {
+    throw new ConfigError('REDIS_TLS_CA', `must be a PEM file of certificates; ${path} is not (${(err as Error).message})`);
+  }
+  return pem;
+}
 
 /** What is wrong with a Redis URL the schema let through (its scheme is redis or rediss), or undefined. */
 function redisUrlProblem(text: string): string | undefined {

@@ -54,8 +54,9 @@ if (config.storeBackend === 'redis') {
   try {
     const sentinel = config.redisSentinels.length === 0 ? undefined : {
       hosts: config.redisSentinels, name: config.redisSentinelName, username: config.redisSentinelUsername, password: config.redisSentinelPassword,
+      tls: config.redisSentinelTls,
     };
-    redis = await openRedisBackend({ url: config.redisUrl, sentinel, prefix: config.keyPrefix, log });
+    redis = await openRedisBackend({ url: config.redisUrl, sentinel, tlsCa: config.redisTlsCaPem, prefix: config.keyPrefix, log });
   } catch (err) {
     if (!(err instanceof RedisStartError)) throw err;
     refuse(err.message);

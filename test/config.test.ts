@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { ConfigError, SETTINGS, loadConfig, type Config } from '../src/config.ts';
 import { describeConfig } from '../src/config-describe.ts';
 import { defaultQueuedBytes, parseBytes, type MemorySource } from '../src/queue-budget.ts';
 import { configError } from './helpers/config-error.ts';
+import { testCerts } from './helpers/tls-certs.ts';
 
 /** The inbox-level settings (the Loop section, config.loop, has its own tests). */
 const DEFAULTS: Omit<Config, 'loop'> = {
@@ -46,6 +50,9 @@ const DEFAULTS: Omit<Config, 'loop'> = {
   redisSentinelName: 'mymaster',
   redisSentinelUsername: undefined,
   redisSentinelPassword: undefined,
+  redisSentinelTls: false,
+  redisTlsCa: undefined,
+  redisTlsCaPem: undefined,
 };
 
 /** Each setting: env name, flag, a valid value as written and its parsed value. */
@@ -88,6 +95,8 @@ const EVERY: [Exclude<keyof typeof DEFAULTS, 'turn'>, string, string, string, un
   ['redisSentinelName', 'REDIS_SENTINEL_NAME', '--redis-sentinel-name', 'signalbox', 'signalbox'],
   ['redisSentinelUsername', 'REDIS_SENTINEL_USERNAME', '--redis-sentinel-username', 'sb-node', 'sb-node'],
   ['redisSentinelPassword', 'REDIS_SENTINEL_PASSWORD', '--redis-sentinel-password', 'hunter3', 'hunter3'],
+  ['redisSentinelTls', 'REDIS_SENTINEL_TLS', '--redis-sentinel-tls', 'on', true],
+  ['redisTlsCa', 'REDIS_TLS_CA', '--redis-tls-ca', '/etc/ssl/redis-ca.pem', '/etc/ssl/redis-ca.pem'],
 ];
 
 /** STORE=redis needs SHARED_SECRET: every case below sets one, so each setting can be read alone. */
@@ -318,6 +327,34 @@ test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed RE
   assert.equal(configError(() => loadConfig({ KEY_PREFIX: 'a b' }, [])).setting, 'KEY_PREFIX');
   assert.equal(configError(() => loadConfig({ KEY_PREFIX: '' }, [])).setting, 'KEY_PREFIX');
 });
+
+test('REDIS_TLS_CA: with STORE=redis its certificates are read at start; a file that cannot be read or holds none refuses the start', () => {
+  const certs = testCerts();
+  const c = loadConfig({ ...SECRET, STORE: 'redis', REDIS_TLS_CA: certs.ca }, []);
+  assert.equal(c.redisTlsCa, certs.ca);
+  assert.equal(c.redisTlsCaPem, certs.caPem);
+  assert.equal(describeConfig(c).REDIS_TLS_CA, certs.ca, 'the path is printed, not the certificates');
+  assert.equal(loadConfig({ ...SECRET, STORE: 'redis' }, []).redisTlsCaPem, undefined);
+  const missing = configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_TLS_CA: `${certs.ca}.missing` }, []));
+  assert.equal(missing.setting, 'REDIS_TLS_CA');
+  assert.match(missing.message, /cannot read .*ca\.pem\.missing: ENOENT/);
+  // A key is not a certificate; a damaged certificate is refused too.
+  for (const bad of [certs.key, writeTemp('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n')]) {
+    const err = configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_TLS_CA: bad }, []));
+    assert.equal(err.setting, 'REDIS_TLS_CA', bad);
+    assert.match(err.message, /must be a PEM file of certificates/);
+  }
+  // On the memory store it is not read at all (as every Redis setting).
+  assert.equal(loadConfig({ REDIS_TLS_CA: `${certs.ca}.missing` }, []).redisTlsCaPem, undefined);
+});
+
+function writeTemp(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'signalbox-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'file.pem');
+  writeFileSync(path, text);
+  return path;
+}
 
 test('REDIS_URL is printed with its password hidden, REDIS_SENTINEL_PASSWORD not at all', () => {
   const d = describeConfig(loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: 'redis://app:hunter2@redis.internal:6379/1', REDIS_SENTINEL_PASSWORD: 'hunter3' }, []));

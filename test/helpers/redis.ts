@@ -45,9 +45,14 @@ export function testRedisUrl(): Promise<string> {
   }));
 }
 
-/** A Redis of this test's own, to stop, kill and restart (fault tests); a replica, or a Sentinel, when asked. */
+/** A Redis of this test's own, to stop, kill and restart (fault tests); a replica, a Sentinel, or with TLS, when asked. */
 export async function ownRedisServer(
-  o: { port?: number; dir?: string; appendonly?: boolean; replicaOf?: number; sentinelOf?: { name: string; port: number; password?: string; user?: string } } = {},
+  o: {
+    port?: number; dir?: string; appendonly?: boolean; replicaOf?: number;
+    sentinelOf?: { name: string; port: number; password?: string; user?: string };
+    /** TLS only, with these PEM files (test/helpers/tls-certs.ts); the url is rediss://. */
+    tls?: { cert: string; key: string; ca: string };
+  } = {},
 ): Promise<RedisServer> {
   return startRedisServer(o) as Promise<RedisServer>;
 }

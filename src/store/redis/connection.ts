@@ -42,12 +42,16 @@ export interface SentinelSettings {
   readonly name: string;
   readonly username?: string;
   readonly password?: string;
+  /** Reach the Sentinels with TLS (their certificates checked against `tlsCa`, or Node's CAs). */
+  readonly tls?: boolean;
 }
 
 export interface RedisConnectOptions {
   /** The Redis (or, with `sentinel`, only its user, password, database and TLS). */
   readonly url: string;
   readonly sentinel?: SentinelSettings;
+  /** PEM certificates of the CAs that sign the servers' TLS certificates (rediss://, Sentinels with TLS); absent: Node's. */
+  readonly tlsCa?: string;
   readonly prefix: string;
   readonly log: Logger;
   readonly startTimeoutMs?: number;
@@ -73,14 +77,17 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
   };
-  const sentinel = o.sentinel ? sentinelOptions(o.sentinel) : {};
+  // ioredis turns TLS on for a rediss:// URL, but in Sentinel mode only with enableTLSForSentinelMode:
+  // without it, the primary named by the Sentinels would be reached in plain text.
+  const tls = o.url.startsWith('rediss:') ? { tls: { ...(o.tlsCa ? { ca: o.tlsCa } : {}) }, enableTLSForSentinelMode: true } : {};
+  const sentinel = o.sentinel ? sentinelOptions(o.sentinel, o.tlsCa) : {};
   const url = redactedUrl(o.url);
   const via = o.sentinel ? `via Sentinels ${o.sentinel.hosts.join(',')} (${o.sentinel.name})` : undefined;
-  const cmd = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
+  const cmd = new Redis(o.url, { ...common, ...tls, ...sentinel, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
   // The subscriber keeps an offline queue: a SUBSCRIBE made while it reconnects is sent once it is back.
-  const sub = new Redis(o.url, { ...common, ...sentinel, enableOfflineQueue: true, autoResubscribe: true, connectionName: 'signalbox-sub' });
+  const sub = new Redis(o.url, { ...common, ...tls, ...sentinel, enableOfflineQueue: true, autoResubscribe: true, connectionName: 'signalbox-sub' });
   let closing = false;
-  watchHealth(cmd, 'commands', o.log, () => closing);
+  const lastError = watchHealth(cmd, 'commands', o.log, () => closing);
   watchHealth(sub, 'subscriptions', o.log, () => closing);
   let probe: DeliveryProbe | undefined;
   const close = async () => {
@@ -90,7 +97,10 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   };
   try {
     const ms = o.startTimeoutMs ?? START_TIMEOUT_MS;
-    await withDeadline(Promise.all([ready(cmd), ready(sub)]), ms, () => new RedisStartError(`Redis ${via ?? `at ${url}`} did not answer within ${ms / 1000} s`));
+    await withDeadline(Promise.all([ready(cmd), ready(sub)]), ms, () => {
+      const why = lastError();
+      return new RedisStartError(`Redis ${via ?? `at ${url}`} did not answer within ${ms / 1000} s${why ? ` (last error: ${why})` : ''}`);
+    });
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
@@ -118,7 +128,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
  * demoted, or that keeps its clients: a Sentinel announcing the switch
  * (failoverDetector), and a READONLY answer.
  */
-function sentinelOptions(s: SentinelSettings): RedisOptions {
+function sentinelOptions(s: SentinelSettings, tlsCa: string | undefined): RedisOptions {
   return {
     sentinels: s.hosts.map((entry) => {
       const at = entry.lastIndexOf(':');
@@ -127,6 +137,7 @@ function sentinelOptions(s: SentinelSettings): RedisOptions {
     name: s.name,
     sentinelUsername: s.username,
     sentinelPassword: s.password,
+    sentinelTLS: s.tls ? { ...(tlsCa ? { ca: tlsCa } : {}) } : undefined,
     failoverDetector: true,
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };
@@ -149,8 +160,11 @@ export function withDeadline<T>(p: Promise<T>, ms: number, late: () => Error): P
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** One log line when a connection is lost and one when it is back, not one per failed attempt. */
-function watchHealth(client: Redis, role: string, log: Logger, closing: () => boolean): void {
+/**
+ * One log line when a connection is lost and one when it is back, not one per failed attempt.
+ * Returns what the connection's last error said (for the start refusal: a TLS certificate refused, say).
+ */
+function watchHealth(client: Redis, role: string, log: Logger, closing: () => boolean): () => string {
   let lost = false;
   let lastError = '';
   client.on('error', (err: Error) => {
@@ -166,6 +180,7 @@ function watchHealth(client: Redis, role: string, log: Logger, closing: () => bo
     lost = false;
     log.info({ role }, 'Redis connection back');
   });
+  return () => lastError;
 }
 
 /** Eviction would silently drop inboxes and queued messages (scale-out: warn at start). */
