@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WsClient } from '../helpers/ws-client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { basic, startServer, type TestServer } from '../helpers/server.ts';
 import {
-  CONF_PATH, OPERATIONS_PATH, configForTest, nginxSeconds, nginxSkipReason, rawExchange, startNginx, type RunningNginx,
+  CONF_PATH, OPERATIONS_PATH, configForTest, nginxSeconds, nginxSkipReason, rawExchange, startNginx, type RunningProxy,
 } from './nginx-harness.ts';
+import { throughProxyTests } from './through-proxy.ts';
 
 // signalbox behind Debian's nginx with the configuration of docs/operations.md
 // (docs/nginx/signalbox.conf), on loopback, plain HTTP instead of TLS.
@@ -81,7 +81,7 @@ function headersReadBySource(): Set<string> {
 
 describe('signalbox behind nginx', { skip, timeout: 60_000 }, () => {
   let server: TestServer;
-  let nginx: RunningNginx;
+  let nginx: RunningProxy;
   const run = Date.now().toString(36);
 
   before(async () => {
@@ -93,64 +93,7 @@ describe('signalbox behind nginx', { skip, timeout: 60_000 }, () => {
     await server?.close();
   });
 
-  const auth = (name: string) => ({ Authorization: basic(name, 'pw') });
-  const post = (from: string, to: string, body: string) =>
-    fetch(`${nginx.url}/inbox?to=${encodeURIComponent(to)}`, { method: 'POST', headers: { ...auth(from), 'Content-Type': 'text/plain' }, body });
-
-  /** Long-polls waiting in signalbox, read from /__metrics__ directly (nginx blocks it). */
-  const waiting = async () => {
-    const text = await (await fetch(`${server.url}/__metrics__`)).text();
-    return Number(/^signalbox_long_polls_waiting (\d+)/m.exec(text)?.[1]);
-  };
-
-  test('a long-poll through nginx is answered as soon as a message is posted', async () => {
-    const alice = `alice-${run}`;
-    const bob = `bob-${run}`;
-    assert.equal((await fetch(`${nginx.url}/inbox`, { headers: auth(bob) })).status, 204); // bob's inbox exists
-    const started = Date.now();
-    const poll = fetch(`${nginx.url}/inbox?wait=2`, { headers: auth(alice) });
-    for (const deadline = Date.now() + 2000; (await waiting()) < 1; ) {
-      assert.ok(Date.now() < deadline, 'the long-poll never reached signalbox');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.equal((await post(bob, alice, 'offer')).status, 204);
-    const res = await poll;
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('x-from'), bob);
-    assert.equal(await res.text(), 'offer');
-    assert.ok(Date.now() - started < 1900, 'answered when the message came, not when the wait ran out');
-    assert.equal(res.headers.get('uwebsockets'), null, 'the uWebSockets header is hidden');
-  });
-
-  test('a long-poll with nothing to read waits its 2 s through nginx, then gets 204', async () => {
-    const started = Date.now();
-    const res = await fetch(`${nginx.url}/inbox`, { headers: { ...auth(`idle-${run}`), Prefer: 'wait=2' } });
-    assert.equal(res.status, 204);
-    assert.ok(Date.now() - started >= 1900, `answered after ${Date.now() - started} ms`);
-  });
-
-  test('a WebSocket to /inbox/ws through nginx gets ready, then a message', async () => {
-    const carol = `carol-${run}`;
-    const ws = await WsClient.connect(nginx.port, '/inbox/ws', { timeoutMs: 5000 });
-    try {
-      ws.send({ type: 'auth', username: carol, password: 'pw' });
-      assert.deepEqual(await ws.next(5000, 'ready'), { type: 'ready' });
-      assert.equal((await post(`dave-${run}`, carol, 'hello over nginx')).status, 204);
-      assert.deepEqual(await ws.next(5000, 'the message'), { type: 'message', from: `dave-${run}`, contentType: 'text/plain', data: 'hello over nginx' });
-    } finally {
-      ws.close();
-    }
-  });
-
-  test('the Loop call-progress WebSocket (/websocket) works through nginx', async () => {
-    const ws = await WsClient.connect(nginx.port, '/websocket', { timeoutMs: 5000 });
-    try {
-      ws.send({ messageType: 'echo', echo: 'through nginx' });
-      assert.deepEqual(await ws.next(5000, 'the echo'), { messageType: 'echo', echo: 'through nginx' });
-    } finally {
-      ws.close();
-    }
-  });
+  throughProxyTests('nginx', () => ({ server, proxy: nginx }));
 
   test('an HTTP/1.0 client is answered (nginx speaks HTTP/1.1 to signalbox)', async () => {
     const answer = await rawExchange(nginx.port, 'GET /__lbheartbeat__ HTTP/1.0\r\nHost: signal.example.com\r\n\r\n');
