@@ -39,16 +39,18 @@ export interface SignalboxOptions {
 }
 
 /**
- * The node flags of package.json's `start` script (`tsx <flags> src/main.ts`), read from it so that the
- * bench runs the server as `npm start` does whatever the flags become.
+ * The node flags of package.json's `start` script (`exec node --import tsx <flags> src/main.ts`), read
+ * from it so that the bench runs the server as `npm start` does whatever the flags become.
  */
 function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.trim().split(/\s+/);
-  if (words[0] !== 'tsx' || words[words.length - 1] !== 'src/main.ts' || words.slice(1, -1).some((w) => !w.startsWith('--'))) {
-    throw new Error(`bench: package.json's start script is not \`tsx [--node-flags] src/main.ts\`: ${pkg.scripts.start}`);
+  const head = ['exec', 'node', '--import', 'tsx'];
+  const flags = words.slice(head.length, -1);
+  if (head.some((w, i) => words[i] !== w) || words[words.length - 1] !== 'src/main.ts' || flags.some((w) => !w.startsWith('--'))) {
+    throw new Error(`bench: package.json's start script is not \`exec node --import tsx [--node-flags] src/main.ts\`: ${pkg.scripts.start}`);
   }
-  return words.slice(1, -1);
+  return flags;
 }
 
 const START_FLAGS = startFlags();
