@@ -79,8 +79,9 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   };
   // ioredis turns TLS on for a rediss:// URL, but in Sentinel mode only with enableTLSForSentinelMode:
   // without it, the primary named by the Sentinels would be reached in plain text.
-  const tls = o.url.startsWith('rediss:') ? { tls: { ...(o.tlsCa ? { ca: o.tlsCa } : {}) }, enableTLSForSentinelMode: true } : {};
-  const sentinel = o.sentinel ? sentinelOptions(o.sentinel, o.tlsCa) : {};
+  const checkedBy = o.tlsCa ? { ca: o.tlsCa } : {};
+  const tls = o.url.startsWith('rediss:') ? { tls: checkedBy, enableTLSForSentinelMode: true } : {};
+  const sentinel = o.sentinel ? sentinelOptions(o.sentinel, checkedBy) : {};
   const url = redactedUrl(o.url);
   const via = o.sentinel ? `via Sentinels ${o.sentinel.hosts.join(',')} (${o.sentinel.name})` : undefined;
   const cmd = new Redis(o.url, { ...common, ...tls, ...sentinel, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'signalbox' });
@@ -128,7 +129,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
  * demoted, or that keeps its clients: a Sentinel announcing the switch
  * (failoverDetector), and a READONLY answer.
  */
-function sentinelOptions(s: SentinelSettings, tlsCa: string | undefined): RedisOptions {
+function sentinelOptions(s: SentinelSettings, checkedBy: { ca?: string }): RedisOptions {
   return {
     sentinels: s.hosts.map((entry) => {
       const at = entry.lastIndexOf(':');
@@ -137,7 +138,7 @@ function sentinelOptions(s: SentinelSettings, tlsCa: string | undefined): RedisO
     name: s.name,
     sentinelUsername: s.username,
     sentinelPassword: s.password,
-    sentinelTLS: s.tls ? { ...(tlsCa ? { ca: tlsCa } : {}) } : undefined,
+    sentinelTLS: s.tls ? checkedBy : undefined,
     failoverDetector: true,
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };
