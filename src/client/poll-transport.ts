@@ -55,7 +55,13 @@ export class PollTransport implements Transport {
     } catch (err) {
       throw InboxError.network(err);
     }
-    if (res.status === 204) return;
+    if (res.status === 204) {
+      // A 204 that ended the wait for another reason than the wait itself: stop, as the WebSocket does on 4409 / 4404.
+      const ended = res.headers.get('x-read-ended');
+      if (ended === 'replaced') throw new InboxError(409, 'replaced', 'Another reader took over the inbox.');
+      if (ended === 'gone') throw new InboxError(404, 'inbox_gone', 'The inbox was deleted or has expired.');
+      return;
+    }
     if (res.status !== 200) throw await InboxError.fromResponse(res);
     const data = new Uint8Array(await res.arrayBuffer());
     const from = res.headers.get('x-from') ?? '';

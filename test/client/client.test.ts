@@ -165,18 +165,63 @@ for (const transport of ['websocket', 'poll'] as const) {
   });
 }
 
-describe('InboxClient over websocket: takeover', () => {
-  test('another reader takes over: error event 409, no reconnection, the iterator throws', async () => {
-    const first = client('taken-over', 'websocket');
-    await first.start();
-    const errors: InboxError[] = [];
-    first.on('error', (e) => errors.push(e));
-    const it = first.messages();
-    const pending = it.next();
-    await client('taken-over', 'websocket').start();
-    await assert.rejects(pending, { status: 409, code: 'replaced' });
-    assert.equal(errors.length, 1);
-    assert.equal(errors[0].status, 409);
-    assert.equal(first.state, 'closed');
+for (const [older, newer] of [['websocket', 'websocket'], ['poll', 'poll'], ['poll', 'websocket'], ['websocket', 'poll']] as const) {
+  describe(`InboxClient over ${older}, taken over by one over ${newer}`, () => {
+    test('the older client gets one error event 409, does not reconnect, and its iterator throws; the newer one reads', async () => {
+      const local = await ownServer(); // its long-polls are these clients' only
+      const name = `taken-${older}-${newer}`;
+      const first = client(name, older, { url: local.url });
+      await first.start();
+      const errors: InboxError[] = [];
+      first.on('error', (e) => errors.push(e));
+      const refused = assert.rejects(first.messages().next(), { status: 409, code: 'replaced' });
+      if (older === 'poll') await waitingPolls(local, 1); // its long-poll is the reader being replaced
+      const second = client(name, newer, { url: local.url });
+      await second.start();
+      await refused;
+      assert.deepEqual(errors.map((e) => [e.status, e.code]), [[409, 'replaced']]);
+      assert.equal(first.state, 'closed');
+      // The newer reader keeps the inbox: it gets what is sent now (with two poll clients they used to take turns).
+      const it = second.messages();
+      for (const text of ['one', 'two', 'three']) {
+        await client(`${name}-sender`, 'poll', { url: local.url }).send(name, text);
+        assert.equal((await nextOf(it)).text(), text);
+      }
+    });
   });
-});
+}
+
+for (const transport of ['websocket', 'poll'] as const) {
+  test(`InboxClient over ${transport}: its inbox deleted while it reads: error event 404 inbox_gone, and it does not create the inbox again`, async () => {
+    const local = await ownServer();
+    const name = `deleted-${transport}`;
+    const c = client(name, transport, { url: local.url });
+    await c.start();
+    const errors: InboxError[] = [];
+    c.on('error', (e) => errors.push(e));
+    const refused = assert.rejects(c.messages().next(), { status: 404, code: 'inbox_gone' });
+    if (transport === 'poll') await waitingPolls(local, 1);
+    const res = await fetch(`${local.url}/inbox`, { method: 'DELETE', headers: { Authorization: basic(name, 'pw') } });
+    assert.equal(res.status, 204);
+    await refused;
+    assert.deepEqual(errors.map((e) => [e.status, e.code]), [[404, 'inbox_gone']]);
+    assert.equal(c.state, 'closed');
+    // Nobody re-created it: another password may have it now.
+    assert.equal((await fetch(`${local.url}/inbox`, { headers: { Authorization: basic(name, 'another password') } })).status, 204);
+  });
+}
+
+/** A server of the test's own, closed when the file ends (after its clients). */
+async function ownServer(): Promise<TestServer> {
+  const own = await startServer({ MAX_WAIT: '5' });
+  after(() => own.close());
+  return own;
+}
+
+/** Resolves once `at` holds `n` waiting long-polls. */
+async function waitingPolls(at: TestServer, n: number): Promise<void> {
+  await eventually(async () => {
+    const text = await (await fetch(`${at.url}/__metrics__`)).text();
+    return Number(/^signalbox_long_polls_waiting (\d+)/m.exec(text)?.[1]) === n;
+  }, `${n} waiting long-poll(s)`);
+}

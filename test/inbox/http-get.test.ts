@@ -115,6 +115,8 @@ test('wait asked with Prefer: wait=N: held, and 204 exactly when the wait ends',
   const r = await poll.promise;
   assert.equal(r.status, 204);
   assert.equal(r.headers.get('cache-control'), 'no-store');
+  assert.equal(r.headers.get('x-read-ended'), null, 'the wait ran out: no other reason given');
+  assert.equal(r.headers.get('access-control-expose-headers'), 'X-From');
 });
 
 test('?wait wins over Prefer', T, async () => {
@@ -166,6 +168,8 @@ test('one reader at a time: a newer GET answers the older waiting one 204 at onc
   const newer = track(done(alice.read({ wait: 10 })));
   const first = await older.promise;
   assert.equal(first.status, 204);
+  assert.equal(first.headers.get('x-read-ended'), 'replaced', 'a client can tell this 204 from an empty inbox');
+  assert.equal(first.headers.get('access-control-expose-headers'), 'X-From, X-Read-Ended');
   await waiting(1);
   assert.equal(newer.settled, false);
   await done(peer('g-one-bob').send('g-one', 'for the newer'));

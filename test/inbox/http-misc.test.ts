@@ -54,6 +54,8 @@ describe('DELETE, OPTIONS, methods, paths, service endpoints', () => {
     const r = await poll.promise;
     assert.equal(r.status, 204);
     assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.equal(r.headers.get('x-read-ended'), 'gone', 'a client can tell this 204 from an empty inbox');
+    assert.equal(r.headers.get('access-control-expose-headers'), 'X-From, X-Read-Ended', 'readable by cross-origin pages');
   });
 
   test('OPTIONS /inbox preflight: 204 with the CORS headers of the spec', T, async () => {
@@ -204,6 +206,7 @@ describe('shutdown', () => {
     await server.close();
     const answers = await Promise.all(polls.map((p) => p.promise));
     assert.deepEqual(answers.map((a) => a.status), [204, 204]);
+    assert.deepEqual(answers.map((a) => a.headers.get('x-read-ended')), [null, null], 'a stop is no reason to give up the inbox');
     await assert.rejects(fetch(`${server.url}/__lbheartbeat__`), 'the port is closed');
   });
 });
