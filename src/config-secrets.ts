@@ -40,6 +40,10 @@ export function redactedUrl(text: string): string {
     url.password = HIDDEN;
     return url.toString();
   } catch {
-    return text.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:(hidden)@');
+    // Not a URL: hide whatever stands between the first ':' after '//' and the last '@' (a password may hold '/' or '@').
+    const start = text.indexOf('//') + 2;
+    const at = text.lastIndexOf('@');
+    const colon = text.indexOf(':', start);
+    return start >= 2 && colon >= 0 && colon < at ? `${text.slice(0, colon)}:${HIDDEN}${text.slice(at)}` : text;
   }
 }

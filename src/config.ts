@@ -394,6 +394,12 @@ function redisUrlProblem(text: string): string | undefined {
     return 'not a URL';
   }
   if (!url.hostname) return 'no host';
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return 'a % in its user or password must start an escape such as %25, which is how a % itself is written';
+  }
   const db = url.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d{1,2}$/.test(db)) return 'the path can only be a database number';
   return undefined;

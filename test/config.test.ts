@@ -313,11 +313,15 @@ test('STORE=redis refuses to start without SHARED_SECRET, or with a malformed RE
   assert.equal(missing.setting, 'SHARED_SECRET');
   assert.match(missing.message, /required with STORE=redis/);
   assert.equal(configError(() => loadConfig({ STORE: 'redis', SHARED_SECRET: 'short' }, [])).setting, 'SHARED_SECRET');
-  for (const bad of ['http://h:6379', 'redis://', 'redis://:hunter2@h:6379/zero', 'redis:// h', 'redis://:hunter2@[::1']) {
+  // A password with '/' or '@' (unescaped base64 has '/') or a stray '%' (ioredis would throw at connect) included.
+  for (const bad of ['http://h:6379', 'redis://', 'redis://:hunter2@h:6379/zero', 'redis:// h', 'redis://:hunter2@[::1', 'redis://app:hun/ter2@h:6379/0', 'redis://:hunter2%ZZ@h:6379', 'redis://app%:hunter2@h']) {
     const err = configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: bad }, []));
     assert.equal(err.setting, 'REDIS_URL', bad);
-    assert.ok(!err.message.includes('hunter2'), err.message);
+    assert.ok(!/hunter2|hun\/ter2/.test(err.message), err.message);
   }
+  assert.match(configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: 'redis://:S3CR%ETX@h:6379' }, [])).message, /must start an escape such as %25/);
+  // An escaped % is fine.
+  assert.equal(loadConfig({ ...SECRET, STORE: 'redis', REDIS_URL: 'redis://:S3CR%25ETX@h:6379' }, []).redisUrl, 'redis://:S3CR%25ETX@h:6379');
   for (const bad of ['s1.internal', 's1:0', 's1:70000', 's1:26379:1', ':26379', 'a b:1']) {
     assert.equal(configError(() => loadConfig({ ...SECRET, STORE: 'redis', REDIS_SENTINELS: bad }, [])).setting, 'REDIS_SENTINELS', bad);
   }

@@ -12,6 +12,8 @@ import { freePort, haveRedisServer, startRedisServer } from './redis-server.mjs'
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** Its process, for the tests that freeze it (SIGSTOP) as a hung host would be. */
+  readonly pid: number;
   kill(): Promise<void>;
   stop(): Promise<void>;
 }

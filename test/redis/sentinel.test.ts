@@ -111,3 +111,23 @@ test('Sentinels with an ACL user of their own: a node logs in as that user', { s
   assert.equal(Number(/tcp_port:(\d+)/.exec(await connection.cmd.info('server'))?.[1]), primary.port);
   await assert.rejects(connect(), /did not answer/, 'the control: with the password alone (the default user is off) no Sentinel answers');
 });
+
+test('a Sentinel that accepts connections but never answers (a frozen host) is passed over for the next one', { skip }, async () => {
+  const primary = await ownRedisServer();
+  after(() => primary.stop());
+  const sentinel = await ownRedisServer({ sentinelOf: { name: NAME, port: primary.port } });
+  after(() => sentinel.stop());
+  const frozen = await ownRedisServer();
+  process.kill(frozen.pid, 'SIGSTOP');
+  after(async () => {
+    process.kill(frozen.pid, 'SIGCONT');
+    await frozen.stop();
+  });
+  // The frozen one is asked first; without a timeout on each Sentinel's answer the node waits on it for good.
+  const connection = await connectRedis({
+    url: 'redis://127.0.0.1:1', sentinel: { hosts: [`127.0.0.1:${frozen.port}`, `127.0.0.1:${sentinel.port}`], name: NAME },
+    prefix: uniquePrefix('sentinel'), log: pino({ level: 'silent' }), startTimeoutMs: 4000,
+  });
+  after(() => connection.close());
+  assert.equal(Number(/tcp_port:(\d+)/.exec(await connection.cmd.info('server'))?.[1]), primary.port);
+});

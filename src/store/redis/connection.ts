@@ -10,6 +10,8 @@ export const START_TIMEOUT_MS = 5000;
 /** How often a node checks that its subscriptions deliver, and how long it waits for its probe. */
 const PROBE_EVERY_MS = 5000;
 const PROBE_TIMEOUT_MS = 2000;
+/** How long a Sentinel may take to name the primary before the next one is asked. */
+const SENTINEL_TIMEOUT_MS = 1000;
 
 /** A node's two connections to the deployment's Redis, and the prefix of its keys and channels. */
 export interface RedisConnection {
@@ -102,6 +104,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
       const why = lastError();
       return new RedisStartError(`Redis ${via ?? `at ${url}`} did not answer within ${ms / 1000} s${why ? ` (last error: ${why})` : ''}`);
     });
+    await checkDatabase(cmd, o.url, via ?? `at ${url}`);
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
@@ -139,9 +142,27 @@ function sentinelOptions(s: SentinelSettings, checkedBy: { ca?: string }): Redis
     sentinelUsername: s.username,
     sentinelPassword: s.password,
     sentinelTLS: s.tls ? checkedBy : undefined,
+    // The Sentinels are asked one after the other: without a timeout, one that accepts connections
+    // but never answers (a frozen host) would hold the node there, and the others never be asked.
+    sentinelCommandTimeout: SENTINEL_TIMEOUT_MS,
     failoverDetector: true,
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };
+}
+
+/**
+ * ioredis selects the URL's database on connecting, but when Redis refuses it
+ * (a number past its `databases`) it only emits an error and goes on in
+ * database 0, where another deployment's keys may be: refuse the start instead.
+ */
+async function checkDatabase(cmd: Redis, url: string, where: string): Promise<void> {
+  const db = Number(new URL(url).pathname.slice(1) || 0);
+  if (db === 0) return;
+  try {
+    await cmd.select(db);
+  } catch (err) {
+    throw new RedisStartError(`Redis ${where} refused database ${db} of the URL: ${(err as Error).message}`);
+  }
 }
 
 /** Resolves on the connection's first 'ready', whatever failed attempts come before it. */
@@ -193,6 +214,6 @@ async function warnOnEviction(cmd: Redis, log: Logger): Promise<void> {
       log.warn({ policy }, `Redis maxmemory-policy is ${policy}: under memory pressure Redis would drop inboxes and queued messages; set it to noeviction`);
     }
   } catch (err) {
-    log.info({ reason: (err as Error).message }, 'could not read Redis maxmemory-policy (CONFIG refused); make sure it is noeviction');
+    log.warn({ reason: (err as Error).message }, 'could not read Redis maxmemory-policy (CONFIG refused); make sure it is noeviction');
   }
 }
