@@ -50,5 +50,22 @@ export async function openRedisBackend(o: RedisConnectOptions): Promise<RedisBac
   const connection = await connectRedis(o);
   if (await loadLibraries(connection.cmd)) o.log.info('Redis store: operations run as Redis functions');
   else o.log.warn('Redis refused FUNCTION LOAD (Redis before 7.0, or an ACL without it): operations run as EVAL scripts, which cost Redis more');
+  await warnWithoutEval(connection, o.log);
   return redisBackend(connection);
+}
+
+/**
+ * The per-client creation limits count in Redis with rate-limiter-flexible's
+ * own script (EVALSHA, then EVAL). Refused (an ACL without them), each node
+ * falls back to counting on its own, silently: say so once at start.
+ */
+async function warnWithoutEval(connection: RedisConnection, log: RedisConnectOptions['log']): Promise<void> {
+  try {
+    await connection.cmd.eval('return 1', 0);
+  } catch (err) {
+    log.warn(
+      { reason: (err as Error).message },
+      'Redis refused EVAL: the per-client creation limits (RATE_LIMIT_NEW_INBOXES, Loop registrations and rooms) count on each node, not across the deployment; allow +eval +evalsha',
+    );
+  }
 }
