@@ -2,9 +2,9 @@
 # needs glibc (on musl it would not load, and signalbox refuses to start).
 FROM node:20-bookworm-slim
 
-ENV NODE_ENV=production \
-    HOST=0.0.0.0 \
-    PORT=5000
+# HOST and PORT keep signalbox's defaults (0.0.0.0, 5000) without being set
+# here: an environment variable would win over a mounted config file's.
+ENV NODE_ENV=production
 
 WORKDIR /app
 RUN chown node:node /app
@@ -19,6 +19,7 @@ COPY --chown=node:node . .
 
 EXPOSE 5000
 # The load balancers' check: 200 while the process accepts work, 503 while it stops.
+# It asks PORT (default 5000) on loopback: set the port with -e PORT, not in a config file.
 HEALTHCHECK --interval=10s --timeout=3s \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/__lbheartbeat__').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 

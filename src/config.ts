@@ -44,7 +44,7 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** /inbox/ws: time allowed to send the `auth` frame. Default 5 s. */
   readonly wsAuthTimeoutMs: number;
-  /** /inbox/ws: a socket silent this long is pinged, and closed if it does not answer. Default 32 s. */
+  /** /inbox/ws: a socket silent about this long is closed; a live one is pinged about every half of it. Default 32 s. */
   readonly wsIdleTimeoutSec: number;
   /** /inbox/ws: bytes buffered for a socket above which messages stay queued. Default 65536. */
   readonly wsHighWaterBytes: number;
@@ -162,7 +162,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxMessageBytes', env: 'MAX_MESSAGE_BYTES', flag: '--max-message-bytes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 }), fallback: '65536', group: 'inbox', doc: 'Largest message body in bytes; larger is 413.' },
   { key: 'maxInboxes', env: 'MAX_INBOXES', flag: '--max-inboxes', kind: 'integer', schema: Type.Integer({ minimum: 1, maximum: 100_000_000 }), fallback: '1000000', group: 'inbox', doc: 'Live inboxes; a request that would create one more is 503 with Retry-After.' },
   { key: 'wsAuthTimeoutMs', env: 'WS_AUTH_TIMEOUT', flag: '--ws-auth-timeout', kind: 'seconds', schema: seconds({ exclusiveMinimum: 0, maximum: 300 }), fallback: '5', group: 'websocket', doc: 'Seconds an /inbox/ws socket has to send its auth frame (then close 4408).' },
-  { key: 'wsIdleTimeoutSec', env: 'WS_IDLE_TIMEOUT', flag: '--ws-idle-timeout', kind: 'integer', schema: Type.Integer({ minimum: 8, maximum: 960 }), fallback: '32', group: 'websocket', doc: 'Seconds of silence after which an /inbox/ws socket is pinged, and closed if it does not answer.' },
+  { key: 'wsIdleTimeoutSec', env: 'WS_IDLE_TIMEOUT', flag: '--ws-idle-timeout', kind: 'integer', schema: Type.Integer({ minimum: 8, maximum: 960 }), fallback: '32', group: 'websocket', doc: 'Seconds of silence after which an /inbox/ws socket is closed; a live one is pinged about every half of it, and its answer keeps it open.' },
   { key: 'wsHighWaterBytes', env: 'WS_HIGH_WATER', flag: '--ws-high-water', kind: 'integer', schema: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }), fallback: '65536', group: 'websocket', doc: 'Bytes buffered for an /inbox/ws socket above which its messages wait in the queue.' },
   { key: 'turnSecret', env: 'TURN_SECRET', flag: '--turn-secret', kind: 'string', schema: Type.String(), fallback: '', group: 'turn', secret: true, doc: 'coturn static-auth-secret; set it to turn on GET /turn-credentials.' },
   { key: 'turnUrls', env: 'TURN_URLS', flag: '--turn-urls', kind: 'list', schema: Type.Array(Type.String({ pattern: '^(turns?|stuns?):[^\\s,]+$' })), fallback: '', group: 'turn', allowed: 'a comma list of turn:, turns:, stun: or stuns: URIs', doc: 'TURN/STUN URIs handed out with the credentials (required with TURN_SECRET).' },

@@ -13,7 +13,7 @@ import { WsSession } from './ws-session.ts';
 export interface InboxWsTunables {
   /** Time allowed for the auth frame. inbox.md: 5 s. */
   readonly authTimeoutMs: number;
-  /** uWS idleTimeout, in seconds (≥ 8; uWS rounds to multiples of 4): a ping goes out after this much silence, and a socket that stays silent is closed. Default 32. */
+  /** uWS idleTimeout, in seconds (≥ 8; uWS rounds to multiples of 4): a socket silent about this long is closed, a live one is pinged about every half of it (measured: 16 s of 32). Default 32. */
   readonly idleTimeoutSec: number;
   /** Messages are pushed only while the socket buffers less than this. Default 64 KiB. */
   readonly highWaterBytes: number;
