@@ -46,6 +46,11 @@ if (!core.native && !config.allowUwsFallback) {
   log.fatal({ core: core.description }, 'refusing to start on the slow fallback core; set ALLOW_UWS_FALLBACK=1 to allow it');
   process.exit(1);
 }
+if (core.unusable) {
+  log.fatal({ core: core.description }, `cannot start on the fallback core: ${core.unusable}`);
+  process.exit(1);
+}
+if (!core.native) log.warn({ core: core.description, limitations: core.limitations }, 'running on the slow pure-JS fallback core (ALLOW_UWS_FALLBACK=1)');
 
 // STORE=redis: Redis must answer within 5 s, or the node refuses to start (scale-out).
 let redis: RedisBackend | undefined;
