@@ -27,6 +27,9 @@ import { isStoreError, storeFailureFields } from './store/errors.ts';
 import type { TurnSettings } from './turn/credentials.ts';
 import { registerTurnRoute } from './turn/http-route.ts';
 
+/** A METRICS_PORT in use: with REUSE_PORT, most likely a sibling process given the same one. */
+const METRICS_IN_USE = 'each signalbox process needs a METRICS_PORT of its own, REUSE_PORT or not';
+
 export interface AppDeps {
   readonly clock?: Clock;
   readonly timers?: Timers;
@@ -157,7 +160,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       loopParts.context.urls.listeningOn(`${clientHost}:${port}`);
       if (metricsHttp) {
         try {
-          metricsPort = await metricsHttp.listen(config.metricsHost, config.metricsPort!);
+          // Never shared, even with REUSE_PORT: a scrape must reach the process whose figures it wants.
+          metricsPort = await metricsHttp.listen(config.metricsHost, config.metricsPort!, false, METRICS_IN_USE);
         } catch (err) {
           http.stopListening();
           throw err;

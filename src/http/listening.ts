@@ -1,10 +1,13 @@
 import { createServer } from 'node:net';
 
+/** What a port in use most likely means, for the main port. */
+export const IN_USE_HINT = 'by another signalbox? set REUSE_PORT=1 only to share it on purpose';
+
 /**
  * uWS only says that listening failed. To tell the operator why, the same
  * address is tried once with node:net, whose error carries the reason.
  */
-export async function whyCannotListen(host: string, port: number): Promise<string> {
+export async function whyCannotListen(host: string, port: number, inUseHint = IN_USE_HINT): Promise<string> {
   const code = await new Promise<string | undefined>((resolve) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code));
@@ -13,7 +16,7 @@ export async function whyCannotListen(host: string, port: number): Promise<strin
   const where = `port ${port} on ${host}`;
   switch (code) {
     case 'EADDRINUSE':
-      return `${where} is already in use (by another signalbox? set REUSE_PORT=1 only to share it on purpose)`;
+      return `${where} is already in use (${inUseHint})`;
     case 'EACCES':
       return `${where} needs privileges (ports below 1024 need root or CAP_NET_BIND_SERVICE; use a higher port behind a proxy)`;
     case 'EADDRNOTAVAIL':

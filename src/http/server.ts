@@ -187,14 +187,14 @@ export class HttpServer {
    * a second server split the traffic silently. Rejects with a ListenError that
    * says why.
    */
-  listen(host: string, port: number, reusePort = false): Promise<number> {
+  listen(host: string, port: number, reusePort = false, inUseHint?: string): Promise<number> {
     const options = reusePort ? LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT;
     return new Promise((resolve, reject) => {
       const done = (socket: us_listen_socket | false) => {
         if (!socket) {
           // The pure-JS fallback binds exclusively whatever `options` say (Node 20 has no SO_REUSEPORT).
           const note = reusePort && !this.#core.native ? '; REUSE_PORT=1 cannot share a port on the pure-JS fallback core' : '';
-          return void whyCannotListen(host, port).then((why) => reject(new ListenError(why + note)));
+          return void whyCannotListen(host, port, inUseHint).then((why) => reject(new ListenError(why + note)));
         }
         this.#listenSocket = socket;
         resolve(this.#core.uws.us_socket_local_port(socket));

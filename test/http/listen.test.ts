@@ -37,3 +37,22 @@ test('REUSE_PORT=1 on both lets two servers share a port on purpose', async () =
     await first.close();
   }
 });
+
+test("with REUSE_PORT, a METRICS_PORT is still each process's own: the second one is refused, told so", async () => {
+  const env = { REUSE_PORT: '1', PORT: String(await freePort()), METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' };
+  const first = await startServer(env);
+  try {
+    await assert.rejects(startServer(env), (err: unknown) => {
+      assert.ok(err instanceof ListenError);
+      assert.match(err.message, new RegExp(`^port ${env.METRICS_PORT} on 127\\.0\\.0\\.1 is already in use \\(each signalbox process needs a METRICS_PORT of its own`));
+      assert.doesNotMatch(err.message, /set REUSE_PORT=1/, 'no advice to set what is set');
+      return true;
+    });
+    // The main port of the refused one was let go again: a third process with a METRICS_PORT of its own shares the port.
+    const third = await startServer({ ...env, METRICS_PORT: String(await freePort()) });
+    assert.equal(third.port, first.port);
+    await third.close();
+  } finally {
+    await first.close();
+  }
+});
