@@ -20,8 +20,15 @@ export class AppError {
 export const isError = (v: unknown): v is AppError => v instanceof AppError;
 
 const BASIC_CHALLENGE = [['WWW-Authenticate', 'Basic realm="inbox", charset="UTF-8"']] as const;
-const RETRY_SOON = [['Retry-After', '1']] as const;
-const retryIn = (sec: number) => [['Retry-After', String(sec)]] as const;
+/**
+ * Retry-After is not a header browsers let a page of another origin read
+ * unless it is exposed, and clients (ours included) back off by it: a second
+ * Access-Control-Expose-Headers line names it (browsers join the lines), so
+ * that the answers without it keep exposing X-From alone.
+ */
+const EXPOSE_RETRY = ['Access-Control-Expose-Headers', 'Retry-After'] as const;
+const RETRY_SOON = [['Retry-After', '1'], EXPOSE_RETRY] as const;
+const retryIn = (sec: number) => [['Retry-After', String(sec)], EXPOSE_RETRY] as const;
 
 /** The closed table of error codes of the inbox surface and the HTTP layer. */
 export const errors = {

@@ -189,6 +189,8 @@ test('recipient queue at INBOX_CAPACITY: 503 with Retry-After: 1, nothing lost, 
   const r = await done(peer('p-s2').send('p-full', '4'));
   assertError(r, 503, 'inbox_full');
   assert.equal(r.headers.get('retry-after'), '1');
+  // A page of another origin may read it (browsers join the two lines); answers without it expose X-From alone.
+  assert.equal(r.headers.get('access-control-expose-headers'), 'X-From, Retry-After');
   assert.equal((await done(alice.read())).text, '1');
   assert.equal((await done(peer('p-s2').send('p-full', '4'))).status, 204);
   assert.deepEqual(await readAll(alice), ['2', '3', '4']);

@@ -134,7 +134,7 @@ test('wrong password on read and on send; missing recipient; full queue', async 
   assert.equal(await send('alice', 'x'), undefined);
   const full = await send('alice', 'y');
   assert.ok(isError(full) && full.status === 503);
-  assert.deepEqual(full.headers, [['Retry-After', '1']]);
+  assert.deepEqual(full.headers, [['Retry-After', '1'], ['Access-Control-Expose-Headers', 'Retry-After']]);
 });
 
 test('send: bad recipient 400; empty body is 400 only when the recipient exists (404 first)', async () => {
