@@ -21,9 +21,9 @@ export interface InboxClientOptions {
   readonly fetch?: FetchFunction;
   /** WebSocket URL; default the `url` with ws(s): and `/inbox/ws`. */
   readonly wsUrl?: string;
-  /** First reconnection delay; doubles per failed attempt up to reconnectMaxMs. Default 250 ms. */
+  /** First reconnection delay; doubles per failed attempt up to reconnectMaxMs (each delay 80–100 % of that, at random). Default 250 ms. */
   readonly reconnectMinMs?: number;
-  /** Longest reconnection delay. Default 10 s. */
+  /** Longest reconnection delay (unless a 503's Retry-After asks for longer). Default 10 s. */
   readonly reconnectMaxMs?: number;
   /** Time allowed for a WebSocket to reach `ready`. Default 10 s. */
   readonly connectTimeoutMs?: number;
@@ -202,7 +202,8 @@ export class InboxClient {
   #retry(error: InboxError): void {
     const min = this.#o.reconnectMinMs ?? 250;
     const max = this.#o.reconnectMaxMs ?? 10_000;
-    const backoff = Math.min(max, min * 2 ** this.#attempt++) * (0.8 + 0.4 * Math.random());
+    // Between 80 and 100 % of the doubled delay, capped: clients spread out, and none waits past the cap.
+    const backoff = Math.min(max, min * 2 ** this.#attempt++) * (0.8 + 0.2 * Math.random());
     const delay = Math.round(Math.max(backoff, (error.retryAfterSec ?? 0) * 1000));
     this.#state = 'reconnecting';
     this.#listeners.emit('transport', { transport: null, state: 'reconnecting', error, retryInMs: delay });
