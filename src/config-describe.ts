@@ -115,7 +115,9 @@ export function configurationMarkdown(): string {
     '',
     'Every setting can be given as a command-line flag (`npm start -- --port 8080` or `--port=8080`), an environment',
     `variable (\`PORT=8080\`), or a key of the JSON config file named by \`${CONFIG_FLAG}\` / \`${CONFIG_ENV}\``,
-    '(`{"port": 8080}`). A flag wins over the environment, which wins over the file, which wins over the default.',
+    '(`{"port": 8080}`). A true/false flag alone means true (`--access-log`), or takes its word (`--rate-limits off`).',
+    'A flag wins over the environment, which wins over the file, which wins over the default; an environment',
+    'variable set to the empty string counts as set.',
     'Times are in seconds unless the name says otherwise. The Loop v1 settings are read from the config file only.',
     '`npm start -- --check-config` validates everything and prints the effective configuration, secrets hidden.',
   ];

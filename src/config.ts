@@ -220,7 +220,8 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
       throw new ConfigError(arg, `${what}; see --help for the list`);
     }
     if (eq > 0) out.set(flag, arg.slice(eq + 1));
-    else if (setting.kind === 'boolean') out.set(flag, '1');
+    // A true/false flag alone means true; followed by one of the words it takes, it takes that word.
+    else if (setting.kind === 'boolean') out.set(flag, BOOLEAN_WORD.test(argv[i + 1] ?? '') ? argv[++i] : '1');
     else if (i + 1 < argv.length) out.set(flag, argv[++i]);
     else throw new ConfigError(flag, `needs a value: ${allowedText(setting)}`);
   }
@@ -257,6 +258,8 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+const BOOLEAN_WORD = /^(1|true|yes|on|0|false|no|off)$/i;
 
 function convert(setting: Setting, raw: string): unknown {
   const text = raw.trim();

@@ -122,10 +122,19 @@ test('every setting is read from its environment variable', () => {
 
 test('every setting is read from its flag, as "--flag value" and "--flag=value"', () => {
   for (const [key, , flag, raw, parsed] of EVERY) {
-    // a boolean flag takes no separate value (it is "--flag" or "--flag=value")
-    if (typeof parsed !== 'boolean') assert.deepEqual(loadConfig(SECRET, [flag, raw])[key], parsed, flag);
+    assert.deepEqual(loadConfig(SECRET, [flag, raw])[key], parsed, flag);
     assert.deepEqual(loadConfig(SECRET, [`${flag}=${raw}`])[key], parsed, `${flag}=`);
   }
+});
+
+test('a true/false flag: alone it means true; followed by one of its words, it takes it; anything else after it is the next argument', () => {
+  assert.equal(loadConfig({}, ['--access-log']).accessLog, true);
+  assert.equal(loadConfig({}, ['--rate-limits', 'off']).rateLimits, false);
+  assert.equal(loadConfig({}, ['--rate-limits', 'NO', '--port', '8080']).rateLimits, false);
+  assert.equal(loadConfig({}, ['--access-log', '--port', '8080']).port, 8080);
+  const stray = configError(() => loadConfig({}, ['--access-log', 'maybe']));
+  assert.equal(stray.setting, 'maybe');
+  assert.match(stray.message, /unexpected argument/);
 });
 
 test('SETTINGS lists every env name and flag with its default, a meaning and a group', () => {
@@ -147,8 +156,7 @@ test('flags win over environment variables', () => {
 test('a boolean flag alone means true; boolean words are understood', () => {
   assert.equal(loadConfig({}, ['--allow-uws-fallback']).allowUwsFallback, true);
   assert.equal(loadConfig({ ALLOW_UWS_FALLBACK: '1' }, ['--allow-uws-fallback=false']).allowUwsFallback, false);
-  // "--flag value" is not a thing for booleans: the value reads as an unknown flag, loudly
-  assert.equal(configError(() => loadConfig({}, ['--allow-uws-fallback', 'false'])).setting, 'false');
+  assert.equal(loadConfig({}, ['--allow-uws-fallback', 'false']).allowUwsFallback, false);
   for (const [raw, v] of [['1', true], ['yes', true], ['ON', true], ['0', false], ['false', false], ['off', false], ['no', false]] as const) {
     assert.equal(loadConfig({ ALLOW_UWS_FALLBACK: raw }, []).allowUwsFallback, v, raw);
   }
