@@ -10,8 +10,26 @@ export const MIN_DEFAULT_QUEUED_BYTES = 16 * MIB;
 /** …nor above this: past a few GiB, queued signaling messages mean abuse, not traffic. */
 export const MAX_DEFAULT_QUEUED_BYTES = 4 * GIB;
 
-/** Where a memory limit may be read: cgroup v2, then v1. "max" or a huge v1 number mean none. */
-const CGROUP_LIMIT_FILES = ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'];
+/**
+ * The files that may hold a memory limit on this process: its own cgroup's
+ * and every ancestor's (a limit on a parent binds too; systemd puts a
+ * service's MemoryMax= on a cgroup below the root), for cgroup v2 (`0::/path`
+ * in /proc/self/cgroup) and v1 (`N:memory:/path`). "max", or v1's huge
+ * number, means none. In a container the path is usually `/` (the root files).
+ */
+function cgroupLimitFiles(source: MemorySource): string[] {
+  const files = ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'];
+  for (const line of (source.readText('/proc/self/cgroup') ?? '').split('\n')) {
+    const m = /^\d+:([^:]*):(\/.*)$/.exec(line.trim());
+    if (!m) continue;
+    const v2 = m[1] === '';
+    if (!v2 && !m[1].split(',').includes('memory')) continue;
+    for (let dir = m[2].replace(/\/+$/, ''); dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+      files.push(v2 ? `/sys/fs/cgroup${dir}/memory.max` : `/sys/fs/cgroup/memory${dir}/memory.limit_in_bytes`);
+    }
+  }
+  return files;
+}
 
 export interface MemorySource {
   totalMemBytes(): number;
@@ -33,7 +51,7 @@ const systemMemory: MemorySource = {
 /** The memory this process may use: the machine's, or the cgroup limit when one is set and lower. */
 export function availableMemoryBytes(source: MemorySource = systemMemory): number {
   let limit = source.totalMemBytes();
-  for (const path of CGROUP_LIMIT_FILES) {
+  for (const path of cgroupLimitFiles(source)) {
     const text = source.readText(path)?.trim();
     if (text && /^\d+$/.test(text)) limit = Math.min(limit, Number(text));
   }

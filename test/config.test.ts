@@ -306,6 +306,16 @@ test('the default byte budget: a quarter of the memory or of a lower cgroup limi
   assert.equal(defaultQueuedBytes(source(8 * GiB, { '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712' })), 2 * GiB);
   assert.equal(defaultQueuedBytes(source(64 * GiB)), 4 * GiB, 'capped');
   assert.equal(defaultQueuedBytes(source(32 * 1024 * 1024)), 16 * 1024 * 1024, 'floor');
+  // The process's own cgroup below the root (a systemd service's MemoryMax=), or a parent of it, binds too.
+  const service = '0::/system.slice/signalbox.service\n';
+  assert.equal(defaultQueuedBytes(source(32 * GiB, {
+    '/proc/self/cgroup': service, '/sys/fs/cgroup/memory.max': 'max\n', '/sys/fs/cgroup/system.slice/signalbox.service/memory.max': '536870912\n',
+  })), 128 * 1024 * 1024);
+  assert.equal(defaultQueuedBytes(source(32 * GiB, { '/proc/self/cgroup': service, '/sys/fs/cgroup/system.slice/memory.max': '1073741824\n' })), GiB / 4, 'a parent');
+  // cgroup v1: the memory controller's line.
+  assert.equal(defaultQueuedBytes(source(32 * GiB, {
+    '/proc/self/cgroup': '5:cpu,cpuacct:/app\n4:memory:/app/worker\n', '/sys/fs/cgroup/memory/app/worker/memory.limit_in_bytes': '1073741824\n',
+  })), GiB / 4, 'v1');
 });
 
 test('TURN_* variables land in config.turn (TURN off without a secret); bad ones stop start-up', () => {
