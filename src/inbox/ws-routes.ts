@@ -44,11 +44,16 @@ export interface InboxWsOptions extends InboxWsTunables {
 export type InboxWs = WsEndpoint;
 
 /**
- * The largest frame a client may send: a maxMessageBytes body in base64 plus
- * room for the JSON around it (to, id, contentType: a few hundred bytes).
- * uWS closes the connection on anything larger (close code 1009).
+ * The largest frame a client may send: any legal message, however it is
+ * encoded, plus room for the JSON around it (to, id, contentType: a few
+ * hundred bytes). Text is JSON-escaped, and a control character becomes
+ * `\u00XX`, six bytes for one: a send of up to maxMessageBytes of text must
+ * get `sent` or an error frame, never a dropped connection. uWS closes the
+ * connection on anything larger (close code 1009).
  */
-export const maxPayloadFor = (maxMessageBytes: number): number => Math.ceil(maxMessageBytes / 3) * 4 + 4096;
+export const maxPayloadFor = (maxMessageBytes: number): number => 6 * maxMessageBytes + 4096;
+/** A maxMessageBytes body in base64, with its JSON: what the outgoing buffer allowance is sized by. */
+const base64FrameFor = (maxMessageBytes: number): number => Math.ceil(maxMessageBytes / 3) * 4 + 4096;
 
 const utf8 = new TextDecoder();
 /** A refused upgrade (429, 503) carries the inbox JSON error. */
@@ -57,7 +62,7 @@ const jsonBody = (err: AppError): string => JSON.stringify(err);
 /** Registers `/inbox/ws`. The handlers translate frames and closes into WsSession calls; WsSession holds the logic. */
 export function registerInboxWebSocket(http: HttpServer, o: InboxWsOptions): InboxWs {
   const maxPayloadBytes = maxPayloadFor(o.maxMessageBytes);
-  const maxBufferedBytes = o.highWaterBytes + 2 * maxPayloadBytes;
+  const maxBufferedBytes = o.highWaterBytes + 2 * base64FrameFor(o.maxMessageBytes);
   const onError = (err: unknown) => {
     if (isStoreError(err)) o.log.warn(storeFailureFields(err), 'inbox socket: storage unavailable');
     else o.log.error({ err }, 'inbox socket frame failed');

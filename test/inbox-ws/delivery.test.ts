@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { maxPayloadFor } from '../../src/inbox/ws-routes.ts';
 import { basic, startServer, type TestServer } from '../helpers/server.ts';
+
+/** MAX_MESSAGE_BYTES of these tests' server: the default. */
+const MAX_BYTES = 65_536;
 import { inboxReady, errorAndClose, post } from './ws-helpers.ts';
 
 let server: TestServer;
@@ -162,10 +166,27 @@ describe('/inbox/ws send frames', () => {
     assert.equal(code, 4400);
   });
 
+  test('a send of the largest text message is answered whatever its JSON escaping costs (quotes: ×2, control characters: ×6)', async () => {
+    await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('escaped-rcpt', 'pw') } });
+    const s = await inboxReady(server, 'escaped-sender');
+    for (const [id, text] of [['quotes', '"'.repeat(MAX_BYTES)], ['nul', '\u0000'.repeat(MAX_BYTES)]]) {
+      s.send({ type: 'send', id, to: 'escaped-rcpt', data: text });
+      assert.deepEqual(await s.next(), { type: 'sent', id });
+      const res = await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('escaped-rcpt', 'pw') } });
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), text);
+    }
+    // One byte over the limit: an error frame, the socket stays.
+    s.send({ type: 'send', id: 'over', to: 'escaped-rcpt', data: '\u0000'.repeat(MAX_BYTES + 1) });
+    const over = await s.next();
+    assert.deepEqual([over.type, over.id, over.error], ['error', 'over', 'message_too_large']);
+    s.close();
+  });
+
   test('a frame above maxPayloadLength closes the connection (uWS), nothing is queued', async () => {
     await fetch(`${server.url}/inbox`, { headers: { Authorization: basic('big-rcpt', 'pw') } });
     const s = await inboxReady(server, 'big-sender');
-    s.send({ type: 'send', id: 'big', to: 'big-rcpt', data: 'x'.repeat(200_000) });
+    s.send({ type: 'send', id: 'big', to: 'big-rcpt', data: 'x'.repeat(maxPayloadFor(MAX_BYTES) + 1000) });
     const { code } = await s.closed;
     assert.notEqual(code, 1000);
     assert.equal(s.frames.filter((f) => f.type === 'sent').length, 0);
