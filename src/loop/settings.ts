@@ -89,10 +89,10 @@ export const LoopSettingsSchema = Type.Object(
     fxaTrustedIssuers: Type.Array(Type.String({ minLength: 1 }), { default: ['api.accounts.firefox.com'] }),
     /** Push wake-ups (§11): `timeoutMs`, `maxConcurrency`, `maxQueued`. Ours. */
     push: PushOptionsSchema,
-    /** Seconds a call-progress WebSocket may stay open without a `hello` (ours; fractions allowed). */
+    /** Seconds a call-progress WebSocket may stay silent without a `hello`; an echo starts them again (ours; fractions allowed). */
     progressHelloTimeout: Type.Number({
       default: 5, exclusiveMinimum: 0, maximum: 3600,
-      description: 'Seconds a /websocket socket may stay open before its first hello; then it gets an error frame and close 4408.',
+      description: 'Seconds a /websocket socket may stay open before its first hello, counted again from each echo; then it gets an error frame and close 4408.',
     }),
     /** Seconds a call-progress socket counts as present without its node renewing it (ours; fractions allowed). */
     progressSocketLease: Type.Number({

@@ -52,12 +52,25 @@ test('an echo frame at the depth limit (32) is still echoed; one level more is r
 test('a socket that sends no hello is closed after progressHelloTimeout with an error frame and close 4408', async () => {
   const started = Date.now();
   const ws = await openProgress(server);
-  ws.send({ messageType: 'echo', echo: 1 }); // echo needs no hello but does not stop the clock
-  await ws.expect({ messageType: 'echo', echo: 1 });
   await ws.expect({ messageType: 'error', reason: 'No hello received in time.' }, 3000);
   const closed = await ws.waitForClose('the server closes the socket');
   assert.equal(closed.code, 4408);
   assert.ok(Date.now() - started >= HELLO_TIMEOUT_SEC * 1000 - 50, 'not before the timeout');
+});
+
+test('§12.11: a socket that only echoes stays open (each echo starts the hello wait again); once silent, it is closed', async () => {
+  const started = Date.now();
+  const ws = await openProgress(server);
+  // Echo at half the timeout for three timeouts: every one is answered, none is an error.
+  for (let i = 0; Date.now() - started < 3 * HELLO_TIMEOUT_SEC * 1000; i++) {
+    ws.send({ messageType: 'echo', echo: i });
+    await ws.expect({ messageType: 'echo', echo: i });
+    await new Promise((r) => setTimeout(r, (HELLO_TIMEOUT_SEC * 1000) / 2));
+  }
+  const silentFrom = Date.now();
+  await ws.expect({ messageType: 'error', reason: 'No hello received in time.' }, 3000);
+  assert.equal((await ws.waitForClose('the server closes the silent socket')).code, 4408);
+  assert.ok(Date.now() - silentFrom >= HELLO_TIMEOUT_SEC * 1000 / 2 - 50, 'closed a timeout after the last echo, not before');
 });
 
 test('a hello cancels the hello timeout (even a failing one closes with its own error, not 4408)', async () => {

@@ -75,7 +75,7 @@ export class ProgressSession {
   #leaving: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   readonly #timers: SocketTimers;
-  /** The wait for a first `hello`; cancelled when one arrives or the socket closes. */
+  /** The wait for a first `hello`; restarted by an echo, cancelled when a hello arrives or the socket closes. */
   #helloTimer: TimerHandle | undefined;
   #queue: Promise<void> = Promise.resolve();
 
@@ -83,12 +83,21 @@ export class ProgressSession {
     this.#socket = socket;
     this.#d = deps;
     this.#timers = new SocketTimers(deps.timers);
-    if (deps.helloTimeoutMs !== undefined) {
-      this.#helloTimer = deps.timers.setTimeout(() => {
-        this.#helloTimer = undefined;
-        this.#error(errorReasons.helloTimeout, closeCodes.helloTimeout);
-      }, deps.helloTimeoutMs);
-    }
+    this.#armHelloTimer();
+  }
+
+  /**
+   * (Re)starts the wait for a first `hello`. §12.11 keeps a socket that only
+   * echoes open: each echo starts the wait again, so only a silent socket
+   * that never says hello is closed.
+   */
+  #armHelloTimer(): void {
+    if (this.#d.helloTimeoutMs === undefined) return;
+    this.#cancelHelloTimer();
+    this.#helloTimer = this.#d.timers.setTimeout(() => {
+      this.#helloTimer = undefined;
+      this.#error(errorReasons.helloTimeout, closeCodes.helloTimeout);
+    }, this.#d.helloTimeoutMs);
   }
 
   /** The role once a `hello` succeeded. */
@@ -148,6 +157,7 @@ export class ProgressSession {
     const message = decoded.message;
     switch (message.messageType) {
       case 'echo':
+        if (this.#helloTimer !== undefined) this.#armHelloTimer();
         return this.#send(Object.hasOwn(message, 'echo') ? { messageType: 'echo', echo: message.echo } : { messageType: 'echo' });
       case 'hello':
         this.#cancelHelloTimer(); // the hello now succeeds, or its error closes the socket
