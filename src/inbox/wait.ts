@@ -2,14 +2,16 @@
  * The wait a GET asks for, in ms: from `?wait=N` (a malformed value is the
  * caller's error) or else from `Prefer: wait=N` (RFC 7240: a preference the
  * server does not understand is ignored). undefined when none is asked.
+ * Any number of digits: a wait longer than MAX_WAIT is capped, however long
+ * (a number past what a double holds reads as Infinity, capped the same).
  */
 export function requestedWaitMs(query: string, prefer: string): number | undefined | 'invalid' {
   if (query !== '') {
     const raw = new URLSearchParams(query).get('wait');
-    if (raw !== null) return /^\d{1,9}$/.test(raw) ? Number(raw) * 1000 : 'invalid';
+    if (raw !== null) return /^\d+$/.test(raw) ? Number(raw) * 1000 : 'invalid';
   }
   if (prefer !== '') {
-    const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,9})"?\s*(?:$|[,;])/i.exec(prefer);
+    const m = /(?:^|[,;\s])wait\s*=\s*"?(\d+)"?\s*(?:$|[,;])/i.exec(prefer);
     if (m) return Number(m[1]) * 1000;
   }
   return undefined;

@@ -140,6 +140,18 @@ test('a wait longer than MAX_WAIT is capped at MAX_WAIT (10 s here)', T, async (
   assert.equal((await viaPrefer.promise).status, 204);
 });
 
+test('a wait of any length is capped at MAX_WAIT, not refused: ?wait= and Prefer with 10 and 400 digits', T, async () => {
+  for (const [i, asked] of [{ wait: '1'.repeat(10) }, { wait: '9'.repeat(400) }, { prefer: `wait=${'1'.repeat(10)}` }, { prefer: `wait=${'9'.repeat(400)}` }].entries()) {
+    const poll = track(done(peer(`g-huge-${i}`).read(asked as { wait?: string; prefer?: string })));
+    await waiting(1);
+    time.advance(10_000 - 1); // MAX_WAIT: 10 s here
+    await pause(20);
+    assert.equal(poll.settled, false, `${JSON.stringify(asked).slice(0, 40)}: held until MAX_WAIT`);
+    time.advance(1);
+    assert.equal((await poll.promise).status, 204);
+  }
+});
+
 test('?wait=0 and no wait answer at once', T, async () => {
   assert.equal((await done(peer('g-zero').read({ wait: 0 }))).status, 204);
   assert.equal((await done(peer('g-zero').read({ prefer: 'wait=0' }))).status, 204);
