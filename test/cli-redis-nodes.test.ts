@@ -57,18 +57,6 @@ test('a Redis user without functions gets a warning at start, and a node that wo
   }
 });
 
-test('a Redis user without EVAL gets a warning at start: the creation limits would count per node; with EVAL, none', { skip }, async () => {
-  const withoutEval = await startMain({
-    STORE: 'redis', SHARED_SECRET: SECRET, REDIS_URL: await redisUserUrl(['-eval', '-evalsha']), KEY_PREFIX: uniquePrefix('cli'), HOST: '127.0.0.1', PORT: '0',
-  });
-  const control = await startMain({ STORE: 'redis', SHARED_SECRET: SECRET, REDIS_URL: await redisUserUrl([]), KEY_PREFIX: uniquePrefix('cli'), HOST: '127.0.0.1', PORT: '0' });
-  const runs = await Promise.all([withoutEval.stop(), control.stop()]);
-  for (const run of runs) assert.equal(run.code, 0, run.stderr);
-  const warned = (lines: typeof control.lines) => lines.some((l) => l.level === 40 && String(l.msg).startsWith('Redis refused EVAL: the per-client creation limits'));
-  assert.ok(warned(withoutEval.lines), JSON.stringify(withoutEval.lines));
-  assert.ok(!warned(control.lines), JSON.stringify(control.lines));
-});
-
 test('a Redis that may evict keys gets a warning at start', { skip }, async () => {
   const server = await ownRedisServer();
   const admin = new Redis(server.url);
