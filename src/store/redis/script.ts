@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
 import { ReplyError, type Redis } from 'ioredis';
+import { COMMAND_TIMEOUT_MS } from './connection.ts';
+import { Deadlines } from './deadlines.ts';
+
+/** How often store operations are checked against their deadline. */
+const DEADLINE_TICK_MS = 100;
+/**
+ * Every store operation is answered, or given up on (503), within
+ * COMMAND_TIMEOUT_MS of its call (scale-out: within 1 s): its deadline plus
+ * one tick of the check.
+ */
+const deadlines = new Deadlines(COMMAND_TIMEOUT_MS - DEADLINE_TICK_MS, DEADLINE_TICK_MS);
 
 /**
  * How a family of scripts (the inbox's, the Loop's, ...) starts, in three
@@ -179,12 +190,12 @@ export class Script {
 
   /** Runs it; replies come back as strings, numbers, arrays or null. */
   run(redis: Redis, args: readonly Arg[]): Promise<unknown> {
-    return this.#run(redis, args, PLAIN);
+    return deadlines.within(this.#run(redis, args, PLAIN), this.shortName);
   }
 
   /** Runs it; every bulk string of the reply comes back as a Buffer (binary message bodies). */
   runBuffer(redis: Redis, args: readonly Arg[]): Promise<unknown> {
-    return this.#run(redis, args, BUFFERS);
+    return deadlines.within(this.#run(redis, args, BUFFERS), this.shortName);
   }
 
   #run(redis: Redis, args: readonly Arg[], replies: Replies): Promise<unknown> {
