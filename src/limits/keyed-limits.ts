@@ -58,17 +58,23 @@ function perMinute(name: string, points: number, redis: RedisConnection | undefi
   if (points <= 0) return null;
   const memory = new RateLimiterMemory({ keyPrefix: name, points, duration: 60 });
   if (!redis) return new FlexibleLimit(memory);
-  return new FlexibleLimit(new RateLimiterRedis({
+  const limiter = new RateLimiterRedis({
     storeClient: redis.cmd, keyPrefix: `${redis.prefix}rl:${name}`, points, duration: 60, insuranceLimiter: memory,
-  }));
+  });
+  // Redis refusing is covered by the insurance; Redis hanging is not (its call waits behind the commands sent
+  // before it): give up within a request's allowance, as the store does, so the request is answered 503 in time.
+  return new FlexibleLimit(limiter, (work) => redis.within(work, `${name} limit`));
 }
 
 /** rate-limiter-flexible behind KeyedLimit: a refusal (a RateLimiterRes rejection) becomes its wait in seconds. */
 class FlexibleLimit implements KeyedLimit {
-  constructor(private readonly limiter: RateLimiterAbstract) {}
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    private readonly inTime: <T>(work: Promise<T>) => Promise<T> = (work) => work,
+  ) {}
 
   take(key: string): Promise<number> {
-    return this.limiter.consume(key).then(
+    return this.inTime(this.limiter.consume(key)).then(
       () => 0,
       (refused: unknown) => {
         if (refused instanceof RateLimiterRes) return Math.max(1, Math.ceil(refused.msBeforeNext / 1000));

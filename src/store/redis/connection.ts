@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import { redactedUrl } from '../../config-secrets.ts';
 import { DeliveryProbe } from './delivery-probe.ts';
 
-/** How long a command may take before its request is answered 503 (scale-out: within 1 s). */
-export const COMMAND_TIMEOUT_MS = 1000;
+import { redisDeadlines } from './deadlines.ts';
+import { COMMAND_TIMEOUT_MS } from './timeouts.ts';
+
+export { COMMAND_TIMEOUT_MS };
 /** How long a node waits for Redis at start before it refuses to start. */
 export const START_TIMEOUT_MS = 5000;
 /** How often a node checks that its subscriptions deliver, and how long it waits for its probe. */
@@ -24,6 +26,8 @@ export interface RedisConnection {
   readonly where: string;
   /** Whether the subscriber connection delivered the last probe (DeliveryProbe). */
   readonly delivering: boolean;
+  /** `work` (a call to this Redis on a request's path), or a StoreError once it took longer than a request may wait (deadlines.ts). */
+  within<T>(work: Promise<T>, operation: string): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,7 @@ export async function connectRedis(o: RedisConnectOptions): Promise<RedisConnect
   return {
     cmd, sub, prefix: o.prefix, close,
     where: via ? `${url} ${via}` : url,
+    within: (work, operation) => redisDeadlines.within(work, operation),
     get delivering() {
       return delivery.healthy;
     },

@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.ts';
+import { COMMAND_TIMEOUT_MS } from './timeouts.ts';
 
 interface Pending {
   readonly due: number;
@@ -66,3 +67,13 @@ export class Deadlines {
     }
   }
 }
+
+/** How often Redis calls are checked against their deadline. */
+const DEADLINE_TICK_MS = 100;
+
+/**
+ * The deadlines of every Redis call on a request's path (store operations, the
+ * creation limits): answered, or given up on (503), within COMMAND_TIMEOUT_MS
+ * of the call (scale-out: within 1 s), its allowance plus one tick of the check.
+ */
+export const redisDeadlines = new Deadlines(COMMAND_TIMEOUT_MS - DEADLINE_TICK_MS, DEADLINE_TICK_MS);

@@ -1,16 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ReplyError, type Redis } from 'ioredis';
-import { COMMAND_TIMEOUT_MS } from './connection.ts';
-import { Deadlines } from './deadlines.ts';
-
-/** How often store operations are checked against their deadline. */
-const DEADLINE_TICK_MS = 100;
-/**
- * Every store operation is answered, or given up on (503), within
- * COMMAND_TIMEOUT_MS of its call (scale-out: within 1 s): its deadline plus
- * one tick of the check.
- */
-const deadlines = new Deadlines(COMMAND_TIMEOUT_MS - DEADLINE_TICK_MS, DEADLINE_TICK_MS);
+import { redisDeadlines as deadlines } from './deadlines.ts';
 
 /**
  * How a family of scripts (the inbox's, the Loop's, ...) starts, in three
