@@ -52,6 +52,12 @@ export interface WsOptions {
   readonly now?: () => number;
   /** The body of a refused upgrade (429, 503; the status and Retry-After come from the error). Default: empty. */
   readonly refusalBody?: (err: AppError) => string;
+  /**
+   * A refusal to tell in the socket instead (a frame, then a close with
+   * `code`), for an endpoint whose protocol says so; null: refused over HTTP.
+   * A browser sees only 1006 of a refused upgrade, never its status.
+   */
+  readonly refuseInSocket?: (err: AppError) => { readonly frame: string; readonly code: number; readonly reason: string } | null;
 }
 
 export interface WsEndpoint {
@@ -66,6 +72,8 @@ interface SocketData<S> extends FrameWindow {
   session: S | null;
   /** The client key (per-client limits), read at the upgrade. */
   client: string;
+  /** A socket upgraded only to be told why it is refused (refuseInSocket): it counts nowhere and ends at once. */
+  refusal: { readonly frame: string; readonly code: number; readonly reason: string } | null;
 }
 
 const noBody = (): string => '';
@@ -99,19 +107,28 @@ export function registerWebSocket<S>(
       const client = gate ? gate.clientOf(res, req.getHeader('x-forwarded-for')) : '';
       // Over a per-client limit (429), the connection cap or shutting down (503): refused before the upgrade.
       const refused = closing ? errors.shuttingDown() : gate?.admitUpgrade(client);
-      if (refused) {
+      const inSocket = refused && !closing ? o.refuseInSocket?.(refused) ?? null : null;
+      if (refused && !inSocket) {
         const retryAfter = refused.headers.find(([name]) => name === 'Retry-After')?.[1] ?? '1';
         const body = refusalBody(refused);
         res.cork(() => res.writeStatus(statusLine(refused.status)).writeHeader('Retry-After', retryAfter).end(body, true));
         return;
       }
-      const data: SocketData<S> = { peer: null, session: null, client, frameWindowMs: 0, frames: 0 };
+      const data: SocketData<S> = { peer: null, session: null, client, frameWindowMs: 0, frames: 0, refusal: inSocket };
       res.cork(() => res.upgrade<SocketData<S>>(data, key, protocol, extensions, context));
     },
 
     open(ws) {
-      const peer = new UwsPeer(ws);
       const data = ws.getUserData();
+      if (data.refusal) {
+        const { frame, code, reason } = data.refusal;
+        ws.cork(() => {
+          ws.send(frame, false);
+          ws.end(code, reason);
+        });
+        return;
+      }
+      const peer = new UwsPeer(ws);
       gate?.connections?.add(data.client);
       data.peer = peer;
       data.session = h.open(peer, data.client);
@@ -120,12 +137,14 @@ export function registerWebSocket<S>(
 
     message(ws, message, isBinary) {
       const data = ws.getUserData();
+      if (data.refusal) return;
       if (framesPerSec !== 0 && !frameAllowed(data, now(), framesPerSec)) return h.tooManyFrames(data.session!, data.peer!);
       h.message(data.session!, message, isBinary);
     },
 
     close(ws) {
       const data = ws.getUserData();
+      if (data.refusal) return; // it was never counted or handed to a handler
       // uWS: the socket is invalid from here on; mark it so nothing touches it again.
       data.peer!.closed = true;
       gate?.connections?.release(data.client);
@@ -142,6 +161,7 @@ export function registerWebSocket<S>(
     // dispatch, the armed poll stays armed.
     behavior.drain = (ws) => {
       const data = ws.getUserData();
+      if (data.refusal) return;
       setImmediate(() => {
         if (!data.peer!.closed) drain.call(h, data.session!);
       });

@@ -8,6 +8,7 @@ import type { CredentialHasher } from './identity.ts';
 import type { InboxService } from './service.ts';
 import { CLOSE } from './ws-errors.ts';
 import { WsSession } from './ws-session.ts';
+import { errorFrame } from './ws-frames.ts';
 
 /** Tunables of /inbox/ws (constructor options for now; candidates for src/config.ts). */
 export interface InboxWsTunables {
@@ -98,5 +99,7 @@ export function registerInboxWebSocket(http: HttpServer, o: InboxWsOptions): Inb
     framesPerSec: o.framesPerSec,
     now: o.now,
     refusalBody: jsonBody,
+    // inbox.md: over a per-client limit, an error frame with code 429 and close 4429 (503s stay HTTP answers).
+    refuseInSocket: (err) => (err.status === 429 ? { frame: errorFrame(err), code: CLOSE.rateLimited, reason: err.code } : null),
   }, handlers);
 }

@@ -33,6 +33,20 @@ test('/inbox/ws: more frames a second than the limit: error frame 429 rate_limit
   assert.ok(socket.frames.filter((f) => f.type === 'sent').length <= 4, 'frames past the limit were not handled');
 });
 
+test('/inbox/ws: an upgrade past RATE_LIMIT_REQUESTS is told in the socket too: error frame 429 rate_limited, close 4429; it counts as no connection', async () => {
+  const s = await server({ RATE_LIMIT_REQUESTS: '1' }); // bursts of 2
+  const sockets = [];
+  for (let i = 0; i < 2; i++) sockets.push(await openInbox(s));
+  const told = await openInbox(s);
+  const frame = await told.next();
+  assert.deepEqual([frame.type, frame.code, frame.error], ['error', 429, 'rate_limited']);
+  assert.equal((await told.closed).code, 4429);
+  for (const socket of sockets) {
+    socket.close();
+    await socket.closed;
+  }
+});
+
 test('/inbox/ws: an auth that would create an inbox past the limit: error 429, close 4429', async () => {
   const s = await server({ RATE_LIMIT_NEW_INBOXES: '1' });
   const first = await inboxReady(s, 'ws-a');
@@ -60,12 +74,15 @@ async function refusedUpgrade(s: TestServer, path: string): Promise<{ status: nu
   return { status: refused.status, retryAfter: refused.headers['retry-after'] as string | undefined };
 }
 
-test('WebSockets count as connections: past MAX_CONNECTIONS_PER_CLIENT the upgrade gets 429 (both endpoints)', async () => {
+test('WebSockets count as connections: past MAX_CONNECTIONS_PER_CLIENT, /inbox/ws gets an error frame 429 and close 4429 (inbox.md; a browser sees no HTTP status), /websocket an HTTP 429', async () => {
   const s = await server({ MAX_CONNECTIONS_PER_CLIENT: '2' });
   const a = await openInbox(s);
   const b = await openProgress(s);
-  const inbox = await refusedUpgrade(s, '/inbox/ws');
-  assert.deepEqual(inbox, { status: 429, retryAfter: '1' });
+  const told = await openInbox(s);
+  const frame = await told.next();
+  assert.deepEqual([frame.type, frame.code, frame.error], ['error', 429, 'too_many_connections']);
+  const closed = await told.closed;
+  assert.deepEqual([closed.code, closed.reason], [4429, 'too_many_connections']);
   const progress = await refusedUpgrade(s, '/websocket');
   assert.deepEqual(progress, { status: 429, retryAfter: '1' });
   a.close();
