@@ -1,6 +1,7 @@
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { isIPv4, isIPv6, type Socket } from 'node:net';
 import { addressText } from '../limits/client-address.ts';
+import { ipv6Words } from '../net/ipv6.ts';
 
 /**
  * The uWebSockets.js package's pure-JS fallback (node:http and `ws`, loaded
@@ -155,24 +156,12 @@ export function addressBytes(text: string | undefined): ArrayBuffer {
   if (!text) return EMPTY;
   if (isIPv4(text)) return Uint8Array.from(text.split('.'), Number).buffer;
   const pct = text.indexOf('%');
-  let t = pct < 0 ? text : text.slice(0, pct);
-  if (!isIPv6(t)) return EMPTY;
-  const last = t.lastIndexOf(':');
-  const tail = t.slice(last + 1);
-  if (tail.includes('.')) {
-    const [a, b, c, d] = tail.split('.').map(Number);
-    t = `${t.slice(0, last + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const gap = t.indexOf('::');
-  const split = (s: string): string[] => (s === '' ? [] : s.split(':'));
-  const head = split(gap < 0 ? t : t.slice(0, gap));
-  const rest = gap < 0 ? [] : split(t.slice(gap + 2));
-  const groups = gap < 0 ? head : [...head, ...new Array<string>(8 - head.length - rest.length).fill('0'), ...rest];
+  const plain = pct < 0 ? text : text.slice(0, pct);
+  if (!isIPv6(plain)) return EMPTY;
   const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[2 * i] = v >> 8;
-    out[2 * i + 1] = v & 0xff;
+  ipv6Words(plain).forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 0xff;
   });
   return out.buffer;
 }

@@ -1,4 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { ipv6Words } from '../net/ipv6.ts';
 
 /**
  * Who a request comes from, for per-client limits: the connection's peer, or,
@@ -127,18 +128,6 @@ export function limitKey(address: string): string {
 /** The eight 16-bit groups of an IPv6 address, as lower-case hex without leading zeros. */
 function ipv6Groups(address: string): string[] | null {
   if (!isIPv6(address)) return null;
-  let text = address.toLowerCase();
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number);
-    text = text.slice(0, v4.index) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16);
-  }
-  const [head, tail] = text.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
-  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
-  const all = [...left, ...Array<string>(fill).fill('0'), ...right];
-  return all.length === 8 ? all.map((g) => parseInt(g, 16).toString(16)) : null;
+  const zone = address.indexOf('%');
+  return ipv6Words(zone < 0 ? address : address.slice(0, zone)).map((w) => w.toString(16));
 }

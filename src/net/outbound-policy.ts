@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP, isIPv4 } from 'node:net';
+import { ipv6Words } from './ipv6.ts';
 
 /*
  * Where the server may send its own HTTP requests (push wake-ups, identity
@@ -57,22 +58,6 @@ const RANGES: readonly (readonly [AddressRange, BlockList, BlockList])[] = [
     list('ipv6', ['::/96', '::ffff:0:0:0/96', '64:ff9b:1::/48', '100::/64', '2001::/23', '2001:db8::/32', '3fff::/20', '2002::/16', 'fec0::/10', '5f00::/16']),
   ],
 ];
-
-/** The eight 16-bit words of a valid IPv6 address (a trailing dotted quad allowed). */
-function ipv6Words(address: string): number[] {
-  let text = address;
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (quad) {
-    const [a, b, c, d] = quad.slice(1).map(Number);
-    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const words = (s: string | undefined) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
-  const [head, tail] = text.split('::');
-  if (tail === undefined) return words(head);
-  const h = words(head);
-  const t = words(tail);
-  return [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-}
 
 const quadOf = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 
