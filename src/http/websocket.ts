@@ -57,7 +57,14 @@ export interface WsOptions {
    * `code`), for an endpoint whose protocol says so; null: refused over HTTP.
    * A browser sees only 1006 of a refused upgrade, never its status.
    */
-  readonly refuseInSocket?: (err: AppError) => { readonly frame: string; readonly code: number; readonly reason: string } | null;
+  readonly refuseInSocket?: (err: AppError) => SocketRefusal | null;
+}
+
+/** A refusal told in the socket: this frame, then a close with this code and reason. */
+export interface SocketRefusal {
+  readonly frame: string;
+  readonly code: number;
+  readonly reason: string;
 }
 
 export interface WsEndpoint {
@@ -73,7 +80,7 @@ interface SocketData<S> extends FrameWindow {
   /** The client key (per-client limits), read at the upgrade. */
   client: string;
   /** A socket upgraded only to be told why it is refused (refuseInSocket): it counts nowhere and ends at once. */
-  refusal: { readonly frame: string; readonly code: number; readonly reason: string } | null;
+  refusal: SocketRefusal | null;
 }
 
 const noBody = (): string => '';

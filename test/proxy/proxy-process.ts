@@ -21,17 +21,8 @@ export function replaceOnce(text: string, from: string, to: string, file: string
   return parts.join(to);
 }
 
-/** A free loopback port (closed again before the proxy binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port (closed again before the proxy binds it): the one helper every test uses. */
+export { freePortForTests as freePort } from '../helpers/redis.ts';
 
 export interface RunningProxy {
   readonly port: number;

@@ -1,9 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { redactedUrl } from '../../config-secrets.ts';
-import { DeliveryProbe } from './delivery-probe.ts';
-
 import { redisDeadlines } from './deadlines.ts';
+import { DeliveryProbe } from './delivery-probe.ts';
 import { COMMAND_TIMEOUT_MS } from './timeouts.ts';
 
 export { COMMAND_TIMEOUT_MS };
